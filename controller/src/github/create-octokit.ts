@@ -1,0 +1,64 @@
+import { Octokit } from '@octokit/rest';
+import { createAppAuth } from '@octokit/auth-app';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { Logger } from 'pino';
+import type { GitHubAuth } from '../config/load-config.ts';
+
+const GitHubClient = Octokit.plugin(throttling, retry);
+export type GitHubClient = InstanceType<typeof GitHubClient>;
+
+export type OctokitOptions = {
+  apiUrl: string;
+  auth: GitHubAuth;
+  log: Logger;
+  userAgent?: string;
+  fetch?: typeof fetch;
+  /** How often a rate-limited request is tried again before it fails. */
+  rateLimitRetries?: number;
+};
+
+/** An Octokit that waits out rate limits as GitHub documents and retries server errors. */
+export function createOctokit(options: OctokitOptions): GitHubClient {
+  const { log } = options;
+  const retries = options.rateLimitRetries ?? 3;
+  const onLimit =
+    (kind: string) =>
+    (
+      retryAfter: number,
+      request: { method: string; url: string },
+      _octokit: unknown,
+      retryCount: number,
+    ) => {
+      log.warn(
+        { kind, retryAfter, method: request.method, url: request.url, retryCount },
+        'github rate limit hit',
+      );
+      return retryCount < retries;
+    };
+  const auth =
+    options.auth.kind === 'token'
+      ? { auth: options.auth.token }
+      : {
+          authStrategy: createAppAuth,
+          auth: {
+            appId: options.auth.appId,
+            privateKey: options.auth.privateKey,
+            ...(options.auth.installationId ? { installationId: options.auth.installationId } : {}),
+          },
+        };
+  return new GitHubClient({
+    ...auth,
+    baseUrl: options.apiUrl,
+    userAgent: options.userAgent ?? 'runner-autoscaler',
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => log.warn({ source: 'octokit' }, message),
+      error: (message: string) => log.error({ source: 'octokit' }, message),
+    },
+    request: options.fetch ? { fetch: options.fetch } : {},
+    throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+    retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
+  });
+}

@@ -1,0 +1,75 @@
+import { RANK, type JobAction, type JobEvent } from './job-event.ts';
+
+export type Job = {
+  poolId: string;
+  id: number;
+  runId: number;
+  labels: string[];
+  state: JobAction;
+  runnerName: string | undefined;
+  queuedAt: number;
+  startedAt: number | undefined;
+  completedAt: number | undefined;
+};
+
+export type ApplyResult = 'new' | 'advanced' | 'duplicate';
+
+/**
+ * What is known of each job, keyed by job id. States only move forward, so duplicate,
+ * redelivered and reordered events cannot move a job back to waiting.
+ */
+export class JobBook {
+  readonly #jobs = new Map<number, Job>();
+  readonly #retainCompletedMs: number;
+
+  constructor(options: { retainCompletedMs?: number } = {}) {
+    this.#retainCompletedMs = options.retainCompletedMs ?? 3_600_000;
+  }
+
+  apply(event: JobEvent): ApplyResult {
+    const known = this.#jobs.get(event.jobId);
+    if (known && RANK[event.action] <= RANK[known.state]) return 'duplicate';
+    const job: Job = known ?? {
+      poolId: event.poolId,
+      id: event.jobId,
+      runId: event.runId,
+      labels: event.labels,
+      state: event.action,
+      runnerName: undefined,
+      queuedAt: event.at,
+      startedAt: undefined,
+      completedAt: undefined,
+    };
+    job.state = event.action;
+    if (event.runnerName) job.runnerName = event.runnerName;
+    if (event.action === 'in_progress') job.startedAt = event.at;
+    if (event.action === 'completed') job.completedAt = event.at;
+    this.#jobs.set(job.id, job);
+    return known ? 'advanced' : 'new';
+  }
+
+  get(jobId: number): Job | undefined {
+    return this.#jobs.get(jobId);
+  }
+
+  waiting(poolId?: string): Job[] {
+    const out: Job[] = [];
+    for (const job of this.#jobs.values()) {
+      if (job.state === 'queued' && (poolId === undefined || job.poolId === poolId)) out.push(job);
+    }
+    return out.sort((a, b) => a.queuedAt - b.queuedAt);
+  }
+
+  all(): Job[] {
+    return [...this.#jobs.values()];
+  }
+
+  /** Forgets completed jobs after a while; the id stays long enough to reject late duplicates. */
+  prune(now: number): void {
+    for (const [id, job] of this.#jobs) {
+      if (job.completedAt !== undefined && now - job.completedAt > this.#retainCompletedMs) {
+        this.#jobs.delete(id);
+      }
+    }
+  }
+}

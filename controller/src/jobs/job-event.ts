@@ -1,0 +1,14 @@
+export type JobAction = 'queued' | 'in_progress' | 'completed';
+
+/** One observation of a workflow job, from a webhook, a resync or a redelivery. */
+export type JobEvent = {
+  poolId: string;
+  jobId: number;
+  runId: number;
+  action: JobAction;
+  labels: string[];
+  runnerName: string | undefined;
+  at: number;
+};
+
+export const RANK: Record<JobAction, number> = { queued: 0, in_progress: 1, completed: 2 };

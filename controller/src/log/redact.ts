@@ -1,0 +1,20 @@
+/** Fields that may hold a secret anywhere in a log line; pino replaces their values. */
+export const redactPaths = [
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'privateKey',
+  '*.privateKey',
+  'jitConfig',
+  '*.jitConfig',
+  'encodedJitConfig',
+  '*.encodedJitConfig',
+  'encoded_jit_config',
+  '*.encoded_jit_config',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers["x-hub-signature-256"]',
+];

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import Docker from 'dockerode';
+import { pino } from 'pino';
+import { loadConfig } from './config/load-config.ts';
+import { createOctokit } from './github/create-octokit.ts';
+import { createPoolGitHub, type PoolGitHub } from './github/pool-github.ts';
+import { redactPaths } from './log/redact.ts';
+import { createDockerRuntime } from './runners/docker-runtime.ts';
+import { startController } from './start-controller.ts';
+import { loadWebhookSecret } from './webhook/secret-store.ts';
+
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+async function main(): Promise<void> {
+  const result = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+  if (!result.ok) {
+    process.stderr.write('Invalid configuration:\n');
+    for (const problem of result.problems)
+      process.stderr.write(`  ${problem.setting}: ${problem.reason}\n`);
+    process.exit(1);
+  }
+  const config = result.config;
+  const log = pino({
+    level: config.logLevel,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+  });
+
+  const secrets = new Map<string, string>();
+  for (const pool of config.pools) {
+    const { secret, source } = await loadWebhookSecret(config.dataDir, pool.id, pool.webhookSecret);
+    secrets.set(pool.id, secret);
+    log.info({ repo: pool.id, source }, 'webhook secret loaded');
+  }
+  const github = new Map<string, PoolGitHub>();
+  for (const pool of config.pools) {
+    const octokit = createOctokit({
+      apiUrl: pool.target.apiUrl,
+      auth: pool.auth,
+      log: log.child({ repo: pool.id }),
+    });
+    github.set(pool.id, createPoolGitHub(pool, octokit));
+  }
+  const runtime = createDockerRuntime({
+    engines: [{ id: 'local', docker: new Docker(), capacity: config.maxRunners }],
+    controllerId: config.controllerId,
+    network: config.runnerNetwork,
+    dind: config.dind,
+    log,
+  });
+  const controller = startController({
+    config,
+    log,
+    runtime,
+    secrets,
+    now: Date.now,
+    github: (poolId) => {
+      const client = github.get(poolId);
+      if (!client) throw new Error(`no GitHub client for repository ${poolId}`);
+      return client;
+    },
+  });
+  await controller.app.listen({ port: config.port, host: config.host });
+  log.info(
+    {
+      port: config.port,
+      mode: config.mode,
+      repos: config.pools.map((pool) => pool.id),
+      maxRunners: config.maxRunners,
+    },
+    'controller listening',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: intake stopped, running jobs left alone');
+    const force = setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS);
+    force.unref();
+    controller.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `controller failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

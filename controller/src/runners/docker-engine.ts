@@ -1,0 +1,26 @@
+import type Docker from 'dockerode';
+
+/** One Docker engine runners can be placed on, with its own share of the capacity. */
+export type DockerEngine = { id: string; docker: Docker; capacity: number };
+
+export function isNotFound(error: unknown): boolean {
+  return statusOf(error) === 404;
+}
+
+export function statusOf(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'statusCode' in error) {
+    const status = (error as { statusCode: unknown }).statusCode;
+    return typeof status === 'number' ? status : undefined;
+  }
+  return undefined;
+}
+
+/** Docker's 304 (already stopped) and 404 (already gone) mean the wish is already true. */
+export async function idempotent(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    const status = statusOf(error);
+    if (status !== 304 && status !== 404) throw error;
+  }
+}

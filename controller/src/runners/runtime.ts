@@ -1,0 +1,42 @@
+import type { DockerMode } from '../config/pool-settings.ts';
+
+export type ContainerRole = 'runner' | 'dind';
+
+/** A runner container this controller made, as the engine reports it. */
+export type RunnerContainer = {
+  name: string;
+  poolId: string;
+  engineId: string;
+  containerId: string;
+  state: 'created' | 'running' | 'exited';
+  exitCode: number | undefined;
+  createdAt: number;
+  startedAt: number | undefined;
+  jobId: number | undefined;
+};
+
+export type RunnerSpec = {
+  name: string;
+  poolId: string;
+  image: string;
+  jitConfig: string;
+  dockerMode: DockerMode;
+  /** The job whose arrival caused this runner; informational only. */
+  jobId: number | undefined;
+};
+
+export type RuntimeEvent =
+  { kind: 'changed'; engineId: string } | { kind: 'engine-down'; engineId: string; error: Error };
+
+/** Where runner containers live: one or several Docker engines. */
+export type RunnerRuntime = {
+  /** Total runner capacity over all engines. */
+  capacity(): number;
+  list(): Promise<RunnerContainer[]>;
+  start(spec: RunnerSpec): Promise<void>;
+  /** Removes a runner with its sidecar and volumes; removing what is gone already succeeds. */
+  remove(name: string): Promise<void>;
+  /** Follows engine events until the returned function is called. */
+  watch(onEvent: (event: RuntimeEvent) => void): () => void;
+  ping(): Promise<{ engineId: string; ok: boolean }[]>;
+};

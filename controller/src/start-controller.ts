@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/load-config.ts';
+import type { PoolGitHub } from './github/pool-github.ts';
+import { buildApp } from './http/build-app.ts';
+import { healthReport } from './http/health.ts';
+import { DeliveryLog } from './jobs/delivery-log.ts';
+import { JobBook } from './jobs/job-book.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
+import type { RunnerRuntime } from './runners/runtime.ts';
+import { handleDelivery } from './webhook/handle-delivery.ts';
+
+export type ControllerDeps = {
+  config: Config;
+  log: Logger;
+  runtime: RunnerRuntime;
+  github: (poolId: string) => PoolGitHub;
+  secrets: Map<string, string>;
+  now: () => number;
+};
+
+export type Controller = {
+  app: FastifyInstance;
+  reconciler: Reconciler;
+  shutdown: () => Promise<void>;
+};
+
+/** Wires the parts together; clients and configuration come in from main.ts. */
+export function startController(deps: ControllerDeps): Controller {
+  const { config, log, runtime, now } = deps;
+  const jobs = new JobBook();
+  const deliveries = new DeliveryLog();
+  const reconciler = new Reconciler({
+    pools: config.pools,
+    maxRunners: config.maxRunners,
+    idleTimeoutMs: config.runnerIdleTimeoutSeconds * 1000,
+    jobs,
+    runtime,
+    github: deps.github,
+    log,
+    now,
+  });
+  const metrics = createMetrics({
+    runners: () => reconciler.runners(),
+    waitingJobs: (poolId) => jobs.waiting(poolId).length,
+    pools: config.pools,
+    maxRunners: config.maxRunners,
+  });
+  let accepting = true;
+  const app = buildApp({
+    log,
+    bodyLimit: config.webhookBodyLimitBytes,
+    registry: metrics.registry,
+    accepting: () => accepting,
+    health: () => healthReport(config, jobs, reconciler, now()),
+    handleDelivery: (delivery) =>
+      handleDelivery(
+        {
+          pools: config.pools,
+          secretOf: (poolId) => deps.secrets.get(poolId) ?? '',
+          jobs,
+          deliveries,
+          onChange: () => reconciler.trigger(),
+          log,
+          now,
+          onResult: (result, poolId) => metrics.deliveries.inc({ repo: poolId ?? '', result }),
+        },
+        delivery,
+      ),
+  });
+  const stopWatching = runtime.watch((event) => {
+    if (event.kind === 'engine-down')
+      log.warn({ engine: event.engineId, err: event.error }, 'docker engine unreachable');
+    reconciler.trigger();
+  });
+  const resync = setInterval(() => reconciler.trigger(), config.resyncIntervalSeconds * 1000);
+  reconciler.trigger();
+
+  return {
+    app,
+    reconciler,
+    shutdown: async () => {
+      accepting = false;
+      clearInterval(resync);
+      stopWatching();
+      await reconciler.stop();
+      await app.close();
+    },
+  };
+}
