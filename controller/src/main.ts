@@ -59,10 +59,10 @@ async function main(): Promise<void> {
       return client;
     },
   });
-  await controller.app.listen({ port: config.port, host: config.host });
+  const address = await controller.app.listen({ port: config.port, host: config.host });
   log.info(
     {
-      port: config.port,
+      address,
       mode: config.mode,
       repos: config.pools.map((pool) => pool.id),
       maxRunners: config.maxRunners,

@@ -72,7 +72,7 @@ export function startController(deps: ControllerDeps): Controller {
   const stopWatching = runtime.watch((event) => {
     if (event.kind === 'engine-down')
       log.warn({ engine: event.engineId, err: event.error }, 'docker engine unreachable');
-    reconciler.trigger();
+    reconciler.triggerTwice();
   });
   const resync = setInterval(() => reconciler.trigger(), config.resyncIntervalSeconds * 1000);
   reconciler.trigger();

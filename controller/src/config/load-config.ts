@@ -158,16 +158,17 @@ function poolsFromFile(
   const seen = new Set<string>();
   return file.data.repositories.flatMap((entry, index) => {
     const where = (key: string) => at(`repositories[${index}].${key}`);
+    const id = entry.id;
+    if (typeof id === 'string' && seen.has(id)) {
+      problems.push({ setting: where('id'), reason: `duplicate id "${id}"` });
+      return [];
+    }
+    if (typeof id === 'string') seen.add(id);
     const parsed = RepoEntry.safeParse({ ...base, ...entry });
     if (!parsed.success) {
       problems.push(...issuesOf(parsed.error, where));
       return [];
     }
-    if (seen.has(parsed.data.id)) {
-      problems.push({ setting: where('id'), reason: `duplicate id "${parsed.data.id}"` });
-      return [];
-    }
-    seen.add(parsed.data.id);
     return [{ id: parsed.data.id, settings: parsed.data, where }];
   });
 }

@@ -1,11 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Delivery, DeliveryAnswer } from '../webhook/handle-delivery.ts';
 import type { HealthReport } from './health.ts';
 
 export type AppDeps = {
-  log: Logger;
+  log: FastifyBaseLogger;
   bodyLimit: number;
   handleDelivery: (delivery: Delivery) => Promise<DeliveryAnswer>;
   health: () => HealthReport;
@@ -18,7 +17,7 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance: deps.log,
     disableRequestLogging: true,
     bodyLimit: deps.bodyLimit,
   });
@@ -52,7 +51,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const report = deps.health();
     return reply.code(report.status === 'ok' && deps.accepting() ? 200 : 503).send(report);
   });
-  app.get('/livez', async () => ({ status: 'alive' }));
+  app.get('/livez', () => ({ status: 'alive' }));
   app.get('/metrics', async (_request, reply) => {
     const text = await deps.registry.metrics();
     return reply.type(deps.registry.contentType).send(text);

@@ -46,6 +46,7 @@ export class Reconciler {
   #running: Promise<void> | undefined;
   #stopped = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  #followUp: NodeJS.Timeout | undefined;
   #view: RunnerView[] = [];
   #engineError: string | undefined;
 
@@ -70,6 +71,20 @@ export class Reconciler {
     });
   }
 
+  /**
+   * For engine events: a pass now and one shortly after, because an engine may report a
+   * container's death before its listing shows it exited.
+   */
+  triggerTwice(laterMs = 500): void {
+    this.trigger();
+    if (this.#stopped || this.#followUp) return;
+    this.#followUp = setTimeout(() => {
+      this.#followUp = undefined;
+      this.trigger();
+    }, laterMs);
+    this.#followUp.unref();
+  }
+
   /** The runners as the last pass saw them. */
   runners(): readonly RunnerView[] {
     return this.#view;
@@ -87,6 +102,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#followUp) clearTimeout(this.#followUp);
     await this.#running;
     await Promise.allSettled([...this.#spawning]);
   }
@@ -131,6 +147,17 @@ export class Reconciler {
       pools: demand,
       runners: views,
     });
+    if (actions.length > 0) {
+      deps.log.debug(
+        {
+          runners: views.length,
+          actions: actions.map((a) =>
+            a.kind === 'spawn' ? `spawn:${a.poolId}` : `${a.kind}:${a.name}`,
+          ),
+        },
+        'reconcile pass',
+      );
+    }
     const spawnsPerPool = new Map<string, number>();
     for (const action of actions) this.#act(action, views, spawnsPerPool, now);
   }

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type ControllerProcess = {
+  url: string;
+  dataDir: string;
+  /** Every line the controller wrote, stdout and stderr. */
+  output: () => string;
+  /** Parsed JSON log lines. */
+  logs: () => Record<string, unknown>[];
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  kill: () => Promise<void>;
+};
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/**
+ * Runs the controller exactly as `npm start` does, as a child process configured only
+ * through its documented environment.
+ */
+export async function startControllerProcess(
+  env: Record<string, string>,
+  options: { dataDir?: string; timeoutMs?: number } = {},
+): Promise<ControllerProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'autoscaler-data-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'controller/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+
+  const logs = () =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const url = await waitForAddress(logs, exited, options.timeoutMs ?? 20_000, () => output);
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return {
+    url,
+    dataDir,
+    output: () => output,
+    logs,
+    stop,
+    kill: async () => {
+      await stop('SIGKILL');
+    },
+  };
+}
+
+async function waitForAddress(
+  logs: () => Record<string, unknown>[],
+  exited: Promise<number | null>,
+  timeoutMs: number,
+  output: () => string,
+): Promise<string> {
+  let done: number | null | undefined;
+  void exited.then((code) => (done = code));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const line = logs().find((entry) => entry.msg === 'controller listening');
+    if (typeof line?.address === 'string') return line.address;
+    if (done !== undefined) throw new Error(`controller exited with ${String(done)}:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`controller did not start within ${timeoutMs} ms:\n${output()}`);
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export type { ChildProcess };

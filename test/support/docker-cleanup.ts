@@ -1,0 +1,72 @@
+import Docker from 'dockerode';
+
+export const docker = new Docker();
+const CONTROLLER_LABEL = 'io.runner-autoscaler.controller';
+
+/** A fresh controller id per test, so its containers and volumes can be found and removed. */
+export function testControllerId(): string {
+  return `test-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export async function runnerContainers(controllerId: string, role = 'runner') {
+  return docker.listContainers({
+    all: true,
+    filters: {
+      label: [`${CONTROLLER_LABEL}=${controllerId}`, `io.runner-autoscaler.role=${role}`],
+    },
+  });
+}
+
+/** Removes every container and volume a test's controller made, whatever state the test left. */
+export async function removeAllOf(controllerId: string): Promise<void> {
+  const filters = { label: [`${CONTROLLER_LABEL}=${controllerId}`] };
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map((info) =>
+      docker
+        .getContainer(info.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
+  const volumes = await docker.listVolumes({ filters });
+  await Promise.all(
+    (volumes.Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
+}
+
+export async function leftovers(
+  controllerId: string,
+): Promise<{ containers: number; volumes: number }> {
+  const filters = { label: [`${CONTROLLER_LABEL}=${controllerId}`] };
+  const containers = await docker.listContainers({ all: true, filters });
+  const volumes = await docker.listVolumes({ filters });
+  return { containers: containers.length, volumes: (volumes.Volumes ?? []).length };
+}
+
+/** Samples the number of runner containers until stopped; returns the highest count seen. */
+export function sampleRunnerCount(controllerId: string, everyMs = 50) {
+  let max = 0;
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const list = await runnerContainers(controllerId).catch(() => []);
+      max = Math.max(max, list.length);
+      samples += 1;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { max, samples };
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import type { Fault, FailNextOptions } from './faults.ts';
+import type {
+  FakeDelivery,
+  FakeHook,
+  FakeJob,
+  FakeRepo,
+  FakeRunner,
+  RequestLogEntry,
+} from './state.ts';
+
+export interface RepoInput {
+  owner: string;
+  name: string;
+  /** The owner is an organization (org runners, org hooks, `organization` in payloads). */
+  org?: boolean;
+}
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+  /** `owner/name`; every repository (also those added later) when absent. */
+  repo?: string;
+}
+
+export interface FakeGitHubOptions {
+  /** Accepted as `Authorization: token X` or `Bearer X`; default `['test-token']`. */
+  tokens?: string[];
+  /** The default repository; default `octocat/hello-world` (user-owned). */
+  repo?: RepoInput;
+  webhookTarget?: WebhookTarget;
+  /** Primary rate limit per hour; default 5000. */
+  rateLimit?: number;
+  /** GitHub gives a delivery 10 s. */
+  webhookTimeoutMs?: number;
+  /** How long a stub "runs" a job unless queueJob says otherwise; default 200 ms. */
+  defaultJobDurationMs?: number;
+}
+
+export interface QueueJobOptions {
+  /** `owner/name` or a repo from addRepo; the default repository when absent. */
+  repo?: string | FakeRepo;
+  labels: string[];
+  durationMs?: number;
+  /** Send the `queued` webhook (default true); false simulates a lost delivery. */
+  sendWebhook?: boolean;
+  /** Add the job to an existing workflow run instead of a new one. */
+  runId?: number;
+}
+
+export interface SendWebhookOptions {
+  repo?: string | FakeRepo;
+  /** X-GitHub-Delivery to use (e.g. to replay a delivery); a new uuid otherwise. */
+  deliveryId?: string;
+  /** Replaces X-Hub-Signature-256; `null` omits it. */
+  signatureOverride?: string | null;
+  /** Exact body to send (e.g. malformed JSON); signed as is. */
+  rawBody?: string;
+}
+
+export interface FakeGitHub {
+  /** Base URL, e.g. `http://127.0.0.1:PORT`: the controller's GITHUB_API_URL. */
+  readonly url: string;
+  /** The first configured token. */
+  readonly token: string;
+  readonly defaultRepo: FakeRepo;
+  /** Requests that matched no route (404); tests assert it stays empty. */
+  readonly unexpectedRequests: readonly RequestLogEntry[];
+  close: () => Promise<void>;
+
+  addRepo: (input: RepoInput) => FakeRepo;
+  setWebhookTarget: (target: WebhookTarget) => void;
+  queueJob: (options: QueueJobOptions) => Promise<{ id: number; runId: number }>;
+  /** Completes a queued or running job with conclusion `cancelled` (sends `completed`). */
+  cancelJob: (id: number) => Promise<void>;
+  sendWebhook: (
+    event: string,
+    payload: unknown,
+    options?: SendWebhookOptions,
+  ) => Promise<FakeDelivery[]>;
+
+  jobs: () => readonly FakeJob[];
+  job: (id: number) => FakeJob | undefined;
+  runners: () => readonly FakeRunner[];
+  hooks: () => readonly FakeHook[];
+  deliveries: () => readonly FakeDelivery[];
+  requests: () => readonly RequestLogEntry[];
+  /** Polls until `predicate` returns a truthy value and resolves with it. */
+  waitFor: <T>(predicate: () => T, timeoutMs?: number, message?: string) => Promise<NonNullable<T>>;
+  /** Resolves when every webhook delivery started so far has finished. */
+  settled: () => Promise<void>;
+
+  failNext: (options: FailNextOptions) => void;
+  failAlways: (fault: Fault) => void;
+  clearFaults: () => void;
+  /** Primary rate limit used up until the reset (403, x-ratelimit-remaining: 0). */
+  exhaustRateLimit: (resetInSeconds?: number) => void;
+  resetRateLimit: () => void;
+  rateLimit: () => { limit: number; remaining: number; reset: number; used: number };
+  /** Fraction (0..1) of webhook deliveries that fail as unreachable (502), redeliverable. */
+  dropWebhooks: (rate: number) => void;
+}

@@ -1,0 +1,65 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  /** Sent as text/plain instead of JSON (stub protocol). */
+  text?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
+
+/** `api`: GitHub REST (auth, faults, rate limit); `free`: like api but costs no quota; `stub`. */
+export type RouteKind = 'api' | 'free' | 'stub';
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  kind: RouteKind;
+  handler: Handler;
+}
+
+export interface Router {
+  add: (method: string, path: string, handler: Handler, kind?: RouteKind) => void;
+  match: (
+    method: string,
+    path: string,
+  ) => { handler: Handler; kind: RouteKind; params: Record<string, string> } | undefined;
+}
+
+/** Routes like `/repos/:owner/:repo/hooks/:hook_id`; parameters are URL-decoded. */
+export function createRouter(): Router {
+  const routes: Route[] = [];
+  return {
+    add(method, path, handler, kind = 'api') {
+      const names: string[] = [];
+      const source = path.replace(/:(\w+)/g, (_, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      });
+      routes.push({ method, pattern: new RegExp(`^${source}/?$`), names, kind, handler });
+    },
+    match(method, path) {
+      for (const route of routes) {
+        const found = route.method === method ? route.pattern.exec(path) : null;
+        if (!found) continue;
+        const params = Object.fromEntries(
+          route.names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]),
+        );
+        return { handler: route.handler, kind: route.kind, params };
+      }
+      return undefined;
+    },
+  };
+}

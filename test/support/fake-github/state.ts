@@ -1,0 +1,151 @@
+export type JobStatus = 'queued' | 'in_progress' | 'completed';
+export type JobConclusion = 'success' | 'failure' | 'cancelled';
+
+export interface FakeOrg {
+  id: number;
+  login: string;
+}
+
+export interface FakeRepo {
+  id: number;
+  owner: string;
+  name: string;
+  /** Set when the owner is an organization. */
+  org: FakeOrg | undefined;
+}
+
+/** Where runners and hooks live: a repository or an organization. */
+export type Scope = { kind: 'repo'; repo: FakeRepo } | { kind: 'org'; org: FakeOrg };
+
+export interface FakeRunner {
+  id: number;
+  name: string;
+  labels: string[];
+  status: 'online' | 'offline';
+  busy: boolean;
+  scope: Scope;
+  runnerGroupId: number;
+  jobId: number | undefined;
+}
+
+export interface FakeJob {
+  id: number;
+  runId: number;
+  repo: FakeRepo;
+  labels: string[];
+  status: JobStatus;
+  conclusion: JobConclusion | null;
+  runnerName: string | null;
+  runnerId: number | null;
+  durationMs: number;
+  createdAt: string;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+export interface FakeRun {
+  id: number;
+  repo: FakeRepo;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface HookConfig {
+  url: string;
+  content_type: 'json' | 'form';
+  secret: string;
+  insecure_ssl: string;
+}
+
+export interface FakeHook {
+  id: number;
+  scope: Scope;
+  config: HookConfig;
+  events: string[];
+  active: boolean;
+  /** 'default' hooks stand for the target set with setWebhookTarget; API hooks replace them. */
+  origin: 'api' | 'default';
+  createdAt: string;
+  updatedAt: string;
+  lastResponse: { code: number | null; status: string | null; message: string | null };
+}
+
+export interface FakeDelivery {
+  id: number;
+  guid: string;
+  hookId: number;
+  event: string;
+  action: string | null;
+  statusCode: number;
+  status: string;
+  deliveredAt: string;
+  durationSeconds: number;
+  redelivery: boolean;
+  repositoryId: number | null;
+  url: string;
+  requestHeaders: Record<string, string>;
+  payload: unknown;
+  responseBody: string;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  at: number;
+}
+
+export interface FakeState {
+  orgs: Map<string, FakeOrg>;
+  repos: Map<string, FakeRepo>;
+  runners: Map<number, FakeRunner>;
+  /** Names of runners whose registration was deleted, so the stub learns it must exit (410). */
+  deletedRunnerNames: Set<string>;
+  jobs: Map<number, FakeJob>;
+  runs: Map<number, FakeRun>;
+  hooks: Map<number, FakeHook>;
+  deliveries: FakeDelivery[];
+  requests: RequestLogEntry[];
+  unexpectedRequests: RequestLogEntry[];
+  nextId: (kind: IdKind) => number;
+}
+
+export type IdKind = 'org' | 'repo' | 'runner' | 'job' | 'run' | 'hook' | 'delivery';
+
+const firstIds: Record<IdKind, number> = {
+  org: 9_000_001,
+  repo: 100_001,
+  runner: 1,
+  job: 50_000_001,
+  run: 7_000_001,
+  hook: 400_001,
+  delivery: 1_000_000_001,
+};
+
+export function createFakeState(): FakeState {
+  const counters = { ...firstIds };
+  return {
+    orgs: new Map(),
+    repos: new Map(),
+    runners: new Map(),
+    deletedRunnerNames: new Set(),
+    jobs: new Map(),
+    runs: new Map(),
+    hooks: new Map(),
+    deliveries: [],
+    requests: [],
+    unexpectedRequests: [],
+    nextId: (kind) => counters[kind]++,
+  };
+}
+
+export function repoKey(owner: string, name: string): string {
+  return `${owner}/${name}`.toLowerCase();
+}
+
+export function scopeMatches(a: Scope, b: Scope): boolean {
+  if (a.kind === 'repo' && b.kind === 'repo') return a.repo.id === b.repo.id;
+  if (a.kind === 'org' && b.kind === 'org') return a.org.id === b.org.id;
+  return false;
+}

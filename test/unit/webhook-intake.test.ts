@@ -1,0 +1,187 @@
+import { sign } from '@octokit/webhooks-methods';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type PoolConfig } from '../../controller/src/config/load-config.ts';
+import { buildApp } from '../../controller/src/http/build-app.ts';
+import { DeliveryLog } from '../../controller/src/jobs/delivery-log.ts';
+import { JobBook } from '../../controller/src/jobs/job-book.ts';
+import { handleDelivery } from '../../controller/src/webhook/handle-delivery.ts';
+import { workflowJobExample } from '../support/webhook-examples.ts';
+
+const SECRET = 'test-secret';
+const REPO = 'lineville/elastic-machines-testing';
+
+function setup(env: Record<string, string> = {}) {
+  const result = loadConfig({
+    env: {
+      GITHUB_URL: `https://github.com/${REPO}`,
+      GITHUB_TOKEN: 't',
+      RUNNER_LABELS: 'self-hosted,linux,k8s',
+      WEBHOOK_BODY_LIMIT_BYTES: '65536',
+      ...env,
+    },
+    readFile: () => '',
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const pools: PoolConfig[] = result.config.pools;
+  const jobs = new JobBook();
+  let changes = 0;
+  const app = buildApp({
+    log: pino({ level: 'silent' }),
+    bodyLimit: result.config.webhookBodyLimitBytes,
+    registry: new Registry(),
+    accepting: () => true,
+    health: () => {
+      throw new Error('unused');
+    },
+    handleDelivery: (delivery) =>
+      handleDelivery(
+        {
+          pools,
+          secretOf: () => SECRET,
+          jobs,
+          deliveries: new DeliveryLog(),
+          onChange: () => (changes += 1),
+          log: pino({ level: 'silent' }),
+          now: () => 1,
+        },
+        delivery,
+      ),
+  });
+  const post = async (
+    body: string,
+    headers: Record<string, string> = {},
+    { url = '/webhook', secret = SECRET }: { url?: string; secret?: string } = {},
+  ) =>
+    app.inject({
+      method: 'POST',
+      url,
+      payload: body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'workflow_job',
+        'x-github-delivery': crypto.randomUUID(),
+        'x-hub-signature-256': await sign(secret, body),
+        ...headers,
+      },
+    });
+  return { app, jobs, post, poolId: pools[0]?.id ?? '', changes: () => changes };
+}
+
+const queued = () => JSON.stringify(workflowJobExample('queued', REPO));
+
+describe('webhook intake', () => {
+  it('books a signed queued delivery and answers 202', async () => {
+    const t = setup();
+    const response = await t.post(queued());
+    expect(response.statusCode).toBe(202);
+    expect(t.jobs.waiting()).toHaveLength(1);
+    expect(t.changes()).toBe(1);
+  });
+
+  it('routes /webhook/:repoId and answers 404 for an unknown id', async () => {
+    const t = setup();
+    expect((await t.post(queued(), {}, { url: `/webhook/${t.poolId}` })).statusCode).toBe(202);
+    const unknown = await t.post(queued(), {}, { url: '/webhook/nope' });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it.each([
+    { case: 'wrong secret', headers: {}, secret: 'other' },
+    { case: 'missing signature', headers: { 'x-hub-signature-256': '' }, secret: SECRET },
+    { case: 'sha1 signature only', headers: { 'x-hub-signature-256': 'sha1=abc' }, secret: SECRET },
+  ])('answers 401 for a $case and books nothing', async ({ headers, secret }) => {
+    const t = setup();
+    const response = await t.post(queued(), headers, { secret });
+    expect(response.statusCode).toBe(401);
+    expect(t.jobs.all()).toHaveLength(0);
+    expect(t.changes()).toBe(0);
+  });
+
+  it('answers 401 when the body was changed after signing', async () => {
+    const t = setup();
+    const body = queued();
+    const signature = await sign(SECRET, body);
+    const response = await t.post(body.replace('queued', 'completed'), {
+      'x-hub-signature-256': signature,
+    });
+    expect(response.statusCode).toBe(401);
+    expect(t.jobs.all()).toHaveLength(0);
+  });
+
+  it.each([
+    { case: 'malformed JSON', body: '{"action": "queued",' },
+    {
+      case: 'a payload without workflow_job',
+      body: JSON.stringify({ action: 'queued', repository: {} }),
+    },
+    {
+      case: 'a job id that is not a number',
+      body: queued().replace(/"id":\s*\d+/, '"id":"x"'),
+    },
+  ])('answers 400 for $case and books nothing', async ({ body }) => {
+    const t = setup();
+    const response = await t.post(body);
+    expect(response.statusCode).toBe(400);
+    expect(t.jobs.all()).toHaveLength(0);
+  });
+
+  it('answers 413 for a body over the limit and books nothing', async () => {
+    const t = setup();
+    const response = await t.post(JSON.stringify({ pad: 'x'.repeat(70_000) }));
+    expect(response.statusCode).toBe(413);
+    expect(t.jobs.all()).toHaveLength(0);
+  });
+
+  it('answers ping with 200 and other events with 202, starting nothing', async () => {
+    const t = setup();
+    expect((await t.post('{"zen":"hi"}', { 'x-github-event': 'ping' })).statusCode).toBe(200);
+    expect((await t.post('{"action":"opened"}', { 'x-github-event': 'issues' })).statusCode).toBe(
+      202,
+    );
+    expect(t.changes()).toBe(0);
+  });
+
+  it('does not serve jobs for GitHub-hosted labels', async () => {
+    const t = setup({
+      GITHUB_URL: 'https://github.com/Codertocat/Hello-World',
+      RUNNER_LABELS: 'self-hosted,linux',
+    });
+    const body = JSON.stringify(workflowJobExample('queued', 'Codertocat/Hello-World'));
+    const response = await t.post(body);
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toMatchObject({ result: 'unserved' });
+    expect(t.jobs.all()).toHaveLength(0);
+  });
+
+  it('ignores deliveries for a repository the endpoint does not serve', async () => {
+    const t = setup({ GITHUB_URL: 'https://github.com/someone/else' });
+    const response = await t.post(queued());
+    expect(JSON.parse(response.body)).toMatchObject({ result: 'ignored' });
+    expect(t.jobs.all()).toHaveLength(0);
+  });
+
+  it('books a redelivery or a repeated state only once', async () => {
+    const t = setup();
+    const body = queued();
+    const delivery = crypto.randomUUID();
+    expect((await t.post(body, { 'x-github-delivery': delivery })).statusCode).toBe(202);
+    const again = await t.post(body, { 'x-github-delivery': delivery });
+    expect(JSON.parse(again.body)).toMatchObject({ result: 'duplicate' });
+    const sameState = await t.post(body);
+    expect(JSON.parse(sameState.body)).toMatchObject({ result: 'duplicate' });
+    expect(t.changes()).toBe(1);
+  });
+
+  it('never moves a job back to waiting', async () => {
+    const t = setup();
+    const example = workflowJobExample('queued', REPO);
+    const job = example.workflow_job as { runner_name: string | null };
+    job.runner_name = 'runner-1';
+    await t.post(JSON.stringify({ ...example, action: 'in_progress' }));
+    await t.post(JSON.stringify(example));
+    expect(t.jobs.waiting()).toHaveLength(0);
+    expect(t.jobs.all()[0]).toMatchObject({ state: 'in_progress', runnerName: 'runner-1' });
+  });
+});
