@@ -8,6 +8,7 @@ import { DeliveryLog } from './jobs/delivery-log.ts';
 import { JobBook } from './jobs/job-book.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
+import { Resyncer } from './reconcile/resyncer.ts';
 import type { RunnerRuntime } from './runners/runtime.ts';
 import { handleDelivery } from './webhook/handle-delivery.ts';
 
@@ -53,7 +54,18 @@ export function startController(deps: ControllerDeps): Controller {
     bodyLimit: config.webhookBodyLimitBytes,
     registry: metrics.registry,
     accepting: () => accepting,
-    health: () => healthReport(config, jobs, reconciler, now()),
+    health: () =>
+      healthReport(
+        {
+          config,
+          jobs,
+          runners: () => reconciler.runners(),
+          engineError: () => reconciler.engineError(),
+          poolHealth: (poolId) => reconciler.poolHealth(poolId),
+          githubHealth: (poolId) => resyncer.health(poolId),
+        },
+        now(),
+      ),
     handleDelivery: (delivery) =>
       handleDelivery(
         {
@@ -74,7 +86,16 @@ export function startController(deps: ControllerDeps): Controller {
       log.warn({ engine: event.engineId, err: event.error }, 'docker engine unreachable');
     reconciler.triggerTwice();
   });
-  const resync = setInterval(() => reconciler.trigger(), config.resyncIntervalSeconds * 1000);
+  const resyncer = new Resyncer({
+    pools: config.pools,
+    github: deps.github,
+    jobs,
+    target: reconciler,
+    log,
+    now,
+    intervalMs: config.resyncIntervalSeconds * 1000,
+  });
+  resyncer.start();
   reconciler.trigger();
 
   return {
@@ -82,9 +103,8 @@ export function startController(deps: ControllerDeps): Controller {
     reconciler,
     shutdown: async () => {
       accepting = false;
-      clearInterval(resync);
       stopWatching();
-      await reconciler.stop();
+      await Promise.all([resyncer.stop(), reconciler.stop()]);
       await app.close();
     },
   };

@@ -1,6 +1,19 @@
 import type { Config } from '../config/load-config.ts';
 import type { JobBook } from '../jobs/job-book.ts';
-import type { Reconciler } from '../reconcile/reconciler.ts';
+import type { RunnerView } from '../reconcile/observe-runners.ts';
+import type { PoolHealth } from '../reconcile/pool-health.ts';
+import type { GitHubHealth } from '../reconcile/resyncer.ts';
+
+export type RepositoryHealth = {
+  id: string;
+  waitingJobs: number;
+  github: { reachable: boolean; lastSyncAt: string | null; error?: string };
+  startFailures: number;
+  earlyExits: number;
+  givenUpJobs: number;
+  imageOutdated: boolean;
+  lastError?: string;
+};
 
 export type HealthReport = {
   status: 'ok' | 'degraded';
@@ -14,46 +27,59 @@ export type HealthReport = {
     jobId: number | null;
     ageSeconds: number;
   }[];
-  repositories: {
-    id: string;
-    waitingJobs: number;
-    spawnFailures: number;
-    imageOutdated: boolean;
-    lastError?: string;
-  }[];
+  repositories: RepositoryHealth[];
   warnings: string[];
 };
 
+export type HealthSources = {
+  config: Pick<Config, 'maxRunners' | 'pools'>;
+  jobs: JobBook;
+  runners: () => readonly RunnerView[];
+  engineError: () => string | undefined;
+  poolHealth: (poolId: string) => PoolHealth | undefined;
+  githubHealth: (poolId: string) => GitHubHealth | undefined;
+};
+
 /** Built from what the controller already knows: answering never waits on Docker or GitHub. */
-export function healthReport(
-  config: Pick<Config, 'maxRunners' | 'pools'>,
-  jobs: JobBook,
-  reconciler: Reconciler,
-  now: number,
-): HealthReport {
-  const engineError = reconciler.engineError();
+export function healthReport(sources: HealthSources, now: number): HealthReport {
+  const engineError = sources.engineError();
   const warnings: string[] = [];
   if (engineError) warnings.push('Docker engine unreachable');
-  const repositories = config.pools.map((pool) => {
-    const health = reconciler.poolHealth(pool.id);
+  const repositories = sources.config.pools.map((pool): RepositoryHealth => {
+    const health = sources.poolHealth(pool.id);
+    const github = sources.githubHealth(pool.id);
+    if (github && !github.reachable)
+      warnings.push(`${pool.id}: GitHub unreachable or refusing requests`);
     if (health?.imageOutdated)
       warnings.push(`${pool.id}: runner image is outdated; update RUNNER_IMAGE`);
-    if (health?.lastError) warnings.push(`${pool.id}: runners fail to start`);
+    else if (health?.lastError) warnings.push(`${pool.id}: runners fail to start`);
+    if (health && health.givenUpJobs > 0)
+      warnings.push(`${pool.id}: ${health.givenUpJobs} job(s) given up`);
     return {
       id: pool.id,
-      waitingJobs: jobs.waiting(pool.id).length,
-      spawnFailures: health?.spawnFailures ?? 0,
+      waitingJobs: sources.jobs.waiting(pool.id).length,
+      github: {
+        reachable: github?.reachable ?? true,
+        lastSyncAt:
+          github?.lastSyncAt === undefined ? null : new Date(github.lastSyncAt).toISOString(),
+        ...(github?.lastError ? { error: github.lastError } : {}),
+      },
+      startFailures: health?.startFailures ?? 0,
+      earlyExits: health?.earlyExits ?? 0,
+      givenUpJobs: health?.givenUpJobs ?? 0,
       imageOutdated: health?.imageOutdated ?? false,
       ...(health?.lastError ? { lastError: health.lastError } : {}),
     };
   });
-  const unhealthy = engineError !== undefined || repositories.some((repo) => repo.imageOutdated);
+  const unhealthy =
+    engineError !== undefined ||
+    repositories.some((repo) => repo.imageOutdated || !repo.github.reachable);
   return {
     status: unhealthy ? 'degraded' : 'ok',
-    maxRunners: config.maxRunners,
+    maxRunners: sources.config.maxRunners,
     queueDepth: repositories.reduce((sum, repo) => sum + repo.waitingJobs, 0),
     docker: engineError ? { reachable: false, error: engineError } : { reachable: true },
-    runners: reconciler.runners().map((runner) => ({
+    runners: sources.runners().map((runner) => ({
       name: runner.name,
       repo: runner.poolId,
       state: runner.phase,

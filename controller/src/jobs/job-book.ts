@@ -2,6 +2,7 @@ import { RANK, type JobAction, type JobEvent } from './job-event.ts';
 
 export type Job = {
   poolId: string;
+  repository: string;
   id: number;
   runId: number;
   labels: string[];
@@ -10,6 +11,8 @@ export type Job = {
   queuedAt: number;
   startedAt: number | undefined;
   completedAt: number | undefined;
+  /** Its runners kept dying before taking it: no more runners are started for it. */
+  givenUp: boolean;
 };
 
 export type ApplyResult = 'new' | 'advanced' | 'duplicate';
@@ -31,6 +34,7 @@ export class JobBook {
     if (known && RANK[event.action] <= RANK[known.state]) return 'duplicate';
     const job: Job = known ?? {
       poolId: event.poolId,
+      repository: event.repository,
       id: event.jobId,
       runId: event.runId,
       labels: event.labels,
@@ -39,6 +43,7 @@ export class JobBook {
       queuedAt: event.at,
       startedAt: undefined,
       completedAt: undefined,
+      givenUp: false,
     };
     job.state = event.action;
     if (event.runnerName) job.runnerName = event.runnerName;
@@ -55,9 +60,15 @@ export class JobBook {
   waiting(poolId?: string): Job[] {
     const out: Job[] = [];
     for (const job of this.#jobs.values()) {
-      if (job.state === 'queued' && (poolId === undefined || job.poolId === poolId)) out.push(job);
+      if (job.state !== 'queued' || job.givenUp) continue;
+      if (poolId === undefined || job.poolId === poolId) out.push(job);
     }
     return out.sort((a, b) => a.queuedAt - b.queuedAt);
+  }
+
+  giveUp(jobId: number): void {
+    const job = this.#jobs.get(jobId);
+    if (job) job.givenUp = true;
   }
 
   all(): Job[] {

@@ -3,6 +3,8 @@ export type JobAction = 'queued' | 'in_progress' | 'completed';
 /** One observation of a workflow job, from a webhook, a resync or a redelivery. */
 export type JobEvent = {
   poolId: string;
+  /** owner/name of the repository the job runs in. */
+  repository: string;
   jobId: number;
   runId: number;
   action: JobAction;

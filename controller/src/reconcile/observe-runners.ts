@@ -12,11 +12,13 @@ export type InFlight = {
 export type RunnerView = ObservedRunner & {
   jobId: number | undefined;
   exitCode: number | undefined;
+  /** Empty for leftovers (a sidecar or volume without its runner) and spawns in flight. */
+  containerId: string;
 };
 
 /** Which runner names are running a job: named by an in_progress or completed event. */
-export function busyRunners(jobs: Iterable<Job>): Map<string, number> {
-  const busy = new Map<string, number>();
+export function busyRunners(jobs: Iterable<Job>): Map<string, number | undefined> {
+  const busy = new Map<string, number | undefined>();
   for (const job of jobs) {
     if (job.state !== 'queued' && job.runnerName) busy.set(job.runnerName, job.id);
   }
@@ -31,7 +33,7 @@ export function observeRunners(
   containers: RunnerContainer[],
   inFlight: Map<string, InFlight>,
   listing: number,
-  busy: Map<string, number>,
+  busy: Map<string, number | undefined>,
 ): RunnerView[] {
   const views: RunnerView[] = [];
   const listed = new Set<string>();
@@ -41,7 +43,7 @@ export function observeRunners(
     const phase =
       container.state === 'exited'
         ? 'exited'
-        : busyJob !== undefined
+        : busy.has(container.name)
           ? 'busy'
           : container.state === 'running'
             ? 'idle'
@@ -56,6 +58,7 @@ export function observeRunners(
       since: container.createdAt,
       jobId: busyJob ?? container.jobId,
       exitCode: container.exitCode,
+      containerId: container.containerId,
     });
   }
   for (const [name, spawn] of inFlight) {
@@ -74,6 +77,7 @@ export function observeRunners(
       since: spawn.since,
       jobId: spawn.jobId,
       exitCode: undefined,
+      containerId: '',
     });
   }
   return views;

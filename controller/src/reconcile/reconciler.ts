@@ -6,6 +6,15 @@ import type { JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
 import { busyRunners, observeRunners, type InFlight, type RunnerView } from './observe-runners.ts';
 import { plan, type Action, type PoolDemand } from './plan.ts';
+import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
+
+export type ReconcilerEvents = {
+  spawned?: (poolId: string, durationMs: number) => void;
+  spawnFailed?: (poolId: string) => void;
+  exitedEarly?: (poolId: string) => void;
+  gaveUp?: (poolId: string) => void;
+  removed?: (poolId: string, reason: 'exited' | 'idle') => void;
+};
 
 export type ReconcilerDeps = {
   pools: PoolConfig[];
@@ -17,17 +26,8 @@ export type ReconcilerDeps = {
   log: Logger;
   now?: () => number;
   runnerName?: (pool: PoolConfig) => string;
+  events?: ReconcilerEvents;
 };
-
-export type PoolHealth = {
-  spawnFailures: number;
-  blockedUntil: number;
-  imageOutdated: boolean;
-  lastError: string | undefined;
-};
-
-const BACKOFF_MAX_MS = 60_000;
-const OUTDATED_EXIT_CODE = 7;
 
 /**
  * Level-triggered: each pass reads what exists, plans against what is wanted and acts.
@@ -36,16 +36,20 @@ const OUTDATED_EXIT_CODE = 7;
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #now: () => number;
+  readonly #events: ReconcilerEvents;
   readonly #inFlight = new Map<string, InFlight>();
   readonly #spawning = new Set<Promise<void>>();
   readonly #removing = new Set<string>();
   readonly #runnerIds = new Map<string, number>();
-  readonly #poolHealth = new Map<string, PoolHealth>();
+  readonly #registeredBusy = new Map<string, ReadonlySet<string>>();
+  readonly #credited = new Set<string>();
+  readonly #health: PoolHealthBook;
   #listing = 0;
   #dirty = false;
   #running: Promise<void> | undefined;
   #stopped = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  #retryAt = Infinity;
   #followUp: NodeJS.Timeout | undefined;
   #view: RunnerView[] = [];
   #engineError: string | undefined;
@@ -53,14 +57,8 @@ export class Reconciler {
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    for (const pool of deps.pools) {
-      this.#poolHealth.set(pool.id, {
-        spawnFailures: 0,
-        blockedUntil: 0,
-        imageOutdated: false,
-        lastError: undefined,
-      });
-    }
+    this.#events = deps.events ?? {};
+    this.#health = new PoolHealthBook(deps.pools.map((pool) => pool.id));
   }
 
   trigger(): void {
@@ -90,8 +88,17 @@ export class Reconciler {
     return this.#view;
   }
 
+  hasRunner(name: string): boolean {
+    return this.#inFlight.has(name) || this.#view.some((view) => view.name === name);
+  }
+
+  /** Runner names GitHub reports busy: a restarted controller learns from them what not to stop. */
+  setRegisteredBusy(poolId: string, names: ReadonlySet<string>): void {
+    this.#registeredBusy.set(poolId, names);
+  }
+
   poolHealth(poolId: string): PoolHealth | undefined {
-    return this.#poolHealth.get(poolId);
+    return this.#health.get(poolId);
   }
 
   engineError(): string | undefined {
@@ -122,13 +129,19 @@ export class Reconciler {
   }
 
   async #pass(): Promise<void> {
-    const { deps } = { deps: this.#deps };
+    const deps = this.#deps;
     const listing = ++this.#listing;
     const containers = await deps.runtime.list();
     const now = this.#now();
     deps.jobs.prune(now);
-    const views = observeRunners(containers, this.#inFlight, listing, busyRunners(deps.jobs.all()));
+    const busy = busyRunners(deps.jobs.all());
+    for (const names of this.#registeredBusy.values()) {
+      for (const name of names) if (!busy.has(name)) busy.set(name, undefined);
+    }
+    const views = observeRunners(containers, this.#inFlight, listing, busy);
     this.#view = views;
+    for (const view of views) this.#noteProgress(view, busy.has(view.name));
+
     const demand: PoolDemand[] = deps.pools.map((pool) => {
       const waiting = deps.jobs.waiting(pool.id);
       return {
@@ -137,7 +150,7 @@ export class Reconciler {
         minIdleRunners: pool.minIdleRunners,
         waitingJobs: waiting.length,
         oldestWaitingAt: waiting[0]?.queuedAt,
-        blockedUntil: this.#poolHealth.get(pool.id)?.blockedUntil ?? 0,
+        blockedUntil: this.#health.get(pool.id)?.blockedUntil ?? 0,
       };
     });
     const actions = plan({
@@ -148,18 +161,43 @@ export class Reconciler {
       runners: views,
     });
     if (actions.length > 0) {
-      deps.log.debug(
-        {
-          runners: views.length,
-          actions: actions.map((a) =>
-            a.kind === 'spawn' ? `spawn:${a.poolId}` : `${a.kind}:${a.name}`,
-          ),
-        },
-        'reconcile pass',
-      );
+      deps.log.debug({ runners: views.length, actions: actions.map(describe) }, 'reconcile pass');
     }
     const spawnsPerPool = new Map<string, number>();
     for (const action of actions) this.#act(action, views, spawnsPerPool, now);
+    const blocked = demand.filter((pool) => pool.blockedUntil > now && pool.waitingJobs > 0);
+    for (const pool of blocked) this.#retryIn(pool.blockedUntil - now);
+  }
+
+  /** Credits a pool once per runner that took a job; counts an early exit once per runner. */
+  #noteProgress(view: RunnerView, tookJob: boolean): void {
+    if (this.#credited.has(view.name)) return;
+    if (tookJob) {
+      this.#credited.add(view.name);
+      this.#health.tookJob(view.poolId);
+      return;
+    }
+    if (view.phase !== 'exited' || view.containerId === '' || this.#removing.has(view.name)) return;
+    this.#credited.add(view.name);
+    const now = this.#now();
+    const verdict = this.#health.exitedEarly(view.poolId, view.jobId, view.exitCode, now);
+    const log = this.#deps.log.child({ runner: view.name, repo: view.poolId, jobId: view.jobId });
+    this.#events.exitedEarly?.(view.poolId);
+    if (verdict.outdated) {
+      log.error(
+        'runner image is outdated: GitHub no longer accepts its runner version; spawning paused',
+      );
+    } else {
+      log.warn(
+        { exitCode: view.exitCode, retryInMs: verdict.delayMs },
+        'runner exited before taking a job',
+      );
+    }
+    if (verdict.giveUp && view.jobId !== undefined) {
+      this.#deps.jobs.giveUp(view.jobId);
+      this.#events.gaveUp?.(view.poolId);
+      log.error('job given up: its runners keep exiting before taking it');
+    }
   }
 
   #act(action: Action, views: RunnerView[], spawnsPerPool: Map<string, number>, now: number): void {
@@ -169,19 +207,16 @@ export class Reconciler {
         if (!pool) return;
         const index = spawnsPerPool.get(pool.id) ?? 0;
         spawnsPerPool.set(pool.id, index + 1);
-        const starting = views.filter(
-          (v) => v.poolId === pool.id && v.phase !== 'busy' && v.phase !== 'exited',
-        ).length;
-        const jobId = this.#deps.jobs.waiting(pool.id)[starting + index]?.id;
+        const covered = views.filter(
+          (v) => v.poolId === pool.id && (v.phase === 'starting' || v.phase === 'idle'),
+        );
+        const jobId = this.#deps.jobs.waiting(pool.id)[covered.length + index]?.id;
         this.#spawn(pool, jobId, now);
         return;
       }
-      case 'cleanup': {
-        const view = views.find((v) => v.name === action.name);
-        if (view?.exitCode === OUTDATED_EXIT_CODE) this.#markOutdated(action.poolId, action.name);
-        this.#remove(action.name, 'exited');
+      case 'cleanup':
+        this.#remove(action.name, action.poolId, 'exited');
         return;
-      }
       case 'retire':
         this.#retire(action.name, action.poolId);
         return;
@@ -210,21 +245,25 @@ export class Reconciler {
     })().then(
       () => {
         entry.doneAtListing = this.#listing;
-        this.#spawnSucceeded(pool.id);
+        this.#health.startSucceeded(pool.id);
+        this.#events.spawned?.(pool.id, this.#now() - now);
       },
       (error: unknown) => {
         this.#inFlight.delete(name);
-        this.#spawnFailed(pool.id, error, log);
+        const message = error instanceof Error ? error.message : String(error);
+        const delay = this.#health.startFailed(pool.id, message, this.#now());
+        this.#events.spawnFailed?.(pool.id);
+        log.error({ err: error, retryInMs: delay }, 'runner spawn failed');
+        this.#retryIn(delay);
         const runnerId = this.#runnerIds.get(name);
-        if (runnerId !== undefined) {
-          this.#runnerIds.delete(name);
-          this.#deps
-            .github(pool.id)
-            .deregister(name, runnerId)
-            .catch((cleanupError: unknown) =>
-              log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
-            );
-        }
+        if (runnerId === undefined) return;
+        this.#runnerIds.delete(name);
+        this.#deps
+          .github(pool.id)
+          .deregister(name, runnerId)
+          .catch((cleanupError: unknown) =>
+            log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
+          );
       },
     );
     const tracked = work.finally(() => {
@@ -234,51 +273,23 @@ export class Reconciler {
     this.#spawning.add(tracked);
   }
 
-  #spawnSucceeded(poolId: string): void {
-    const health = this.#poolHealth.get(poolId);
-    if (!health) return;
-    health.spawnFailures = 0;
-    health.blockedUntil = 0;
-    health.lastError = undefined;
-  }
-
-  #spawnFailed(poolId: string, error: unknown, log: Logger): void {
-    const health = this.#poolHealth.get(poolId);
-    if (!health) return;
-    health.spawnFailures += 1;
-    const delay = Math.min(BACKOFF_MAX_MS, 1_000 * 2 ** (health.spawnFailures - 1));
-    health.blockedUntil = this.#now() + delay;
-    health.lastError = error instanceof Error ? error.message : String(error);
-    log.error(
-      { err: error, retryInMs: delay, failures: health.spawnFailures },
-      'runner spawn failed',
-    );
-    this.#retryIn(delay);
-  }
-
-  #markOutdated(poolId: string, name: string): void {
-    const health = this.#poolHealth.get(poolId);
-    if (!health || health.imageOutdated) return;
-    health.imageOutdated = true;
-    this.#deps.log.error(
-      { runner: name, repo: poolId },
-      'runner image is outdated: GitHub no longer accepts its runner version',
-    );
-  }
-
-  #remove(name: string, reason: string): void {
+  #remove(name: string, poolId: string, reason: 'exited' | 'idle'): void {
     if (this.#removing.has(name)) return;
     this.#removing.add(name);
     this.#deps.runtime
       .remove(name)
       .then(
-        () => this.#deps.log.info({ runner: name, reason }, 'runner removed'),
+        () => {
+          this.#deps.log.info({ runner: name, repo: poolId, reason }, 'runner removed');
+          this.#events.removed?.(poolId, reason);
+          this.#credited.delete(name);
+          this.#runnerIds.delete(name);
+        },
         (error: unknown) =>
           this.#deps.log.warn({ err: error, runner: name }, 'runner removal failed'),
       )
       .finally(() => {
         this.#removing.delete(name);
-        this.#runnerIds.delete(name);
         this.trigger();
       });
   }
@@ -294,7 +305,7 @@ export class Reconciler {
         (result) => {
           this.#removing.delete(name);
           if (result === 'busy') return log.info('idle runner took a job; kept');
-          this.#remove(name, 'idle');
+          this.#remove(name, poolId, 'idle');
         },
         (error: unknown) => {
           this.#removing.delete(name);
@@ -303,12 +314,22 @@ export class Reconciler {
       );
   }
 
+  /** Wakes the loop after `ms`, keeping the earliest of several requested wake-ups. */
   #retryIn(ms: number): void {
-    if (this.#stopped || this.#retryTimer) return;
+    if (this.#stopped) return;
+    const at = this.#now() + ms;
+    if (this.#retryTimer && this.#retryAt <= at) return;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryAt = at;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
+      this.#retryAt = Infinity;
       this.trigger();
     }, ms);
     this.#retryTimer.unref();
   }
+}
+
+function describe(action: Action): string {
+  return action.kind === 'spawn' ? `spawn:${action.poolId}` : `${action.kind}:${action.name}`;
 }

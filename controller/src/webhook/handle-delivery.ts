@@ -96,6 +96,7 @@ export async function handleDelivery(
   }
   const applied = deps.jobs.apply({
     poolId: pool.id,
+    repository: payload.repository.full_name,
     jobId: job.id,
     runId: job.run_id,
     action: payload.action as JobAction,

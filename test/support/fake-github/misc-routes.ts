@@ -1,4 +1,5 @@
 import { notFound } from './github-error.ts';
+import { paginate } from './paginate.ts';
 import type { RateLimit } from './rate-limit.ts';
 import { repositoryJson } from './repository-json.ts';
 import type { Router } from './router.ts';
@@ -28,6 +29,16 @@ export function addMiscRoutes(
       workflow_restrictions_read_only: false,
     };
     return { status: 200, body: { total_count: 1, runner_groups: [group] } };
+  });
+
+  router.add('GET', '/orgs/:org/repos', (req) => {
+    const scope = scopeOf(state, req.params);
+    if (scope?.kind !== 'org') return notFound();
+    const repos = [...state.repos.values()]
+      .filter((repo) => repo.org?.id === scope.org.id)
+      .sort((a, b) => a.id - b.id);
+    const { page, headers } = paginate(repos, req, baseUrl());
+    return { status: 200, body: page.map((repo) => repositoryJson(baseUrl(), repo)), headers };
   });
 
   router.add('GET', '/repos/:owner/:repo', (req) => {

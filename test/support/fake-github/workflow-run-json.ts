@@ -4,9 +4,10 @@ import type { FakeJob, FakeRun, JobStatus } from './state.ts';
 
 /** A run is as far along as its least advanced job. */
 export function runStatus(jobs: FakeJob[]): JobStatus {
-  if (jobs.some((job) => job.status === 'queued')) return 'queued';
-  if (jobs.some((job) => job.status === 'in_progress')) return 'in_progress';
-  return 'completed';
+  // As on GitHub: a run is queued until one of its jobs starts, then in_progress until all end.
+  if (jobs.every((job) => job.status === 'completed')) return 'completed';
+  if (jobs.every((job) => job.status === 'queued')) return 'queued';
+  return 'in_progress';
 }
 
 /** A `workflow-run` object. */

@@ -1,0 +1,24 @@
+import type { RegisteredRunner } from '../github/runner-api.ts';
+
+/**
+ * Registrations this controller made (by name prefix) that are offline and have no container:
+ * left behind by a crash or a failed start. A candidate must be seen twice in a row, so a
+ * runner registered between a container listing and a runner listing is never taken for one.
+ */
+export function staleRunners(
+  registered: readonly RegisteredRunner[],
+  prefix: string,
+  hasContainer: (name: string) => boolean,
+  seenBefore: ReadonlySet<string>,
+): { stale: RegisteredRunner[]; candidates: Set<string> } {
+  const candidates = new Set<string>();
+  const stale: RegisteredRunner[] = [];
+  for (const runner of registered) {
+    if (!runner.name.startsWith(`${prefix}-`) || runner.status !== 'offline' || runner.busy)
+      continue;
+    if (hasContainer(runner.name)) continue;
+    candidates.add(runner.name);
+    if (seenBefore.has(runner.name)) stale.push(runner);
+  }
+  return { stale, candidates };
+}
