@@ -49,15 +49,17 @@ build_base() {
   trap - EXIT
 }
 
-build_stub() {
-  want=$( (docker image inspect --format '{{.Id}}' "$BASE_IMAGE" &&
-    cat "$HERE/runner-stub/Dockerfile" "$HERE/runner-stub/entrypoint.sh") | sha256sum | cut -c1-16)
-  [ "$(image_hash "$STUB_IMAGE")" = "$want" ] && return 0
-  echo "build-images: building $STUB_IMAGE" >&2
+# build_on_base IMAGE DIR: docker build DIR (on top of the busybox base) unless up to date.
+build_on_base() {
+  image=$1
+  dir=$2
+  want=$( (docker image inspect --format '{{.Id}}' "$BASE_IMAGE" && cat "$dir"/*) | sha256sum | cut -c1-16)
+  [ "$(image_hash "$image")" = "$want" ] && return 0
+  echo "build-images: building $image" >&2
   log=$(mktemp)
   # The legacy builder warns about buildx on stderr; show the output only when the build fails.
-  if ! docker build -q --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$STUB_IMAGE" \
-    "$HERE/runner-stub" >"$log" 2>&1; then
+  if ! docker build -q --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$image" \
+    "$dir" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     exit 1
@@ -66,5 +68,7 @@ build_stub() {
 }
 
 build_base
-build_stub
-echo "build-images: $BASE_IMAGE $STUB_IMAGE ready" >&2
+build_on_base "$STUB_IMAGE" "$HERE/runner-stub"
+build_on_base autoscaler-test/runner-outdated:local "$HERE/runner-outdated"
+build_on_base autoscaler-test/runner-crash:local "$HERE/runner-crash"
+echo "build-images: $BASE_IMAGE $STUB_IMAGE runner-outdated runner-crash ready" >&2

@@ -167,6 +167,10 @@ export class Reconciler {
     for (const action of actions) this.#act(action, views, spawnsPerPool, now);
     const blocked = demand.filter((pool) => pool.blockedUntil > now && pool.waitingJobs > 0);
     for (const pool of blocked) this.#retryIn(pool.blockedUntil - now);
+    // Idle runners may become surplus to retire when their timeout ends: wake up then.
+    const idleSince = views.filter((view) => view.phase === 'idle').map((view) => view.since);
+    if (idleSince.length > 0)
+      this.#retryIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
   }
 
   /** Credits a pool once per runner that took a job; counts an early exit once per runner. */

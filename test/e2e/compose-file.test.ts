@@ -1,0 +1,334 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  composeConfig,
+  mounts,
+  portBindings,
+  type ComposeConfig,
+  type ComposeService,
+} from '../support/e2e-compose.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const COMPOSE_FILE = path.join(ROOT, 'docker-compose.autoscale.yml');
+const NGINX_IMAGE = 'autoscaler-test/nginx:local';
+const NGINX_BASE_IMAGE = 'autoscaler-test/nginx-base:local';
+const TEST_LABEL = 'io.runner-autoscaler.test=true';
+const DOMAIN = 'ci.example.com';
+const BODY_LIMIT = 1_048_576;
+
+function service(config: ComposeConfig, name: string): ComposeService {
+  const found = config.services[name];
+  if (!found) throw new Error(`no service ${name} in ${Object.keys(config.services).join(', ')}`);
+  return found;
+}
+
+describe('docker-compose.autoscale.yml', () => {
+  let project: string;
+  let config: ComposeConfig;
+
+  beforeAll(async () => {
+    project = await mkdtemp(path.join(tmpdir(), 'autoscaler-compose-'));
+    // A stand-in for a user's checkout: their .env, and the nginx build context the file names.
+    await writeFile(
+      path.join(project, '.env'),
+      [
+        'GITHUB_URL=https://github.com/octocat/hello-world',
+        'GITHUB_TOKEN=ghp_e2e-not-a-real-token',
+        'DOCKER_GID=4242',
+        `WEBHOOK_DOMAIN=${DOMAIN}`,
+        'PORT=9999',
+      ].join('\n') + '\n',
+    );
+    await symlink(path.join(ROOT, 'nginx'), path.join(project, 'nginx'));
+    // A clean environment: nothing of the caller's (CONTROLLER_IMAGE, DOCKER_GID...) leaks in.
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project };
+    config = await composeConfig({
+      file: COMPOSE_FILE,
+      projectDirectory: project,
+      projectName: 'autoscaler-e2e',
+      env,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (project) await rm(project, { recursive: true, force: true });
+  });
+
+  it('gives the controller the Docker socket, with the socket group from .env', () => {
+    const controller = service(config, 'controller');
+    expect(mounts(controller)).toContainEqual(
+      expect.objectContaining({
+        type: 'bind',
+        source: '/var/run/docker.sock',
+        target: '/var/run/docker.sock',
+      }),
+    );
+    expect((controller.group_add ?? []).map(String)).toEqual(['4242']);
+  });
+
+  it('keeps the controller state in a named volume at /data', () => {
+    const controller = service(config, 'controller');
+    const data = mounts(controller).find((mount) => mount.target === '/data');
+    expect(data).toMatchObject({ type: 'volume', readOnly: false });
+    expect(Object.keys(config.volumes ?? {})).toContain(data?.source);
+    expect(controller.environment?.DATA_DIR).toBe('/data');
+  });
+
+  it('publishes the controller port on 127.0.0.1 only, whatever PORT .env sets', () => {
+    const controller = service(config, 'controller');
+    expect(portBindings(controller)).toEqual([
+      { hostIp: '127.0.0.1', published: '8080', target: '8080' },
+    ]);
+    expect(controller.environment?.PORT).toBe('8080');
+  });
+
+  it('runs the controller image by default, with a liveness check and a restart policy', () => {
+    const controller = service(config, 'controller');
+    expect(controller.image).toBe('ghcr.io/runner-autoscaler/controller:latest');
+    expect(controller.restart).toBe('unless-stopped');
+    expect(JSON.stringify(controller.healthcheck?.test)).toContain('/livez');
+    expect(controller.environment?.GITHUB_TOKEN).toBe('ghp_e2e-not-a-real-token');
+  });
+
+  it('publishes 443 and 80 from nginx, which depends on the controller', () => {
+    const nginx = service(config, 'nginx');
+    const published = portBindings(nginx).map((port) => `${port.published}->${port.target}`);
+    expect(published).toEqual(expect.arrayContaining(['443->443', '80->80']));
+    const dependsOn = Array.isArray(nginx.depends_on)
+      ? nginx.depends_on
+      : Object.keys(nginx.depends_on ?? {});
+    expect(dependsOn).toContain('controller');
+    expect(mounts(nginx)).toContainEqual(
+      expect.objectContaining({ target: '/etc/nginx/certs', readOnly: true }),
+    );
+  });
+
+  it('gives nginx the domain but none of the controller secrets', () => {
+    const environment = service(config, 'nginx').environment ?? {};
+    expect(environment).toMatchObject({
+      WEBHOOK_DOMAIN: DOMAIN,
+      WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT),
+      CONTROLLER_UPSTREAM: 'controller:8080',
+    });
+    expect(Object.keys(environment)).not.toContain('GITHUB_TOKEN');
+  });
+});
+
+async function docker(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run('docker', args, { maxBuffer: 4 * 1024 * 1024 });
+}
+
+async function dockerFails(...args: string[]): Promise<string> {
+  try {
+    await docker(...args);
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr ?? error);
+  }
+  throw new Error(`docker ${args.join(' ')} succeeded`);
+}
+
+type Answer = { status: number; body: string; headers: http.IncomingHttpHeaders; peerCN?: string };
+
+function request(
+  url: string,
+  options: { method?: string; body?: Buffer; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const secure = url.startsWith('https:');
+    const req = (secure ? https : http).request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        headers: { Host: DOMAIN, ...options.headers },
+        timeout: 5000,
+        agent: false,
+        ...(secure ? { rejectUnauthorized: false, servername: DOMAIN } : {}),
+      },
+      (res) => {
+        // Read before the body ends: the socket is detached from the response afterwards.
+        const peer = secure ? (res.socket as TLSSocket).getPeerCertificate() : undefined;
+        const cn = peer?.subject?.CN;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+            ...(typeof cn === 'string' ? { peerCN: cn } : {}),
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+// Needs a Docker engine; builds the nginx image from nginx/Dockerfile on a locally made Debian
+// stand-in for the upstream nginx image (test/support/e2e-build-nginx.sh, cached after the first run).
+describe('nginx image', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const network = `autoscaler-e2e-${suffix}`;
+  const upstream = `autoscaler-e2e-upstream-${suffix}`;
+  const proxy = `autoscaler-e2e-nginx-${suffix}`;
+  let httpsUrl: string;
+  let httpUrl: string;
+
+  beforeAll(async () => {
+    await run('sh', [path.join(ROOT, 'test/support/e2e-build-nginx.sh')]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await docker('rm', '-f', '-v', proxy, upstream).catch(() => undefined);
+    await docker('network', 'rm', network).catch(() => undefined);
+  });
+
+  it('renders a configuration that passes nginx -t, with a self-signed certificate', async () => {
+    const { stderr } = await docker(
+      'run',
+      '--rm',
+      '--label',
+      TEST_LABEL,
+      '-e',
+      `WEBHOOK_DOMAIN=${DOMAIN}`,
+      NGINX_IMAGE,
+      'nginx',
+      '-t',
+    );
+    expect(stderr).toContain('test is successful');
+    expect(stderr).toMatch(/WARNING: no certificate .* self-signed/);
+  });
+
+  it('refuses to start without a valid WEBHOOK_DOMAIN', async () => {
+    expect(
+      await dockerFails('run', '--rm', '--label', TEST_LABEL, NGINX_IMAGE, 'nginx', '-t'),
+    ).toContain('WEBHOOK_DOMAIN is not set');
+    expect(
+      await dockerFails(
+        'run',
+        '--rm',
+        '--label',
+        TEST_LABEL,
+        '-e',
+        'WEBHOOK_DOMAIN=evil.example.com; include /etc/passwd',
+        NGINX_IMAGE,
+        'nginx',
+        '-t',
+      ),
+    ).toContain('WEBHOOK_DOMAIN has an invalid value');
+  });
+
+  describe('in front of a stand-in controller', () => {
+    beforeAll(async () => {
+      await docker('network', 'create', '--label', TEST_LABEL, network);
+      // Answers every request with its method and URI, as "controller:8080" on the network.
+      const upstreamConfig =
+        'events {} http { access_log off; server { listen 8080; ' +
+        'location / { return 202 "controller $request_method $request_uri"; } } }';
+      await docker(
+        'run',
+        '-d',
+        '--name',
+        upstream,
+        '--label',
+        TEST_LABEL,
+        '--network',
+        network,
+        '--network-alias',
+        'controller',
+        '-e',
+        `CONFIG=${upstreamConfig}`,
+        NGINX_BASE_IMAGE,
+        'sh',
+        '-c',
+        'printf "%s" "$CONFIG" > /etc/nginx/nginx.conf && exec nginx -g "daemon off;"',
+      );
+      await docker(
+        'run',
+        '-d',
+        '--name',
+        proxy,
+        '--label',
+        TEST_LABEL,
+        '--network',
+        network,
+        '-p',
+        '127.0.0.1::80',
+        '-p',
+        '127.0.0.1::443',
+        '-e',
+        `WEBHOOK_DOMAIN=${DOMAIN}`,
+        NGINX_IMAGE,
+      );
+      const port = async (inner: number) =>
+        (await docker('port', proxy, `${inner}/tcp`)).stdout.trim().split('\n')[0] ?? '';
+      httpsUrl = `https://${await port(443)}`;
+      httpUrl = `http://${await port(80)}`;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          await request(`${httpsUrl}/health`);
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) {
+            const logs = await docker('logs', proxy).catch(() => ({ stdout: '', stderr: '' }));
+            throw new Error(`nginx did not answer: ${String(error)}\n${logs.stderr}`, {
+              cause: error,
+            });
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    }, 60_000);
+
+    it('passes webhook deliveries and /health to the controller over HTTPS', async () => {
+      const delivery = await request(`${httpsUrl}/webhook`, {
+        method: 'POST',
+        body: Buffer.from('{"action":"queued"}'),
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(delivery).toMatchObject({ status: 202, body: 'controller POST /webhook' });
+      expect(delivery.peerCN).toBe(DOMAIN);
+      expect(
+        await request(`${httpsUrl}/webhook/my-repo`, { method: 'POST', body: Buffer.from('{}') }),
+      ).toMatchObject({ status: 202, body: 'controller POST /webhook/my-repo' });
+      expect(await request(`${httpsUrl}/health`)).toMatchObject({
+        status: 202,
+        body: 'controller GET /health',
+      });
+    });
+
+    it('keeps /metrics, /livez and other methods away from the controller', async () => {
+      expect((await request(`${httpsUrl}/metrics`)).status).toBe(404);
+      expect((await request(`${httpsUrl}/livez`)).status).toBe(404);
+      expect((await request(`${httpsUrl}/`)).status).toBe(404);
+      expect((await request(`${httpsUrl}/webhook`)).status).toBe(403);
+      expect((await request(`${httpsUrl}/health`, { method: 'POST' })).status).toBe(403);
+    });
+
+    it("accepts a delivery up to the controller's 1 MiB limit and refuses a larger one", async () => {
+      const post = (size: number) =>
+        request(`${httpsUrl}/webhook`, { method: 'POST', body: Buffer.alloc(size, 0x20) });
+      expect((await post(BODY_LIMIT)).status).toBe(202);
+      expect((await post(BODY_LIMIT + 1)).status).toBe(413);
+    });
+
+    it('redirects plain HTTP to HTTPS on the webhook domain', async () => {
+      const answer = await request(`${httpUrl}/webhook?x=1`, { method: 'POST' });
+      expect(answer.status).toBe(301);
+      expect(answer.headers.location).toBe(`https://${DOMAIN}/webhook?x=1`);
+    });
+  });
+});
