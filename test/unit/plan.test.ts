@@ -112,4 +112,24 @@ describe('plan', () => {
     const runners = [runner('i1', 'idle'), runner('i2', 'idle')];
     expect(plan(input({ pools: [pool({ waitingJobs: 2 })], runners }))).toEqual([]);
   });
+
+  it('regression: warm runners of one pool do not starve a waiting job of another at the global cap', () => {
+    const pools = [
+      pool({ id: 'a', maxRunners: 1, waitingJobs: 1, oldestWaitingAt: 10 }),
+      pool({ id: 'b', maxRunners: 1, minIdleRunners: 1 }),
+    ];
+    const warm = runner('warm-b', 'idle', { poolId: 'b', since: 999_999 });
+    const actions = plan(input({ maxRunners: 1, pools, runners: [warm] }));
+    expect(actions).toEqual([{ kind: 'retire', name: 'warm-b', poolId: 'b' }]);
+  });
+
+  it('gives waiting jobs the global room before warm runners', () => {
+    const pools = [
+      pool({ id: 'warm', minIdleRunners: 3 }),
+      pool({ id: 'jobs', waitingJobs: 2, oldestWaitingAt: 5 }),
+    ];
+    const actions = plan(input({ maxRunners: 3, pools }));
+    expect(spawns(actions, 'jobs')).toBe(2);
+    expect(spawns(actions, 'warm')).toBe(1);
+  });
 });

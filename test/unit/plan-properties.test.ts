@@ -1,0 +1,125 @@
+/**
+ * Property tests of the planner, driven by a simulated world (test/support/planner-simulation.ts):
+ * random sequences of jobs queued, webhooks delivered late, twice, out of order or never,
+ * resyncs, controller restarts, runners booting, taking jobs and exiting, and time passing.
+ * A failure prints the shrunk step list and a log of what happened.
+ */
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import {
+  World,
+  configArb,
+  stepArb,
+  type Mode,
+  type SimConfig,
+  type Step,
+} from '../support/planner-simulation.ts';
+
+const lossy: Mode = { lossy: true, finishAfterWebhook: false };
+const reliable: Mode = { lossy: false, finishAfterWebhook: true };
+const params = { numRuns: 200 };
+
+const scenario = (mode: Mode) =>
+  [configArb, fc.array(stepArb(mode.lossy), { maxLength: 80, size: 'max' })] as const;
+
+/** Runs the steps, then `after`; any failure carries the world's log. */
+function simulate(
+  config: SimConfig,
+  steps: Step[],
+  mode: Mode,
+  each: (world: World) => void,
+  after: (world: World) => void = () => {},
+): void {
+  const world = new World(config, mode);
+  try {
+    for (const step of steps) {
+      world.run(step);
+      each(world);
+    }
+    after(world);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `${message}\nconfig: ${JSON.stringify(config)}\nlog:\n  ${squeeze(world.log).join('\n  ')}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Folds runs of the same line: "tick: nothing (x12)". */
+function squeeze(lines: string[]): string[] {
+  const out: { line: string; count: number }[] = [];
+  for (const line of lines) {
+    const last = out.at(-1);
+    if (last?.line === line) last.count += 1;
+    else out.push({ line, count: 1 });
+  }
+  return out.map(({ line, count }) => (count > 1 ? `${line} (x${count})` : line));
+}
+
+describe('plan, in a simulated world', () => {
+  it('1. containers never exceed the global cap nor a pool cap', () => {
+    fc.assert(
+      fc.property(...scenario(lossy), (config, steps) =>
+        simulate(config, steps, lossy, (world) => world.checkCaps()),
+      ),
+      params,
+    );
+  });
+
+  it('2. after any history, a drain completes every job and leaves only the warm pool', () => {
+    fc.assert(
+      fc.property(...scenario(lossy), (config, steps) =>
+        simulate(
+          config,
+          steps,
+          lossy,
+          () => {},
+          (world) => {
+            world.drain();
+            world.checkDrained();
+          },
+        ),
+      ),
+      params,
+    );
+  });
+
+  it('3. without loss or restart, no job gets two runners (spawns <= jobs + warm)', () => {
+    fc.assert(
+      fc.property(...scenario(reliable), (config, steps) =>
+        simulate(
+          config,
+          steps,
+          reliable,
+          (world) => world.checkSpawns(),
+          (world) => {
+            world.drain();
+            world.checkSpawns();
+          },
+        ),
+      ),
+      params,
+    );
+  });
+
+  it('4. a runner the controller knows busy is never retired, and only exited ones are cleaned up', () => {
+    // With lost webhooks the controller may not know a runner took a job and may try to retire
+    // it: GitHub refuses to deregister a busy runner, and the model does the same.
+    fc.assert(
+      fc.property(...scenario(lossy), (config, steps) =>
+        simulate(
+          config,
+          steps,
+          lossy,
+          (world) => world.checkNoBusyStopped(),
+          (world) => {
+            world.drain();
+            world.checkNoBusyStopped();
+          },
+        ),
+      ),
+      params,
+    );
+  });
+});
