@@ -87,9 +87,8 @@ export function plan(input: PlanInput): Action[] {
   const byAge = (a: PoolDemand, b: PoolDemand) =>
     (a.oldestWaitingAt ?? Infinity) - (b.oldestWaitingAt ?? Infinity);
   const order = [...input.pools].sort(byAge);
-  let globalRoom = input.maxRunners - input.runners.length;
-  globalRoom = allocate(order, jobWant, globalRoom, actions);
-  globalRoom = allocate(order, warmWant, globalRoom, actions);
+  const roomAfterJobs = allocate(order, jobWant, input.maxRunners - input.runners.length, actions);
+  allocate(order, warmWant, roomAfterJobs, actions);
 
   const starved = [...jobWant.values()].reduce((sum, left) => sum + left, 0);
   const makeRoom = warmOnly.filter((r) => !retiring.has(r.name)).sort((a, b) => a.since - b.since);
