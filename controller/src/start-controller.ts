@@ -11,6 +11,8 @@ import { Reconciler } from './reconcile/reconciler.ts';
 import { Resyncer } from './reconcile/resyncer.ts';
 import type { RunnerRuntime } from './runners/runtime.ts';
 import { handleDelivery } from './webhook/handle-delivery.ts';
+import { HookManager } from './webhook/hook-manager.ts';
+import { createHookStateStore } from './webhook/hook-state.ts';
 
 export type ControllerDeps = {
   config: Config;
@@ -63,6 +65,7 @@ export function startController(deps: ControllerDeps): Controller {
           engineError: () => reconciler.engineError(),
           poolHealth: (poolId) => reconciler.poolHealth(poolId),
           githubHealth: (poolId) => resyncer.health(poolId),
+          hookHealth: (poolId) => hookManager?.health(poolId),
         },
         now(),
       ),
@@ -86,6 +89,17 @@ export function startController(deps: ControllerDeps): Controller {
       log.warn({ engine: event.engineId, err: event.error }, 'docker engine unreachable');
     reconciler.triggerTwice();
   });
+  const hookManager = config.webhookHost
+    ? new HookManager({
+        webhookHost: config.webhookHost,
+        mode: config.mode,
+        hooks: (poolId) => deps.github(poolId).hooks,
+        secretOf: (poolId) => deps.secrets.get(poolId) ?? '',
+        store: createHookStateStore(config.dataDir),
+        log,
+        now,
+      })
+    : undefined;
   const resyncer = new Resyncer({
     pools: config.pools,
     github: deps.github,
@@ -94,6 +108,8 @@ export function startController(deps: ControllerDeps): Controller {
     log,
     now,
     intervalMs: config.resyncIntervalSeconds * 1000,
+    // Hook trouble is reported on its own (health, log) and does not mark GitHub unreachable.
+    extra: hookManager ? (pool) => hookManager.tend(pool).catch(() => undefined) : undefined,
   });
   resyncer.start();
   reconciler.trigger();

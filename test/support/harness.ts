@@ -17,7 +17,13 @@ export type Harness = {
   controllerId: string;
   dataDir: string | undefined;
   controller: ControllerProcess | undefined;
-  start: (env?: Record<string, string>) => Promise<ControllerProcess>;
+  /** `manualHook: false` leaves webhook registration to the controller (WEBHOOK_HOST). */
+  start: (
+    env?: Record<string, string>,
+    options?: { manualHook?: boolean },
+  ) => Promise<ControllerProcess>;
+  /** The URL the controller listens on, known before it starts. */
+  url: string;
   cleanup: (context: TestContext) => Promise<void>;
 };
 
@@ -29,7 +35,8 @@ export async function createHarness(): Promise<Harness> {
     controllerId: testControllerId(),
     dataDir: undefined,
     controller: undefined,
-    async start(env = {}) {
+    url: `http://127.0.0.1:${port}`,
+    async start(env = {}, options = {}) {
       const controller = await startControllerProcess(
         {
           GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
@@ -48,7 +55,8 @@ export async function createHarness(): Promise<Harness> {
       );
       harness.controller = controller;
       harness.dataDir = controller.dataDir;
-      fake.setWebhookTarget({ url: `${controller.url}/webhook`, secret: SECRET });
+      if (options.manualHook !== false)
+        fake.setWebhookTarget({ url: `${controller.url}/webhook`, secret: SECRET });
       return controller;
     },
     async cleanup(context) {

@@ -2,6 +2,7 @@ import { RequestError } from '@octokit/request-error';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { GitHubClient } from './create-octokit.ts';
 import { createConditionalGet } from './conditional-get.ts';
+import { createHookApi, type HookApi } from './hook-api.ts';
 import { createJobSource, type JobSource } from './job-source.ts';
 import {
   deleteRunner,
@@ -22,6 +23,7 @@ export type DeregisterResult = 'removed' | 'busy';
 export type PoolGitHub = {
   jitConfig(name: string): Promise<JitConfig>;
   jobs: JobSource;
+  hooks: HookApi;
   /** The runners registered in the repository or organization (conditional GET). */
   runners(): Promise<RegisteredRunner[]>;
   /** Deletes a runner registration; GitHub refuses while the runner runs a job. */
@@ -41,6 +43,7 @@ export function createPoolGitHub(pool: PoolConfig, octokit: GitHubClient): PoolG
   };
   return {
     jobs: createJobSource(get, scope, { requestBudget: JOB_REQUEST_BUDGET }),
+    hooks: createHookApi(octokit, scope),
     runners: async () => {
       const route =
         scope.kind === 'repo'

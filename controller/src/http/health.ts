@@ -3,6 +3,7 @@ import type { JobBook } from '../jobs/job-book.ts';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
 import type { PoolHealth } from '../reconcile/pool-health.ts';
 import type { GitHubHealth } from '../reconcile/resyncer.ts';
+import type { HookHealth } from '../webhook/hook-manager.ts';
 
 export type RepositoryHealth = {
   id: string;
@@ -13,6 +14,7 @@ export type RepositoryHealth = {
   givenUpJobs: number;
   imageOutdated: boolean;
   lastError?: string;
+  webhook?: { url: string; hookId: number | null; redelivered: number; error?: string };
 };
 
 export type HealthReport = {
@@ -38,6 +40,7 @@ export type HealthSources = {
   engineError: () => string | undefined;
   poolHealth: (poolId: string) => PoolHealth | undefined;
   githubHealth: (poolId: string) => GitHubHealth | undefined;
+  hookHealth: (poolId: string) => HookHealth | undefined;
 };
 
 /** Built from what the controller already knows: answering never waits on Docker or GitHub. */
@@ -55,6 +58,8 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
     else if (health?.lastError) warnings.push(`${pool.id}: runners fail to start`);
     if (health && health.givenUpJobs > 0)
       warnings.push(`${pool.id}: ${health.givenUpJobs} job(s) given up`);
+    const hook = sources.hookHealth(pool.id);
+    if (hook?.error) warnings.push(`${pool.id}: webhook registration failed`);
     return {
       id: pool.id,
       waitingJobs: sources.jobs.waiting(pool.id).length,
@@ -69,6 +74,16 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
       givenUpJobs: health?.givenUpJobs ?? 0,
       imageOutdated: health?.imageOutdated ?? false,
       ...(health?.lastError ? { lastError: health.lastError } : {}),
+      ...(hook
+        ? {
+            webhook: {
+              url: hook.url,
+              hookId: hook.hookId ?? null,
+              redelivered: hook.redelivered,
+              ...(hook.error ? { error: hook.error } : {}),
+            },
+          }
+        : {}),
     };
   });
   const unhealthy =

@@ -27,7 +27,7 @@ export type ResyncerDeps = {
   intervalMs: number;
   onResync?: (poolId: string, outcome: 'ok' | 'error') => void;
   /** Extra work per pool after the job resync (e.g. redelivery of failed webhooks). */
-  extra?: (pool: PoolConfig) => Promise<void>;
+  extra?: ((pool: PoolConfig) => Promise<unknown>) | undefined;
 };
 
 /** Re-reads GitHub on an interval: webhooks are only the fast path. */
@@ -80,14 +80,25 @@ export class Resyncer {
     this.#timer.unref();
   }
 
+  /** Jobs, registrations and the extra work fail separately: one failing never stops the others. */
   async #resyncPool(pool: PoolConfig): Promise<void> {
-    const { deps } = { deps: this.#deps };
+    const deps = this.#deps;
     const github = deps.github(pool.id);
-    const health = this.#health.get(pool.id);
     const log = deps.log.child({ repo: pool.id });
-    try {
+    const failures: unknown[] = [];
+    const step = async (what: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        failures.push(error);
+        log.warn({ err: error, step: what }, 'resync with GitHub failed');
+      }
+    };
+    await step('jobs', async () => {
       const changed = await resyncJobs(pool, github.jobs, deps.jobs, deps.now);
       if (changed > 0) log.info({ changed }, 'resync found job changes');
+    });
+    await step('runners', async () => {
       const registered = await github.runners();
       deps.target.setRegisteredBusy(
         pool.id,
@@ -105,14 +116,17 @@ export class Resyncer {
         const result = await github.deregister(runner.name, runner.id);
         log.info({ runner: runner.name, result }, 'offline runner without container deregistered');
       }
-      await deps.extra?.(pool);
+    });
+    if (deps.extra) await step('extra', async () => void (await deps.extra?.(pool)));
+    const health = this.#health.get(pool.id);
+    const first = failures[0];
+    if (first === undefined) {
       if (health)
         Object.assign(health, { reachable: true, lastError: undefined, lastSyncAt: deps.now() });
       deps.onResync?.(pool.id, 'ok');
-    } catch (error) {
-      if (health) Object.assign(health, { reachable: false, lastError: messageOf(error) });
+    } else {
+      if (health) Object.assign(health, { reachable: false, lastError: messageOf(first) });
       deps.onResync?.(pool.id, 'error');
-      log.warn({ err: error }, 'resync with GitHub failed');
     }
   }
 }
