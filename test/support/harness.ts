@@ -65,6 +65,8 @@ export async function createHarness(): Promise<Harness> {
       await removeAllOf(harness.controllerId);
       if (harness.dataDir) removeDataDir(harness.dataDir);
       await fake.close();
+      // Every request the controller made must be one GitHub documents, with a valid body.
+      fake.assertClean();
     },
   };
   return harness;

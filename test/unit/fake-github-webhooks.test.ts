@@ -17,6 +17,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await fake.settled();
   expect(fake.unexpectedRequests).toEqual([]);
+  expect(fake.contractViolations).toEqual([]);
   await fake.close();
   await receiver.close();
 });

@@ -26,6 +26,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await fake.settled();
+  expect(fake.contractViolations).toEqual([]);
   await fake.close();
   await receiver.close();
 });
@@ -106,7 +107,10 @@ describe('fake GitHub responses conform to the OpenAPI description', () => {
       { ...hookBody, events: ['workflow_job'] },
     );
     expect(created.status).toBe(201);
-    await expectConforms('POST', `${orgPath}/hooks`, '/orgs/{org}/hooks', hookBody);
+    await expectConforms('POST', `${orgPath}/hooks`, '/orgs/{org}/hooks', {
+      ...hookBody,
+      name: 'web',
+    });
     await expectConforms('GET', `${repoPath}/hooks`, '/repos/{owner}/{repo}/hooks');
     await expectConforms('GET', `${orgPath}/hooks`, '/orgs/{org}/hooks');
     await fake.settled();

@@ -7,15 +7,15 @@ export interface ApiAnswer {
   body: unknown;
 }
 
-/** One authenticated request to the fake, as a GitHub client would send it. */
+/** One authenticated request to the fake (to `apiUrl`: GHES prefix included), as a client would. */
 export async function callApi(
-  fake: Pick<FakeGitHub, 'url' | 'token'>,
+  fake: Pick<FakeGitHub, 'url' | 'token'> & { apiUrl?: string },
   method: string,
   path: string,
   options: { body?: unknown; headers?: Record<string, string>; token?: string | null } = {},
 ): Promise<ApiAnswer> {
   const token = options.token === undefined ? fake.token : options.token;
-  const response = await fetch(`${fake.url}${path}`, {
+  const response = await fetch(`${fake.apiUrl ?? fake.url}${path}`, {
     method,
     headers: {
       accept: 'application/vnd.github+json',

@@ -1,5 +1,7 @@
+import type { AppInput, InstallationToken, TokenInput } from './app-auth.ts';
 import type { Fault, FailNextOptions } from './faults.ts';
 import type {
+  ContractViolation,
   FakeDelivery,
   FakeHook,
   FakeJob,
@@ -23,8 +25,22 @@ export interface WebhookTarget {
 }
 
 export interface FakeGitHubOptions {
-  /** Accepted as `Authorization: token X` or `Bearer X`; default `['test-token']`. */
-  tokens?: string[];
+  /**
+   * Accepted as `Authorization: token X` or `Bearer X`; default `['test-token']`. A token given
+   * as `{token, deny}` lacks those rights: `runners` → 403 "Resource not accessible by personal
+   * access token" on runner routes; `hooks` → 404 on hook routes (as without admin:repo_hook).
+   */
+  tokens?: TokenInput[];
+  /**
+   * GitHub Apps: requests with an RS256 JWT signed by the app's private key (`iss` = id, `exp` at
+   * most 10 minutes ahead) reach the app endpoints; the installation tokens they create are
+   * accepted for the installation's account only. See generateTestAppKey().
+   */
+  apps?: AppInput[];
+  /** GHES: every API route under this prefix (e.g. `/api/v3`); stub routes stay at the root. */
+  pathPrefix?: string;
+  /** Check requests and answers against GitHub's OpenAPI description; default true. */
+  contractCheck?: boolean;
   /** The default repository; default `octocat/hello-world` (user-owned). */
   repo?: RepoInput;
   webhookTarget?: WebhookTarget;
@@ -58,17 +74,32 @@ export interface SendWebhookOptions {
 }
 
 export interface FakeGitHub {
-  /** Base URL, e.g. `http://127.0.0.1:PORT`: the controller's GITHUB_API_URL. */
+  /** Origin, e.g. `http://127.0.0.1:PORT`: the controller's GITHUB_API_URL (no pathPrefix). */
   readonly url: string;
+  /** `url` + pathPrefix (e.g. `http://127.0.0.1:PORT/api/v3`); `url` without a prefix. */
+  readonly apiUrl: string;
   /** The first configured token. */
   readonly token: string;
   readonly defaultRepo: FakeRepo;
   /** Requests that matched no route (404); tests assert it stays empty. */
   readonly unexpectedRequests: readonly RequestLogEntry[];
+  /**
+   * Requests (bodies, routes) and the fake's own answers that break GitHub's OpenAPI description;
+   * tests assert it stays empty. Empty when `contractCheck: false`.
+   */
+  readonly contractViolations: readonly ContractViolation[];
+  /** Throws a readable error when unexpectedRequests or contractViolations is not empty. */
+  assertClean: () => void;
   close: () => Promise<void>;
 
   addRepo: (input: RepoInput) => FakeRepo;
   setWebhookTarget: (target: WebhookTarget) => void;
+  /** Adds a runner group to an organization (added with addRepo); returns its id (Default is 1). */
+  addRunnerGroup: (org: string, name: string) => number;
+  /** Installation access tokens created so far. */
+  installationTokens: () => readonly InstallationToken[];
+  /** Expires every installation token created so far (they then get 401 Bad credentials). */
+  expireInstallationTokens: () => void;
   queueJob: (options: QueueJobOptions) => Promise<{ id: number; runId: number }>;
   /** Completes a queued or running job with conclusion `cancelled` (sends `completed`). */
   cancelJob: (id: number) => Promise<void>;

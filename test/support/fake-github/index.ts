@@ -1,11 +1,21 @@
 export { startFakeGitHub } from './start-fake-github.ts';
+export { generateTestAppKey } from './app-auth.ts';
+export type {
+  AppInput,
+  AppInstallationInput,
+  InstallationToken,
+  Permission,
+  TokenInput,
+} from './app-auth.ts';
 export type * from './fake-github.ts';
 export type {
+  ContractViolation,
   FakeDelivery,
   FakeHook,
   FakeJob,
   FakeRepo,
   FakeRunner,
+  FakeRunnerGroup,
   RequestLogEntry,
 } from './state.ts';
 export type { Fault, FailNextOptions } from './faults.ts';

@@ -1,5 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { accessDenied } from './access.ts';
+import { JWT_UNDECODABLE, type AppAuth } from './app-auth.ts';
+import type { ContractChecker } from './contract.ts';
 import type { Faults } from './faults.ts';
 import { githubError } from './github-error.ts';
 import type { RateLimit } from './rate-limit.ts';
@@ -11,19 +14,18 @@ export interface ListenerDeps {
   state: FakeState;
   rateLimit: RateLimit;
   faults: Faults;
-  tokens: Set<string>;
+  auth: AppAuth;
   baseUrl: () => string;
+  /** GHES-style prefix of every API route (e.g. `/api/v3`), '' for api.github.com. */
+  pathPrefix?: string;
+  /** Checks requests and answers against the OpenAPI description; off when absent. */
+  contract?: ContractChecker;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function isAuthorized(header: string | undefined, tokens: Set<string>): boolean {
-  const found = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '');
-  return found?.[1] !== undefined && tokens.has(found[1]);
 }
 
 function parseJson(text: string, contentType: string | undefined): { value: unknown } | undefined {
@@ -35,42 +37,81 @@ function parseJson(text: string, contentType: string | undefined): { value: unkn
   }
 }
 
+interface Outcome {
+  res: ApiResponse;
+  kind?: string;
+  /** Set when the route's handler (not auth, a fault or the rate limit) answered. */
+  handled?: boolean;
+  contract?: { template: string; requestBody: unknown };
+}
+
 /** Auth, faults, rate limit, ETag/304, logging around the routes; one place writes responses. */
 export function createRequestListener(deps: ListenerDeps) {
-  const { router, state, rateLimit, faults, tokens } = deps;
+  const { router, state, rateLimit, faults, auth, contract } = deps;
+  const prefix = deps.pathPrefix ?? '';
 
-  async function respond(req: IncomingMessage): Promise<{ res: ApiResponse; kind?: string }> {
+  /** API routes live under the prefix, the stub's at the root. */
+  function matchRoute(method: string, pathname: string) {
+    if (prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`)) {
+      const apiPath = pathname.slice(prefix.length) || '/';
+      const route = router.match(method, apiPath);
+      if (route && (route.kind !== 'stub' || prefix === '')) return { route, apiPath };
+    }
+    const stub = router.match(method, pathname);
+    return stub?.kind === 'stub' ? { route: stub, apiPath: pathname } : undefined;
+  }
+
+  async function respond(req: IncomingMessage): Promise<Outcome> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
-    const route = router.match(method, url.pathname);
+    const matched = matchRoute(method, url.pathname);
     const text = await readBody(req);
-    if (!route) return { res: githubError(404, 'Not Found') };
-    if (route.kind !== 'stub') {
-      if (!isAuthorized(req.headers.authorization, tokens))
-        return { res: githubError(401, 'Bad credentials'), kind: route.kind };
-      const fault = faults.take(`${method} ${url.pathname}`);
-      if (fault) return { res: fault, kind: route.kind };
-      if (route.kind === 'api' && rateLimit.exhausted()) {
-        const message = 'API rate limit exceeded for user ID 1.';
-        return { res: githubError(403, message), kind: route.kind };
+    if (!matched) return { res: githubError(404, 'Not Found') };
+    const { route, apiPath } = matched;
+    const kind = route.kind;
+    const body = parseJson(text, req.headers['content-type']);
+    const checked =
+      kind === 'stub'
+        ? undefined
+        : { template: route.template, requestBody: text === '' ? undefined : body?.value };
+    const early = (res: ApiResponse): Outcome => ({
+      res,
+      kind,
+      ...(checked && { contract: checked }),
+    });
+    let principal = undefined;
+    if (kind !== 'stub') {
+      const who = auth.authenticate(req.headers.authorization);
+      if (!('kind' in who)) return early(who);
+      // App endpoints take the app's JWT only; REST resources take tokens.
+      if (kind === 'app' && who.kind !== 'app') return early(githubError(401, JWT_UNDECODABLE));
+      principal = who;
+      const fault = faults.take(`${method} ${apiPath}`);
+      if (fault) return early(fault);
+      if (kind === 'api' && rateLimit.exhausted()) {
+        return early(githubError(403, 'API rate limit exceeded for user ID 1.'));
+      }
+      if (kind !== 'app') {
+        const denied = accessDenied(who, route.template, route.params);
+        if (denied) return early(denied);
       }
     }
-    const body = parseJson(text, req.headers['content-type']);
-    if (!body) return { res: githubError(400, 'Problems parsing JSON'), kind: route.kind };
+    if (!body) return early(githubError(400, 'Problems parsing JSON'));
     const res = await route.handler({
       method,
-      path: url.pathname,
+      path: apiPath,
       query: url.searchParams,
       params: route.params,
       headers: req.headers,
       body: body.value,
+      ...(principal && { auth: principal }),
     });
-    return { res, kind: route.kind };
+    return { ...early(res), handled: true };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    let outcome: { res: ApiResponse; kind?: string };
+    let outcome: Outcome;
     try {
       outcome = await respond(req);
     } catch (error) {
@@ -94,7 +135,7 @@ export function createRequestListener(deps: ListenerDeps) {
     if (kind === 'api' && status !== 304 && status !== 401) rateLimit.consume();
     const headers: Record<string, string> = {
       'x-github-request-id': randomUUID().toUpperCase(),
-      ...(kind === 'api' || kind === 'free' ? rateLimit.headers() : {}),
+      ...(kind === 'api' || kind === 'free' || kind === 'app' ? rateLimit.headers() : {}),
       ...(payload === '' ? {} : { 'content-type': contentType }),
       ...(etag ? { etag } : {}),
       ...answer.headers,
@@ -108,6 +149,18 @@ export function createRequestListener(deps: ListenerDeps) {
     };
     state.requests.push(entry);
     if (kind === undefined) state.unexpectedRequests.push(entry);
+    if (contract && outcome.contract) {
+      const { template, requestBody } = outcome.contract;
+      const { method, path } = entry;
+      try {
+        const response = outcome.handled ? { status: answer.status, body: answer.body } : undefined;
+        const violations = contract({ method, path, template, requestBody, response });
+        state.contractViolations.push(...violations);
+      } catch (error) {
+        const errors = [`contract check failed: ${String(error)}`];
+        state.contractViolations.push({ method, path, template, where: 'response', errors });
+      }
+    }
     res.writeHead(status, headers);
     res.end(status === 304 || status === 204 ? undefined : payload);
   }

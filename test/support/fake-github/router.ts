@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Principal } from './app-auth.ts';
 
 export interface ApiRequest {
   method: string;
@@ -7,6 +8,8 @@ export interface ApiRequest {
   params: Record<string, string>;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** Who the request authenticated as (absent for stub routes). */
+  auth?: Principal;
 }
 
 export interface ApiResponse {
@@ -19,8 +22,11 @@ export interface ApiResponse {
 
 export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
-/** `api`: GitHub REST (auth, faults, rate limit); `free`: like api but costs no quota; `stub`. */
-export type RouteKind = 'api' | 'free' | 'stub';
+/**
+ * `api`: GitHub REST (token auth, faults, rate limit); `free`: like api but costs no quota;
+ * `app`: GitHub App endpoints (app JWT, faults, no quota); `stub`: runner stub protocol.
+ */
+export type RouteKind = 'api' | 'free' | 'app' | 'stub';
 
 interface Route {
   method: string;
@@ -28,6 +34,8 @@ interface Route {
   names: string[];
   kind: RouteKind;
   handler: Handler;
+  /** OpenAPI-style template, e.g. `/repos/{owner}/{repo}/hooks/{hook_id}`. */
+  template: string;
 }
 
 export interface Router {
@@ -35,7 +43,9 @@ export interface Router {
   match: (
     method: string,
     path: string,
-  ) => { handler: Handler; kind: RouteKind; params: Record<string, string> } | undefined;
+  ) =>
+    | { handler: Handler; kind: RouteKind; params: Record<string, string>; template: string }
+    | undefined;
 }
 
 /** Routes like `/repos/:owner/:repo/hooks/:hook_id`; parameters are URL-decoded. */
@@ -48,7 +58,8 @@ export function createRouter(): Router {
         names.push(name);
         return '([^/]+)';
       });
-      routes.push({ method, pattern: new RegExp(`^${source}/?$`), names, kind, handler });
+      const template = path.replace(/:(\w+)/g, '{$1}');
+      routes.push({ method, pattern: new RegExp(`^${source}/?$`), names, kind, handler, template });
     },
     match(method, path) {
       for (const route of routes) {
@@ -57,7 +68,7 @@ export function createRouter(): Router {
         const params = Object.fromEntries(
           route.names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]),
         );
-        return { handler: route.handler, kind: route.kind, params };
+        return { handler: route.handler, kind: route.kind, params, template: route.template };
       }
       return undefined;
     },

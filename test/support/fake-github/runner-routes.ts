@@ -16,14 +16,24 @@ const JitConfigBody = z.object({
 export const SCOPE_PREFIXES = ['/repos/:owner/:repo', '/orgs/:org'] as const;
 
 /** Self-hosted runners: JIT registration, list, get, delete. */
-export function addRunnerRoutes(router: Router, state: FakeState, baseUrl: () => string): void {
+export function addRunnerRoutes(
+  router: Router,
+  state: FakeState,
+  baseUrl: () => string,
+  /** Where the runner stub reaches the fake (the origin, also in GHES mode). */
+  stubBase: () => string = baseUrl,
+): void {
   for (const prefix of SCOPE_PREFIXES) {
     router.add('POST', `${prefix}/actions/runners/generate-jitconfig`, (req) => {
       const scope = scopeOf(state, req.params);
       if (!scope) return notFound();
       const body = JitConfigBody.safeParse(req.body);
       if (!body.success) return githubError(422, 'Invalid request.');
-      const groupExists = scope.kind === 'repo' || body.data.runner_group_id === 1;
+      // An organization's group must be its own (404 otherwise); repository runners have no
+      // groups of their own, so the fake records the id it is given without checking it.
+      const groupId = body.data.runner_group_id;
+      const group = state.runnerGroups.get(groupId);
+      const groupExists = scope.kind === 'repo' || groupId === 1 || group?.org.id === scope.org.id;
       if (!groupExists) return githubError(404, 'Not Found');
       const taken = [...state.runners.values()].some(
         (runner) => runner.name === body.data.name && scopeMatches(runner.scope, scope),
@@ -41,7 +51,7 @@ export function addRunnerRoutes(router: Router, state: FakeState, baseUrl: () =>
       };
       state.runners.set(runner.id, runner);
       state.deletedRunnerNames.delete(runner.name);
-      const stubUrl = `${baseUrl()}/_stub/runners/${encodeURIComponent(runner.name)}`;
+      const stubUrl = `${stubBase()}/_stub/runners/${encodeURIComponent(runner.name)}`;
       return {
         status: 201,
         body: {

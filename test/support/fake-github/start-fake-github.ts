@@ -1,5 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAppAuth } from './app-auth.ts';
+import { addAppRoutes } from './app-routes.ts';
+import { createContractChecker } from './contract.ts';
 import { addDeliveryRoutes } from './delivery-routes.ts';
 import { createDispatcher } from './dispatcher.ts';
 import type { FakeGitHub, FakeGitHubOptions, RepoInput, WebhookTarget } from './fake-github.ts';
@@ -12,25 +15,62 @@ import { createRequestListener } from './request-listener.ts';
 import { createRouter } from './router.ts';
 import { addRunRoutes } from './run-routes.ts';
 import { addRunnerRoutes } from './runner-routes.ts';
-import { createFakeState, repoKey, type FakeRepo } from './state.ts';
+import {
+  createFakeState,
+  repoKey,
+  type ContractViolation,
+  type FakeRepo,
+  type RequestLogEntry,
+} from './state.ts';
 import { addStubRoutes } from './stub-routes.ts';
 import { createWebhookSender } from './webhook-sender.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** `/api/v3/` → `/api/v3`; '' for none. */
+function normalizePrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').replace(/\/+$/, '');
+  return trimmed === '' || trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+function describeProblems(
+  unexpected: readonly RequestLogEntry[],
+  violations: readonly ContractViolation[],
+): string {
+  const lines: string[] = [];
+  if (unexpected.length > 0) {
+    lines.push(`${unexpected.length} request(s) matched no route of the fake:`);
+    for (const r of unexpected) lines.push(`  ${r.method} ${r.path} → ${r.status}`);
+  }
+  if (violations.length > 0) {
+    lines.push(`${violations.length} OpenAPI contract violation(s):`);
+    for (const v of violations) {
+      const status = v.status === undefined ? '' : ` ${v.status}`;
+      lines.push(`  ${v.method} ${v.path} (${v.template}) ${v.where}${status}:`);
+      for (const error of v.errors) lines.push(`    ${error}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /** Starts a fake GitHub API on 127.0.0.1 (random port); see test/support/README.md. */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const state = createFakeState();
-  const tokens = new Set(options.tokens ?? ['test-token']);
+  const auth = createAppAuth(options.tokens ?? ['test-token'], options.apps ?? []);
+  const pathPrefix = normalizePrefix(options.pathPrefix);
+  // Built once per process (≈0.7 s the first time).
+  const contract = options.contractCheck === false ? undefined : createContractChecker();
   const rateLimit = createRateLimit(options.rateLimit ?? 5000);
   const faults = createFaults();
   const sender = createWebhookSender(state, options.webhookTimeoutMs ?? 10_000);
   const dispatch = createDispatcher(state, sender);
   let url = '';
-  const baseUrl = () => url;
+  const origin = () => url;
+  const baseUrl = () => `${url}${pathPrefix}`;
   const flow = createJobFlow(state, baseUrl, dispatch);
   const router = createRouter();
-  addRunnerRoutes(router, state, baseUrl);
+  addRunnerRoutes(router, state, baseUrl, origin);
+  addAppRoutes(router, state, auth, baseUrl);
   addRunRoutes(router, state, baseUrl);
   addHookRoutes(router, state, sender, baseUrl);
   addDeliveryRoutes(router, state, sender, baseUrl);
@@ -38,7 +78,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   addStubRoutes(router, flow);
 
   const server = createServer(
-    createRequestListener({ router, state, rateLimit, faults, tokens, baseUrl }),
+    createRequestListener({
+      router,
+      state,
+      rateLimit,
+      faults,
+      auth,
+      baseUrl,
+      pathPrefix,
+      ...(contract && { contract }),
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -107,15 +156,32 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   return {
     url,
-    token: [...tokens][0] ?? '',
+    apiUrl: baseUrl(),
+    token: auth.tokens[0] ?? '',
     defaultRepo,
     unexpectedRequests: state.unexpectedRequests,
+    contractViolations: state.contractViolations,
+    assertClean() {
+      if (state.unexpectedRequests.length === 0 && state.contractViolations.length === 0) return;
+      throw new Error(
+        `fake-github: ${describeProblems(state.unexpectedRequests, state.contractViolations)}`,
+      );
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
     addRepo,
     setWebhookTarget,
+    addRunnerGroup(orgLogin, name) {
+      const org = state.orgs.get(orgLogin.toLowerCase());
+      if (!org) throw new Error(`fake-github: unknown organization ${orgLogin} (addRepo it first)`);
+      const id = state.nextId('runnerGroup');
+      state.runnerGroups.set(id, { id, name, org });
+      return id;
+    },
+    installationTokens: () => auth.issued(),
+    expireInstallationTokens: () => auth.expireAll(),
     async queueJob(input) {
       const job = await flow.queue({
         repo: resolveRepo(input.repo),

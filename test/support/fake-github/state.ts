@@ -88,6 +88,26 @@ export interface FakeDelivery {
   responseBody: string;
 }
 
+/** An organization's runner group other than Default (id 1, implicit in every organization). */
+export interface FakeRunnerGroup {
+  id: number;
+  name: string;
+  org: FakeOrg;
+}
+
+/** A request or response of an API route that does not match GitHub's OpenAPI description. */
+export interface ContractViolation {
+  method: string;
+  /** The request path as sent (with the GHES prefix, if any). */
+  path: string;
+  /** The OpenAPI path template, e.g. `/repos/{owner}/{repo}/hooks`. */
+  template: string;
+  where: 'request' | 'response';
+  /** The response status (for `response` violations). */
+  status?: number;
+  errors: string[];
+}
+
 export interface RequestLogEntry {
   method: string;
   path: string;
@@ -105,13 +125,16 @@ export interface FakeState {
   jobs: Map<number, FakeJob>;
   runs: Map<number, FakeRun>;
   hooks: Map<number, FakeHook>;
+  runnerGroups: Map<number, FakeRunnerGroup>;
   deliveries: FakeDelivery[];
   requests: RequestLogEntry[];
   unexpectedRequests: RequestLogEntry[];
+  contractViolations: ContractViolation[];
   nextId: (kind: IdKind) => number;
 }
 
-export type IdKind = 'org' | 'repo' | 'runner' | 'job' | 'run' | 'hook' | 'delivery';
+export type IdKind =
+  'org' | 'repo' | 'runner' | 'job' | 'run' | 'hook' | 'delivery' | 'runnerGroup';
 
 const firstIds: Record<IdKind, number> = {
   org: 9_000_001,
@@ -121,6 +144,7 @@ const firstIds: Record<IdKind, number> = {
   run: 7_000_001,
   hook: 400_001,
   delivery: 1_000_000_001,
+  runnerGroup: 2,
 };
 
 export function createFakeState(): FakeState {
@@ -133,9 +157,11 @@ export function createFakeState(): FakeState {
     jobs: new Map(),
     runs: new Map(),
     hooks: new Map(),
+    runnerGroups: new Map(),
     deliveries: [],
     requests: [],
     unexpectedRequests: [],
+    contractViolations: [],
     nextId: (kind) => counters[kind]++,
   };
 }
