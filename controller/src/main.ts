@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
-import { createOctokit } from './github/create-octokit.ts';
+import { lazyClient } from './github/lazy-client.ts';
+import { Reachability } from './github/reachability.ts';
 import { createPoolGitHub, type PoolGitHub } from './github/pool-github.ts';
 import { redactPaths } from './log/redact.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
@@ -10,6 +11,7 @@ import { startController } from './start-controller.ts';
 import { loadWebhookSecret } from './webhook/secret-store.ts';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
+const DOCKER_API_TIMEOUT_MS = 30_000;
 
 async function main(): Promise<void> {
   const result = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
@@ -32,16 +34,30 @@ async function main(): Promise<void> {
     log.info({ repo: pool.id, source }, 'webhook secret loaded');
   }
   const github = new Map<string, PoolGitHub>();
+  const reachability = new Map<string, Reachability>();
   for (const pool of config.pools) {
-    const octokit = createOctokit({
-      apiUrl: pool.target.apiUrl,
-      auth: pool.auth,
-      log: log.child({ repo: pool.id }),
-    });
-    github.set(pool.id, createPoolGitHub(pool, octokit));
+    const reach = new Reachability();
+    reachability.set(pool.id, reach);
+    const client = lazyClient(
+      {
+        apiUrl: pool.target.apiUrl,
+        auth: pool.auth,
+        log: log.child({ repo: pool.id }),
+        onAttempt: (ok, detail) => reach.record(ok, detail),
+      },
+      pool.target.scope,
+    );
+    github.set(pool.id, createPoolGitHub(pool, client));
   }
   const runtime = createDockerRuntime({
-    engines: [{ id: 'local', docker: new Docker(), capacity: config.maxRunners }],
+    engines: [
+      {
+        id: 'local',
+        docker: new Docker({ timeout: DOCKER_API_TIMEOUT_MS }),
+        streams: new Docker(),
+        capacity: config.maxRunners,
+      },
+    ],
     controllerId: config.controllerId,
     network: config.runnerNetwork,
     dind: config.dind,
@@ -52,6 +68,7 @@ async function main(): Promise<void> {
     log,
     runtime,
     secrets,
+    reachability: (poolId) => reachability.get(poolId),
     now: Date.now,
     github: (poolId) => {
       const client = github.get(poolId);

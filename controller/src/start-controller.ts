@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.ts';
 import type { PoolGitHub } from './github/pool-github.ts';
+import type { Reachability } from './github/reachability.ts';
 import { buildApp } from './http/build-app.ts';
 import { healthReport } from './http/health.ts';
 import { DeliveryLog } from './jobs/delivery-log.ts';
@@ -20,6 +21,7 @@ export type ControllerDeps = {
   runtime: RunnerRuntime;
   github: (poolId: string) => PoolGitHub;
   secrets: Map<string, string>;
+  reachability: (poolId: string) => Reachability | undefined;
   now: () => number;
 };
 
@@ -64,7 +66,12 @@ export function startController(deps: ControllerDeps): Controller {
           runners: () => reconciler.runners(),
           engineError: () => reconciler.engineError(),
           poolHealth: (poolId) => reconciler.poolHealth(poolId),
-          githubHealth: (poolId) => resyncer.health(poolId),
+          githubHealth: (poolId) => {
+            const sync = resyncer.health(poolId);
+            const reach = deps.reachability(poolId);
+            if (!sync || !reach || reach.reachable) return sync;
+            return { ...sync, reachable: false, lastError: reach.lastError ?? sync.lastError };
+          },
           hookHealth: (poolId) => hookManager?.health(poolId),
         },
         now(),
@@ -85,15 +92,18 @@ export function startController(deps: ControllerDeps): Controller {
       ),
   });
   const stopWatching = runtime.watch((event) => {
-    if (event.kind === 'engine-down')
+    if (event.kind === 'engine-down') {
       log.warn({ engine: event.engineId, err: event.error }, 'docker engine unreachable');
+      reconciler.engineDown(event.error);
+      return;
+    }
     reconciler.triggerTwice();
   });
   const hookManager = config.webhookHost
     ? new HookManager({
         webhookHost: config.webhookHost,
         mode: config.mode,
-        hooks: (poolId) => deps.github(poolId).hooks,
+        hooks: (poolId) => deps.github(poolId).hooks(),
         secretOf: (poolId) => deps.secrets.get(poolId) ?? '',
         store: createHookStateStore(config.dataDir),
         log,

@@ -61,7 +61,13 @@ describe('recovery', () => {
   });
 
   it('completes every job when 20% of webhooks are lost, within two resync intervals', async () => {
-    await h.start({ RESYNC_INTERVAL_SECONDS: '5', MAX_RUNNERS: '10' });
+    // A lost in_progress and completed pair can leave a spare runner until a resync shows the job
+    // done; the short idle timeout lets it go soon after.
+    await h.start({
+      RESYNC_INTERVAL_SECONDS: '5',
+      MAX_RUNNERS: '10',
+      RUNNER_IDLE_TIMEOUT_SECONDS: '5',
+    });
     h.fake.dropWebhooks(0.2);
     const jobs: { id: number }[] = [];
     for (let i = 0; i < 20; i += 1)
@@ -81,8 +87,16 @@ describe('recovery', () => {
     await waitUntil(async () => (await idle()).length === 2, 20_000, 'two warm runners');
     const job = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 500 });
     await waitUntil(() => h.fake.job(job.id)?.status === 'completed', 20_000, 'job done');
-    await waitUntil(async () => (await idle()).length === 2, 20_000, 'warm pool refilled');
-    expect(h.fake.requests().filter((r) => r.path.endsWith('/generate-jitconfig'))).toHaveLength(3);
+    const jit = () => h.fake.requests().filter((r) => r.path.endsWith('/generate-jitconfig'));
+    await waitUntil(() => jit().length === 3, 20_000, 'a runner started to refill the warm pool');
+    await waitUntil(
+      async () =>
+        (await runnerContainers(h.controllerId)).length === 2 && (await idle()).length === 2,
+      20_000,
+      'warm pool refilled and the used runner gone',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(jit()).toHaveLength(3);
   });
 
   it('deregisters and removes an idle runner past its timeout', async () => {

@@ -6,7 +6,7 @@ import {
   type ControllerProcess,
 } from './controller-process.ts';
 import { removeAllOf, testControllerId } from './docker-cleanup.ts';
-import { startFakeGitHub, type FakeGitHub } from './fake-github/index.ts';
+import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from './fake-github/index.ts';
 
 export const SECRET = 'integration-secret';
 export const STUB_IMAGE = 'autoscaler-test/runner-stub:local';
@@ -27,8 +27,8 @@ export type Harness = {
   cleanup: (context: TestContext) => Promise<void>;
 };
 
-export async function createHarness(): Promise<Harness> {
-  const fake = await startFakeGitHub({});
+export async function createHarness(options: FakeGitHubOptions = {}): Promise<Harness> {
+  const fake = await startFakeGitHub(options);
   const port = await freePort();
   const harness: Harness = {
     fake,
@@ -40,7 +40,7 @@ export async function createHarness(): Promise<Harness> {
       const controller = await startControllerProcess(
         {
           GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
-          GITHUB_API_URL: fake.url,
+          GITHUB_API_URL: fake.apiUrl,
           GITHUB_TOKEN: fake.token,
           WEBHOOK_SECRET: SECRET,
           CONTROLLER_ID: harness.controllerId,

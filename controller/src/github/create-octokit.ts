@@ -16,6 +16,8 @@ export type OctokitOptions = {
   fetch?: typeof fetch;
   /** How often a rate-limited request is tried again before it fails. */
   rateLimitRetries?: number;
+  /** Told of every HTTP attempt: whether GitHub answered (anything but a network error or 5xx). */
+  onAttempt?: (ok: boolean, detail: string) => void;
 };
 
 /** An Octokit that waits out rate limits as GitHub documents and retries server errors. */
@@ -57,8 +59,22 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
       warn: (message: string) => log.warn({ source: 'octokit' }, message),
       error: (message: string) => log.error({ source: 'octokit' }, message),
     },
-    request: options.fetch ? { fetch: options.fetch } : {},
+    request: { fetch: observedFetch(options.fetch ?? fetch, options.onAttempt) },
     throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
     retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
   });
+}
+
+function observedFetch(base: typeof fetch, onAttempt: OctokitOptions['onAttempt']): typeof fetch {
+  if (!onAttempt) return base;
+  return async (input, init) => {
+    try {
+      const response = await base(input, init);
+      onAttempt(response.status < 500, `GitHub answered ${response.status}`);
+      return response;
+    } catch (error) {
+      onAttempt(false, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  };
 }

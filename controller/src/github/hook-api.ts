@@ -33,35 +33,35 @@ export function createHookApi(octokit: GitHubClient, scope: GitHubScope) {
   return {
     async find(id: number): Promise<Hook | undefined> {
       try {
-        const { data } = await octokit.request(`GET ${prefix}/hooks/{hook_id}`, {
+        const response = await octokit.request(`GET ${prefix}/hooks/{hook_id}`, {
           ...params,
           hook_id: id,
         });
-        return data as Hook;
+        return response.data as Hook;
       } catch (error) {
         if (error instanceof RequestError && error.status === 404) return undefined;
         throw error;
       }
     },
     async findByUrl(url: string): Promise<Hook | undefined> {
-      const hooks = (await octokit.paginate(`GET ${prefix}/hooks`, {
+      const hooks = await octokit.paginate<Hook>(`GET ${prefix}/hooks`, {
         ...params,
         per_page: 100,
-      })) as Hook[];
+      });
       return hooks.find((hook) => hook.config.url === url);
     },
     async create(desired: DesiredHook): Promise<Hook> {
       const body = { ...hookBody(desired), name: 'web' };
-      const { data } = await octokit.request(`POST ${prefix}/hooks`, { ...params, ...body });
-      return data as Hook;
+      const response = await octokit.request(`POST ${prefix}/hooks`, { ...params, ...body });
+      return response.data as Hook;
     },
     async update(id: number, desired: DesiredHook): Promise<Hook> {
-      const { data } = await octokit.request(`PATCH ${prefix}/hooks/{hook_id}`, {
+      const response = await octokit.request(`PATCH ${prefix}/hooks/{hook_id}`, {
         ...params,
         hook_id: id,
         ...hookBody(desired),
       });
-      return data as Hook;
+      return response.data as Hook;
     },
     /** Deliveries newer than `afterId`, newest first, at most `pages` pages of 100. */
     async deliveriesAfter(hookId: number, afterId: number, pages: number): Promise<HookDelivery[]> {

@@ -1,78 +1,114 @@
 import { RequestError } from '@octokit/request-error';
 import type { PoolConfig } from '../config/load-config.ts';
-import type { GitHubClient } from './create-octokit.ts';
 import { createConditionalGet } from './conditional-get.ts';
+import type { GitHubClient } from './create-octokit.ts';
+import { explainRefusal } from './github-error.ts';
 import { createHookApi, type HookApi } from './hook-api.ts';
 import { createJobSource, type JobSource } from './job-source.ts';
 import {
   deleteRunner,
   generateJitConfig,
-  listRunners,
   resolveRunnerGroupId,
   type JitConfig,
   type RegisteredRunner,
 } from './runner-api.ts';
+import { scopeRoute } from './scope-route.ts';
 
 /** Requests one job resync may make per repository or organization. */
 const JOB_REQUEST_BUDGET = 50;
 const MAX_RUNNER_PAGES = 10;
 
+const RUNNER_RIGHTS =
+  'the token needs Administration write on the repository (organization: Self-hosted runners write)';
+const HOOK_RIGHTS = 'the token needs admin:repo_hook or admin:org_hook (Apps: Webhooks write)';
+const ACTIONS_RIGHTS = 'the token needs Actions read on the repository';
+
 export type DeregisterResult = 'removed' | 'busy';
 
-/** What the reconciler asks of GitHub for one pool. */
+/** What the controller asks of GitHub for one pool. */
 export type PoolGitHub = {
   jitConfig(name: string): Promise<JitConfig>;
-  jobs: JobSource;
-  hooks: HookApi;
+  jobs(): Promise<JobSource>;
+  hooks(): Promise<HookApi>;
   /** The runners registered in the repository or organization (conditional GET). */
   runners(): Promise<RegisteredRunner[]>;
   /** Deletes a runner registration; GitHub refuses while the runner runs a job. */
   deregister(name: string, runnerId: number | undefined): Promise<DeregisterResult>;
 };
 
-export function createPoolGitHub(pool: PoolConfig, octokit: GitHubClient): PoolGitHub {
+export function createPoolGitHub(
+  pool: PoolConfig,
+  client: () => Promise<GitHubClient>,
+): PoolGitHub {
   const scope = pool.target.scope;
-  const get = createConditionalGet(octokit);
-  let groupId: Promise<number> | undefined;
-  const runnerGroupId = () => {
-    groupId ??= resolveRunnerGroupId(octokit, scope, pool.runnerGroup).catch((error: unknown) => {
-      groupId = undefined;
+  let parts: Promise<ReturnType<typeof build>> | undefined;
+  const build = (octokit: GitHubClient) => {
+    const get = createConditionalGet(octokit);
+    return {
+      octokit,
+      get,
+      jobs: explained(
+        createJobSource(get, scope, { requestBudget: JOB_REQUEST_BUDGET }),
+        'reading jobs',
+        ACTIONS_RIGHTS,
+      ),
+      hooks: createHookApi(octokit, scope),
+      groupId: undefined as Promise<number> | undefined,
+    };
+  };
+  const withParts = () => {
+    parts ??= client().then(build, (error: unknown) => {
+      parts = undefined;
       throw error;
     });
-    return groupId;
+    return parts;
+  };
+  const runnerGroupId = async () => {
+    const p = await withParts();
+    p.groupId ??= resolveRunnerGroupId(p.octokit, scope, pool.runnerGroup).catch(
+      (error: unknown) => {
+        p.groupId = undefined;
+        throw explainRefusal(error, 'resolving the runner group', RUNNER_RIGHTS);
+      },
+    );
+    return p.groupId;
+  };
+  const runners = async (): Promise<RegisteredRunner[]> => {
+    const { get } = await withParts();
+    const { prefix, params } = scopeRoute(scope);
+    const all: RegisteredRunner[] = [];
+    for (let page = 1; page <= MAX_RUNNER_PAGES; page += 1) {
+      const data = await get<{ runners: RegisteredRunner[] }>(`GET ${prefix}/actions/runners`, {
+        ...params,
+        per_page: 100,
+        page,
+      }).catch((error: unknown) => {
+        throw explainRefusal(error, 'listing runners', RUNNER_RIGHTS);
+      });
+      all.push(...data.runners.map(({ id, name, status, busy }) => ({ id, name, status, busy })));
+      if (data.runners.length < 100) break;
+    }
+    return all;
   };
   return {
-    jobs: createJobSource(get, scope, { requestBudget: JOB_REQUEST_BUDGET }),
-    hooks: createHookApi(octokit, scope),
-    runners: async () => {
-      const route =
-        scope.kind === 'repo'
-          ? 'GET /repos/{owner}/{repo}/actions/runners'
-          : 'GET /orgs/{org}/actions/runners';
-      const params =
-        scope.kind === 'repo' ? { owner: scope.owner, repo: scope.repo } : { org: scope.org };
-      const all: RegisteredRunner[] = [];
-      for (let page = 1; page <= MAX_RUNNER_PAGES; page += 1) {
-        const data = await get<{ runners: RegisteredRunner[] }>(route, {
-          ...params,
-          per_page: 100,
-          page,
-        });
-        all.push(...data.runners.map(({ id, name, status, busy }) => ({ id, name, status, busy })));
-        if (data.runners.length < 100) break;
-      }
-      return all;
-    },
-    jitConfig: async (name) =>
-      generateJitConfig(octokit, scope, {
+    jobs: async () => (await withParts()).jobs,
+    hooks: async () => explained((await withParts()).hooks, 'managing the webhook', HOOK_RIGHTS),
+    runners,
+    jitConfig: async (name) => {
+      const { octokit } = await withParts();
+      const request = {
         name,
         labels: pool.runnerLabels,
         runnerGroupId: await runnerGroupId(),
         workFolder: '_work',
-      }),
+      };
+      return generateJitConfig(octokit, scope, request).catch((error: unknown) => {
+        throw explainRefusal(error, 'registering a runner', RUNNER_RIGHTS);
+      });
+    },
     deregister: async (name, knownId) => {
-      const runnerId =
-        knownId ?? (await listRunners(octokit, scope)).find((r) => r.name === name)?.id;
+      const { octokit } = await withParts();
+      const runnerId = knownId ?? (await runners()).find((r) => r.name === name)?.id;
       if (runnerId === undefined) return 'removed';
       try {
         await deleteRunner(octokit, scope, runnerId);
@@ -80,8 +116,26 @@ export function createPoolGitHub(pool: PoolConfig, octokit: GitHubClient): PoolG
       } catch (error) {
         if (error instanceof RequestError && error.status === 404) return 'removed';
         if (error instanceof RequestError && error.status === 422) return 'busy';
-        throw error;
+        throw explainRefusal(error, 'removing a runner', RUNNER_RIGHTS);
       }
     },
   };
+}
+
+/** Wraps every method so a refusal names what is missing. */
+function explained<T extends object>(target: T, what: string, missing: string): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(target)) {
+    out[key] =
+      typeof value === 'function'
+        ? async (...args: unknown[]) => {
+            try {
+              return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
+            } catch (error) {
+              throw explainRefusal(error, what, missing);
+            }
+          }
+        : value;
+  }
+  return out as T;
 }

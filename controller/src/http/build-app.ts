@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Delivery, DeliveryAnswer } from '../webhook/handle-delivery.ts';
 import type { HealthReport } from './health.ts';
@@ -13,12 +13,17 @@ export type AppDeps = {
   accepting: () => boolean;
 };
 
+const QUIET_PATHS = new Set(['/health', '/livez', '/metrics', '/']);
+
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log,
-    disableRequestLogging: true,
+    // Deliveries are logged; probes and scrapes would only drown them.
+    logController: new LogController({
+      disableRequestLogging: (request) => QUIET_PATHS.has(request.url.split('?')[0] ?? ''),
+    }),
     bodyLimit: deps.bodyLimit,
   });
   app.removeAllContentTypeParsers();
@@ -49,7 +54,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/health', async (_request, reply) => {
     const report = deps.health();
-    return reply.code(report.status === 'ok' && deps.accepting() ? 200 : 503).send(report);
+    return reply.code(report.status !== 'failing' && deps.accepting() ? 200 : 503).send(report);
   });
   app.get('/livez', () => ({ status: 'alive' }));
   app.get('/metrics', async (_request, reply) => {

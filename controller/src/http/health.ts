@@ -7,6 +7,8 @@ import type { HookHealth } from '../webhook/hook-manager.ts';
 
 export type RepositoryHealth = {
   id: string;
+  /** False when anything keeps this repository from being served; the reason is in warnings. */
+  healthy: boolean;
   waitingJobs: number;
   github: { reachable: boolean; lastSyncAt: string | null; error?: string };
   startFailures: number;
@@ -18,7 +20,8 @@ export type RepositoryHealth = {
 };
 
 export type HealthReport = {
-  status: 'ok' | 'degraded';
+  /** failing (503): Docker or GitHub unreachable, or an outdated runner image; degraded: a repository is unhealthy. */
+  status: 'ok' | 'degraded' | 'failing';
   maxRunners: number;
   queueDepth: number;
   docker: { reachable: boolean; error?: string };
@@ -51,17 +54,22 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
   const repositories = sources.config.pools.map((pool): RepositoryHealth => {
     const health = sources.poolHealth(pool.id);
     const github = sources.githubHealth(pool.id);
-    if (github && !github.reachable)
-      warnings.push(`${pool.id}: GitHub unreachable or refusing requests`);
+    const hook = sources.hookHealth(pool.id);
+    if (github && !github.reachable) warnings.push(`${pool.id}: GitHub unreachable`);
+    else if (github?.lastError) warnings.push(`${pool.id}: ${github.lastError}`);
     if (health?.imageOutdated)
       warnings.push(`${pool.id}: runner image is outdated; update RUNNER_IMAGE`);
-    else if (health?.lastError) warnings.push(`${pool.id}: runners fail to start`);
+    else if (health?.lastError)
+      warnings.push(`${pool.id}: runners fail to start: ${health.lastError}`);
     if (health && health.givenUpJobs > 0)
       warnings.push(`${pool.id}: ${health.givenUpJobs} job(s) given up`);
-    const hook = sources.hookHealth(pool.id);
-    if (hook?.error) warnings.push(`${pool.id}: webhook registration failed`);
+    if (hook?.error) warnings.push(`${pool.id}: webhook registration failed: ${hook.error}`);
+    const healthy =
+      (github?.lastError ?? health?.lastError ?? hook?.error) === undefined &&
+      !(health?.imageOutdated ?? false);
     return {
       id: pool.id,
+      healthy,
       waitingJobs: sources.jobs.waiting(pool.id).length,
       github: {
         reachable: github?.reachable ?? true,
@@ -86,11 +94,16 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
         : {}),
     };
   });
-  const unhealthy =
+  const failing =
     engineError !== undefined ||
     repositories.some((repo) => repo.imageOutdated || !repo.github.reachable);
+  const status = failing
+    ? 'failing'
+    : repositories.every((repo) => repo.healthy)
+      ? 'ok'
+      : 'degraded';
   return {
-    status: unhealthy ? 'degraded' : 'ok',
+    status,
     maxRunners: sources.config.maxRunners,
     queueDepth: repositories.reduce((sum, repo) => sum + repo.waitingJobs, 0),
     docker: engineError ? { reachable: false, error: engineError } : { reachable: true },

@@ -105,6 +105,12 @@ export class Reconciler {
     return this.#engineError;
   }
 
+  /** The engine's event stream broke: report it now; the next good pass clears it. */
+  engineDown(error: Error): void {
+    this.#engineError = error.message;
+    this.trigger();
+  }
+
   /** Stops planning; spawns already under way are finished, running jobs are left alone. */
   async stop(): Promise<void> {
     this.#stopped = true;

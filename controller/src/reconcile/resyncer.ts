@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { PoolGitHub } from '../github/pool-github.ts';
 import type { JobBook } from '../jobs/job-book.ts';
+import { classifyGitHubError } from '../github/github-error.ts';
 import { resyncJobs } from './resync-jobs.ts';
 import { staleRunners } from './stale-runners.ts';
 
@@ -95,7 +96,7 @@ export class Resyncer {
       }
     };
     await step('jobs', async () => {
-      const changed = await resyncJobs(pool, github.jobs, deps.jobs, deps.now);
+      const changed = await resyncJobs(pool, await github.jobs(), deps.jobs, deps.now);
       if (changed > 0) log.info({ changed }, 'resync found job changes');
     });
     await step('runners', async () => {
@@ -125,7 +126,8 @@ export class Resyncer {
         Object.assign(health, { reachable: true, lastError: undefined, lastSyncAt: deps.now() });
       deps.onResync?.(pool.id, 'ok');
     } else {
-      if (health) Object.assign(health, { reachable: false, lastError: messageOf(first) });
+      const reachable = classifyGitHubError(first) !== 'unreachable';
+      if (health) Object.assign(health, { reachable, lastError: messageOf(first) });
       deps.onResync?.(pool.id, 'error');
     }
   }

@@ -1,7 +1,11 @@
 import type Docker from 'dockerode';
 
-/** One Docker engine runners can be placed on, with its own share of the capacity. */
-export type DockerEngine = { id: string; docker: Docker; capacity: number };
+/**
+ * One Docker engine runners can be placed on, with its own share of the capacity. `docker`
+ * makes the API calls (with a timeout, so a hung engine fails a pass instead of stalling it);
+ * `streams` follows events and pulls, which may rightly stay open for long.
+ */
+export type DockerEngine = { id: string; docker: Docker; streams: Docker; capacity: number };
 
 export function isNotFound(error: unknown): boolean {
   return statusOf(error) === 404;

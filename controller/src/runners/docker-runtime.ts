@@ -99,7 +99,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     } catch (error) {
       if (!isNotFound(error) || !create.Image) throw error;
       log.info({ image: create.Image, engine: engine.id }, 'pulling image');
-      await pull(engine.docker, create.Image);
+      await pull(engine.streams, create.Image);
       container = await engine.docker.createContainer(create);
     }
     await container.start();

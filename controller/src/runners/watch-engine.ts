@@ -27,7 +27,7 @@ export function watchEngine(
 
   function connect(): void {
     if (stopped) return;
-    engine.docker.getEvents({ filters: { ...filters, type: ['container'] } }).then(
+    engine.streams.getEvents({ filters: { ...filters, type: ['container'] } }).then(
       (events) => {
         if (stopped) return destroy(events);
         stream = events;

@@ -15,7 +15,7 @@ export type HookHealth = {
 export type HookManagerDeps = {
   webhookHost: string;
   mode: 'single' | 'multi';
-  hooks: (poolId: string) => HookApi;
+  hooks: (poolId: string) => Promise<HookApi>;
   secretOf: (poolId: string) => string;
   store: HookStateStore;
   log: Logger;
@@ -83,7 +83,7 @@ export class HookManager {
   }
 
   async #sync(pool: PoolConfig, state: HookState, health: HookHealth): Promise<void> {
-    const api = this.#deps.hooks(pool.id);
+    const api = await this.#deps.hooks(pool.id);
     const secret = this.#deps.secretOf(pool.id);
     const desired = { url: health.url, secret };
     const print = fingerprint(secret);
@@ -109,7 +109,7 @@ export class HookManager {
 
   async #redeliver(pool: PoolConfig, state: HookState, health: HookHealth): Promise<void> {
     if (state.hookId === undefined) return;
-    const api = this.#deps.hooks(pool.id);
+    const api = await this.#deps.hooks(pool.id);
     const deliveries = await api.deliveriesAfter(
       state.hookId,
       state.deliveryCursor,
