@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
 import { lazyClient } from './github/lazy-client.ts';
 import { Reachability } from './github/reachability.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { createPoolGitHub, type PoolGitHub } from './github/pool-github.ts';
 import { redactPaths } from './log/redact.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     secrets.set(pool.id, secret);
     log.info({ repo: pool.id, source }, 'webhook secret loaded');
   }
+  const metrics = createMetrics();
   const github = new Map<string, PoolGitHub>();
   const reachability = new Map<string, Reachability>();
   for (const pool of config.pools) {
@@ -43,7 +45,15 @@ async function main(): Promise<void> {
         apiUrl: pool.target.apiUrl,
         auth: pool.auth,
         log: log.child({ repo: pool.id }),
-        onAttempt: (ok, detail) => reach.record(ok, detail),
+        onAttempt: (attempt) => {
+          reach.record(attempt);
+          const status =
+            attempt.status === undefined ? 'none' : `${Math.floor(attempt.status / 100)}xx`;
+          metrics.githubRequests.inc({ repo: pool.id, status });
+          if (attempt.rateLimitRemaining !== undefined) {
+            metrics.rateLimitRemaining.set({ repo: pool.id }, attempt.rateLimitRemaining);
+          }
+        },
       },
       pool.target.scope,
     );
@@ -69,6 +79,7 @@ async function main(): Promise<void> {
     runtime,
     secrets,
     reachability: (poolId) => reachability.get(poolId),
+    metrics,
     now: Date.now,
     github: (poolId) => {
       const client = github.get(poolId);

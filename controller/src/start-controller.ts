@@ -7,7 +7,8 @@ import { buildApp } from './http/build-app.ts';
 import { healthReport } from './http/health.ts';
 import { DeliveryLog } from './jobs/delivery-log.ts';
 import { JobBook } from './jobs/job-book.ts';
-import { createMetrics } from './metrics/metrics.ts';
+import { jobMetrics } from './metrics/job-metrics.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Resyncer } from './reconcile/resyncer.ts';
 import type { RunnerRuntime } from './runners/runtime.ts';
@@ -22,6 +23,7 @@ export type ControllerDeps = {
   github: (poolId: string) => PoolGitHub;
   secrets: Map<string, string>;
   reachability: (poolId: string) => Reachability | undefined;
+  metrics: Metrics;
   now: () => number;
 };
 
@@ -33,8 +35,8 @@ export type Controller = {
 
 /** Wires the parts together; clients and configuration come in from main.ts. */
 export function startController(deps: ControllerDeps): Controller {
-  const { config, log, runtime, now } = deps;
-  const jobs = new JobBook();
+  const { config, log, runtime, now, metrics } = deps;
+  const jobs = new JobBook({ onChange: jobMetrics(metrics) });
   const deliveries = new DeliveryLog();
   const reconciler = new Reconciler({
     pools: config.pools,
@@ -45,12 +47,29 @@ export function startController(deps: ControllerDeps): Controller {
     github: deps.github,
     log,
     now,
+    events: {
+      spawned: (repo, durationMs, jobId) => {
+        metrics.spawnSeconds.observe({ repo }, durationMs / 1000);
+        const job = jobId === undefined ? undefined : jobs.get(jobId);
+        if (job)
+          metrics.queueSeconds.observe(
+            { repo, until: 'runner_started' },
+            (now() - job.queuedAt) / 1000,
+          );
+      },
+      spawnFailed: (repo) => metrics.spawnFailures.inc({ repo }),
+      exitedEarly: (repo) => metrics.earlyExits.inc({ repo }),
+      gaveUp: (repo) => metrics.givenUpJobs.inc({ repo }),
+      removed: (repo, reason) => metrics.removals.inc({ repo, reason }),
+      dockerError: (operation) => metrics.dockerErrors.inc({ operation }),
+    },
   });
-  const metrics = createMetrics({
+  metrics.bindSources({
     runners: () => reconciler.runners(),
     waitingJobs: (poolId) => jobs.waiting(poolId).length,
     pools: config.pools,
     maxRunners: config.maxRunners,
+    capacity: () => runtime.capacity(),
   });
   let accepting = true;
   const app = buildApp({
@@ -87,6 +106,7 @@ export function startController(deps: ControllerDeps): Controller {
           log,
           now,
           onResult: (result, poolId) => metrics.deliveries.inc({ repo: poolId ?? '', result }),
+          onUnserved: (repo) => metrics.unservedJobs.inc({ repo }),
         },
         delivery,
       ),
@@ -97,7 +117,7 @@ export function startController(deps: ControllerDeps): Controller {
       reconciler.engineDown(event.error);
       return;
     }
-    reconciler.triggerTwice();
+    reconciler.noteDeaths(event.died);
   });
   const hookManager = config.webhookHost
     ? new HookManager({
@@ -106,6 +126,7 @@ export function startController(deps: ControllerDeps): Controller {
         hooks: (poolId) => deps.github(poolId).hooks(),
         secretOf: (poolId) => deps.secrets.get(poolId) ?? '',
         store: createHookStateStore(config.dataDir),
+        onRedelivery: (repo, result) => metrics.redeliveries.inc({ repo, result }),
         log,
         now,
       })
@@ -118,6 +139,7 @@ export function startController(deps: ControllerDeps): Controller {
     log,
     now,
     intervalMs: config.resyncIntervalSeconds * 1000,
+    onResync: (repo, result) => metrics.resyncs.inc({ repo, result }),
     // Hook trouble is reported on its own (health, log) and does not mark GitHub unreachable.
     extra: hookManager ? (pool) => hookManager.tend(pool).catch(() => undefined) : undefined,
   });

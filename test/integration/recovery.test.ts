@@ -120,9 +120,14 @@ describe('recovery', () => {
     );
     await noLeftovers();
     expect(h.fake.runners()).toHaveLength(0);
-    expect(
-      h.controller?.logs().some((line) => line.msg === 'runner removed' && line.reason === 'idle'),
-    ).toBe(true);
+    await waitUntil(
+      () =>
+        h.controller
+          ?.logs()
+          .some((line) => line.msg === 'runner removed' && line.reason === 'idle'),
+      5_000,
+      'the removal logged as idle',
+    );
   });
 
   it('gives up a job whose runners keep exiting before taking it, with backoff', async () => {

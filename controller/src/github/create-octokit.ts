@@ -8,6 +8,13 @@ import type { GitHubAuth } from '../config/load-config.ts';
 const GitHubClient = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHubClient>;
 
+/** One HTTP attempt: its status (undefined: no answer) and the rate limit it reported. */
+export type Attempt = {
+  status: number | undefined;
+  rateLimitRemaining: number | undefined;
+  error: string | undefined;
+};
+
 export type OctokitOptions = {
   apiUrl: string;
   auth: GitHubAuth;
@@ -16,8 +23,8 @@ export type OctokitOptions = {
   fetch?: typeof fetch;
   /** How often a rate-limited request is tried again before it fails. */
   rateLimitRetries?: number;
-  /** Told of every HTTP attempt: whether GitHub answered (anything but a network error or 5xx). */
-  onAttempt?: (ok: boolean, detail: string) => void;
+  /** Told of every HTTP attempt (retries included). */
+  onAttempt?: (attempt: Attempt) => void;
 };
 
 /** An Octokit that waits out rate limits as GitHub documents and retries server errors. */
@@ -70,10 +77,16 @@ function observedFetch(base: typeof fetch, onAttempt: OctokitOptions['onAttempt'
   return async (input, init) => {
     try {
       const response = await base(input, init);
-      onAttempt(response.status < 500, `GitHub answered ${response.status}`);
+      const remaining = response.headers.get('x-ratelimit-remaining');
+      onAttempt({
+        status: response.status,
+        rateLimitRemaining: remaining === null ? undefined : Number(remaining),
+        error: response.status >= 500 ? `GitHub answered ${response.status}` : undefined,
+      });
       return response;
     } catch (error) {
-      onAttempt(false, error instanceof Error ? error.message : String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      onAttempt({ status: undefined, rateLimitRemaining: undefined, error: message });
       throw error;
     }
   };

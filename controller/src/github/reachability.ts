@@ -1,3 +1,5 @@
+import type { Attempt } from './create-octokit.ts';
+
 /**
  * Whether GitHub answers, judged by every HTTP attempt (retries included): a network error or a
  * 5xx marks it unreachable at once, any other answer marks it reachable again.
@@ -6,9 +8,9 @@ export class Reachability {
   #reachable = true;
   #lastError: string | undefined;
 
-  record(ok: boolean, detail: string): void {
-    this.#reachable = ok;
-    this.#lastError = ok ? undefined : detail;
+  record(attempt: Attempt): void {
+    this.#reachable = attempt.error === undefined;
+    this.#lastError = attempt.error;
   }
 
   get reachable(): boolean {

@@ -13,6 +13,7 @@ export type Job = {
   completedAt: number | undefined;
   /** Its runners kept dying before taking it: no more runners are started for it. */
   givenUp: boolean;
+  conclusion: string | undefined;
 };
 
 export type ApplyResult = 'new' | 'advanced' | 'duplicate';
@@ -25,13 +26,22 @@ export class JobBook {
   readonly #jobs = new Map<number, Job>();
   readonly #retainCompletedMs: number;
 
-  constructor(options: { retainCompletedMs?: number } = {}) {
+  readonly #onChange: ((job: Job, previous: JobAction | undefined) => void) | undefined;
+
+  constructor(
+    options: {
+      retainCompletedMs?: number;
+      onChange?: (job: Job, previous: JobAction | undefined) => void;
+    } = {},
+  ) {
     this.#retainCompletedMs = options.retainCompletedMs ?? 3_600_000;
+    this.#onChange = options.onChange;
   }
 
   apply(event: JobEvent): ApplyResult {
     const known = this.#jobs.get(event.jobId);
     if (known && RANK[event.action] <= RANK[known.state]) return 'duplicate';
+    const previous = known?.state;
     const job: Job = known ?? {
       poolId: event.poolId,
       repository: event.repository,
@@ -44,12 +54,17 @@ export class JobBook {
       startedAt: undefined,
       completedAt: undefined,
       givenUp: false,
+      conclusion: undefined,
     };
     job.state = event.action;
     if (event.runnerName) job.runnerName = event.runnerName;
     if (event.action === 'in_progress') job.startedAt = event.at;
-    if (event.action === 'completed') job.completedAt = event.at;
+    if (event.action === 'completed') {
+      job.completedAt = event.at;
+      job.conclusion = event.conclusion;
+    }
     this.#jobs.set(job.id, job);
+    this.#onChange?.(job, previous);
     return known ? 'advanced' : 'new';
   }
 

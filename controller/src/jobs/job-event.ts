@@ -10,6 +10,8 @@ export type JobEvent = {
   action: JobAction;
   labels: string[];
   runnerName: string | undefined;
+  /** For completed: success, failure, cancelled, ... */
+  conclusion?: string | undefined;
   at: number;
 };
 

@@ -1,57 +1,168 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** What the gauges read when scraped; bound once the controller's parts exist. */
 export type MetricSources = {
   runners: () => readonly RunnerView[];
   waitingJobs: (poolId: string) => number;
   pools: readonly { id: string; maxRunners: number }[];
   maxRunners: number;
+  capacity: () => number;
 };
 
-/** The controller's metrics, on a registry of their own. */
-export function createMetrics(sources: MetricSources) {
+const STATES = ['starting', 'idle', 'busy', 'exited'] as const;
+/** Seconds: from a webhook's few hundred milliseconds to jobs of hours. */
+const QUEUE_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+const SPAWN_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+
+/**
+ * The controller's metrics, on a registry of their own. Labels stay bounded: a repository id,
+ * a state, an action or a result, never a job id or a runner name.
+ */
+export function createMetrics() {
   const registry = new Registry();
-  const deliveries = new Counter({
-    name: 'autoscaler_webhook_deliveries_total',
-    help: 'Webhook deliveries received, by result',
-    labelNames: ['repo', 'result'] as const,
-    registers: [registry],
-  });
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name, help, labelNames, registers });
+  return {
+    registry,
+    bindSources: (sources: MetricSources) => bindGauges(registers, sources),
+    ...events(counter, registers),
+  };
+}
+
+function bindGauges(registers: Registry[], sources: MetricSources): void {
   new Gauge({
     name: 'autoscaler_runners',
     help: 'Runner containers by repository and state',
     labelNames: ['repo', 'state'] as const,
-    registers: [registry],
+    registers,
     collect() {
       this.reset();
-      for (const pool of sources.pools) {
-        for (const state of ['starting', 'idle', 'busy', 'exited'] as const)
-          this.set({ repo: pool.id, state }, 0);
-      }
+      for (const pool of sources.pools)
+        for (const state of STATES) this.set({ repo: pool.id, state }, 0);
       for (const runner of sources.runners())
         this.inc({ repo: runner.poolId, state: runner.phase });
+    },
+  });
+  new Gauge({
+    name: 'autoscaler_runners_max',
+    help: 'Cap on runner containers; repo="" is the global MAX_RUNNERS',
+    labelNames: ['repo'] as const,
+    registers,
+    collect() {
+      this.set({ repo: '' }, sources.maxRunners);
+      for (const pool of sources.pools) this.set({ repo: pool.id }, pool.maxRunners);
+    },
+  });
+  new Gauge({
+    name: 'autoscaler_runner_capacity',
+    help: 'Runner containers the Docker engines can hold in all',
+    registers,
+    collect() {
+      this.set(sources.capacity());
     },
   });
   new Gauge({
     name: 'autoscaler_jobs_waiting',
     help: 'Served jobs queued and not yet taken by a runner',
     labelNames: ['repo'] as const,
-    registers: [registry],
+    registers,
     collect() {
       for (const pool of sources.pools) this.set({ repo: pool.id }, sources.waitingJobs(pool.id));
     },
   });
-  new Gauge({
-    name: 'autoscaler_runners_max',
-    help: 'Cap on runner containers; repo="" is the global cap',
-    labelNames: ['repo'] as const,
-    registers: [registry],
-    collect() {
-      this.set({ repo: '' }, sources.maxRunners);
-      for (const pool of sources.pools) this.set({ repo: pool.id }, pool.maxRunners);
-    },
-  });
-  return { registry, deliveries };
+}
+
+type CounterMaker = <L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+) => Counter<L>;
+
+function events(counter: CounterMaker, registers: Registry[]) {
+  return {
+    deliveries: counter(
+      'autoscaler_webhook_deliveries_total',
+      'Webhook deliveries received, by result',
+      ['repo', 'result'],
+    ),
+    jobEvents: counter('autoscaler_job_events_total', 'Job state changes booked, by action', [
+      'repo',
+      'action',
+    ]),
+    unservedJobs: counter(
+      'autoscaler_jobs_unserved_total',
+      'Queued jobs not served because their labels are not all among the runner labels',
+      ['repo'],
+    ),
+    givenUpJobs: counter(
+      'autoscaler_jobs_given_up_total',
+      'Jobs given up because their runners kept exiting before taking them',
+      ['repo'],
+    ),
+    queueSeconds: new Histogram({
+      name: 'autoscaler_job_queue_seconds',
+      help: 'Time from queued until a runner was started for it (until="runner_started") or took it (until="in_progress")',
+      labelNames: ['repo', 'until'] as const,
+      buckets: QUEUE_BUCKETS,
+      registers,
+    }),
+    jobSeconds: new Histogram({
+      name: 'autoscaler_job_duration_seconds',
+      help: 'Time from in_progress to completed, by conclusion',
+      labelNames: ['repo', 'conclusion'] as const,
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    spawnSeconds: new Histogram({
+      name: 'autoscaler_runner_spawn_seconds',
+      help: 'Time to register a runner and start its container',
+      labelNames: ['repo'] as const,
+      buckets: SPAWN_BUCKETS,
+      registers,
+    }),
+    spawnFailures: counter(
+      'autoscaler_runner_spawn_failures_total',
+      'Runners that failed to register or start',
+      ['repo'],
+    ),
+    earlyExits: counter(
+      'autoscaler_runner_early_exits_total',
+      'Runners that exited before taking a job',
+      ['repo'],
+    ),
+    removals: counter('autoscaler_runners_removed_total', 'Runner containers removed, by reason', [
+      'repo',
+      'reason',
+    ]),
+    resyncs: counter('autoscaler_resyncs_total', 'Resyncs with GitHub, by result', [
+      'repo',
+      'result',
+    ]),
+    redeliveries: counter(
+      'autoscaler_redeliveries_total',
+      'Failed webhook deliveries redelivered, by result',
+      ['repo', 'result'],
+    ),
+    githubRequests: counter(
+      'autoscaler_github_requests_total',
+      'HTTP requests to the GitHub API, by status class',
+      ['repo', 'status'],
+    ),
+    rateLimitRemaining: new Gauge({
+      name: 'autoscaler_github_rate_limit_remaining',
+      help: 'Requests left in the current GitHub rate-limit window (x-ratelimit-remaining)',
+      labelNames: ['repo'] as const,
+      registers,
+    }),
+    dockerErrors: counter(
+      'autoscaler_docker_errors_total',
+      'Failed Docker engine operations, by operation',
+      ['operation'],
+    ),
+  };
 }

@@ -34,20 +34,22 @@ export function observeRunners(
   inFlight: Map<string, InFlight>,
   listing: number,
   busy: Map<string, number | undefined>,
+  died: ReadonlyMap<string, number | undefined> = new Map(),
 ): RunnerView[] {
   const views: RunnerView[] = [];
   const listed = new Set<string>();
   for (const container of containers) {
     listed.add(container.name);
     const busyJob = busy.get(container.name);
-    const phase =
-      container.state === 'exited'
-        ? 'exited'
-        : busy.has(container.name)
-          ? 'busy'
-          : container.state === 'running'
-            ? 'idle'
-            : 'starting';
+    const dead = container.state === 'exited' || died.has(container.containerId);
+    const exitCode = container.exitCode ?? died.get(container.containerId);
+    const phase = dead
+      ? 'exited'
+      : busy.has(container.name)
+        ? 'busy'
+        : container.state === 'running'
+          ? 'idle'
+          : 'starting';
     views.push({
       name: container.name,
       poolId: container.poolId,
@@ -57,7 +59,7 @@ export function observeRunners(
           : phase,
       since: container.createdAt,
       jobId: busyJob ?? container.jobId,
-      exitCode: container.exitCode,
+      exitCode,
       containerId: container.containerId,
     });
   }

@@ -9,7 +9,8 @@ import { plan, type Action, type PoolDemand } from './plan.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
 
 export type ReconcilerEvents = {
-  spawned?: (poolId: string, durationMs: number) => void;
+  spawned?: (poolId: string, durationMs: number, jobId: number | undefined) => void;
+  dockerError?: (operation: 'list' | 'start' | 'remove') => void;
   spawnFailed?: (poolId: string) => void;
   exitedEarly?: (poolId: string) => void;
   gaveUp?: (poolId: string) => void;
@@ -43,6 +44,8 @@ export class Reconciler {
   readonly #runnerIds = new Map<string, number>();
   readonly #registeredBusy = new Map<string, ReadonlySet<string>>();
   readonly #credited = new Set<string>();
+  /** Containers the engine reported dead that its listing may still show running. */
+  readonly #died = new Map<string, number | undefined>();
   readonly #health: PoolHealthBook;
   #listing = 0;
   #dirty = false;
@@ -75,12 +78,20 @@ export class Reconciler {
    */
   triggerTwice(laterMs = 500): void {
     this.trigger();
-    if (this.#stopped || this.#followUp) return;
+    if (this.#stopped) return;
+    // The follow-up counts from the latest event, not the first of a burst.
+    if (this.#followUp) clearTimeout(this.#followUp);
     this.#followUp = setTimeout(() => {
       this.#followUp = undefined;
       this.trigger();
     }, laterMs);
     this.#followUp.unref();
+  }
+
+  /** The engine said these containers died: believe it before its listing catches up. */
+  noteDeaths(died: readonly { containerId: string; exitCode: number | undefined }[]): void {
+    for (const { containerId, exitCode } of died) this.#died.set(containerId, exitCode);
+    this.triggerTwice();
   }
 
   /** The runners as the last pass saw them. */
@@ -128,6 +139,7 @@ export class Reconciler {
         this.#engineError = undefined;
       } catch (error) {
         this.#engineError = error instanceof Error ? error.message : String(error);
+        this.#events.dockerError?.('list');
         this.#deps.log.warn({ err: error }, 'reconcile pass failed');
         this.#retryIn(2_000);
       }
@@ -144,7 +156,9 @@ export class Reconciler {
     for (const names of this.#registeredBusy.values()) {
       for (const name of names) if (!busy.has(name)) busy.set(name, undefined);
     }
-    const views = observeRunners(containers, this.#inFlight, listing, busy);
+    const views = observeRunners(containers, this.#inFlight, listing, busy, this.#died);
+    const listed = new Set(containers.map((container) => container.containerId));
+    for (const id of this.#died.keys()) if (!listed.has(id)) this.#died.delete(id);
     this.#view = views;
     for (const view of views) this.#noteProgress(view, busy.has(view.name));
 
@@ -185,6 +199,10 @@ export class Reconciler {
     if (tookJob) {
       this.#credited.add(view.name);
       this.#health.tookJob(view.poolId);
+      this.#deps.log.info(
+        { runner: view.name, repo: view.poolId, jobId: view.jobId },
+        'runner took job',
+      );
       return;
     }
     if (view.phase !== 'exited' || view.containerId === '' || this.#removing.has(view.name)) return;
@@ -224,9 +242,20 @@ export class Reconciler {
         this.#spawn(pool, jobId, now);
         return;
       }
-      case 'cleanup':
+      case 'cleanup': {
+        const view = views.find((v) => v.name === action.name);
+        if (view && view.containerId !== '' && !this.#removing.has(view.name)) {
+          const fields = {
+            runner: view.name,
+            repo: view.poolId,
+            jobId: view.jobId,
+            exitCode: view.exitCode,
+          };
+          this.#deps.log.info(fields, 'runner exited');
+        }
         this.#remove(action.name, action.poolId, 'exited');
         return;
+      }
       case 'retire':
         this.#retire(action.name, action.poolId);
         return;
@@ -243,20 +272,25 @@ export class Reconciler {
       const jit = await this.#deps.github(pool.id).jitConfig(name);
       this.#runnerIds.set(name, jit.runnerId);
       log.info({ runnerId: jit.runnerId }, 'runner registered');
-      await this.#deps.runtime.start({
-        name,
-        poolId: pool.id,
-        image: pool.runnerImage,
-        jitConfig: jit.encodedJitConfig,
-        dockerMode: pool.dockerMode,
-        jobId,
-      });
+      await this.#deps.runtime
+        .start({
+          name,
+          poolId: pool.id,
+          image: pool.runnerImage,
+          jitConfig: jit.encodedJitConfig,
+          dockerMode: pool.dockerMode,
+          jobId,
+        })
+        .catch((error: unknown) => {
+          this.#events.dockerError?.('start');
+          throw error;
+        });
       log.info('runner started');
     })().then(
       () => {
         entry.doneAtListing = this.#listing;
         this.#health.startSucceeded(pool.id);
-        this.#events.spawned?.(pool.id, this.#now() - now);
+        this.#events.spawned?.(pool.id, this.#now() - now, jobId);
       },
       (error: unknown) => {
         this.#inFlight.delete(name);
@@ -295,8 +329,10 @@ export class Reconciler {
           this.#credited.delete(name);
           this.#runnerIds.delete(name);
         },
-        (error: unknown) =>
-          this.#deps.log.warn({ err: error, runner: name }, 'runner removal failed'),
+        (error: unknown) => {
+          this.#events.dockerError?.('remove');
+          this.#deps.log.warn({ err: error, runner: name }, 'runner removal failed');
+        },
       )
       .finally(() => {
         this.#removing.delete(name);

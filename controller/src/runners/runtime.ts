@@ -25,8 +25,14 @@ export type RunnerSpec = {
   jobId: number | undefined;
 };
 
+/** `died`: containers the engine reported dead, with their exit codes, ahead of its listing. */
 export type RuntimeEvent =
-  { kind: 'changed'; engineId: string } | { kind: 'engine-down'; engineId: string; error: Error };
+  | {
+      kind: 'changed';
+      engineId: string;
+      died: { containerId: string; exitCode: number | undefined }[];
+    }
+  | { kind: 'engine-down'; engineId: string; error: Error };
 
 /** Where runner containers live: one or several Docker engines. */
 export type RunnerRuntime = {

@@ -33,8 +33,10 @@ export function watchEngine(
         stream = events;
         if (failures > 0) log.info({ engine: engine.id }, 'docker engine reachable again');
         failures = 0;
-        onEvent({ kind: 'changed', engineId: engine.id });
-        events.on('data', () => onEvent({ kind: 'changed', engineId: engine.id }));
+        onEvent({ kind: 'changed', engineId: engine.id, died: [] });
+        events.on('data', (chunk: Buffer) =>
+          onEvent({ kind: 'changed', engineId: engine.id, died: deaths(chunk) }),
+        );
         events.on('error', (error: Error) => lost(error));
         events.on('end', () => lost(new Error('docker event stream ended')));
       },
@@ -52,4 +54,31 @@ export function watchEngine(
 
 function destroy(stream: NodeJS.ReadableStream): void {
   (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+}
+
+type EngineEvent = {
+  status?: string;
+  Action?: string;
+  id?: string;
+  Actor?: { Attributes?: Record<string, string> };
+};
+
+/** The "die" events in a chunk of the engine's event stream (one JSON object per line). */
+export function deaths(
+  chunk: Buffer | string,
+): { containerId: string; exitCode: number | undefined }[] {
+  const out: { containerId: string; exitCode: number | undefined }[] = [];
+  for (const line of chunk.toString().split('\n')) {
+    if (!line.trim()) continue;
+    let event: EngineEvent;
+    try {
+      event = JSON.parse(line) as EngineEvent;
+    } catch {
+      continue;
+    }
+    if ((event.Action ?? event.status) !== 'die' || !event.id) continue;
+    const code = Number(event.Actor?.Attributes?.exitCode);
+    out.push({ containerId: event.id, exitCode: Number.isFinite(code) ? code : undefined });
+  }
+  return out;
 }

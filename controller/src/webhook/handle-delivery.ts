@@ -38,6 +38,7 @@ export type IntakeDeps = {
   log: Logger;
   now: () => number;
   onResult?: (result: DeliveryResult, poolId: string | undefined) => void;
+  onUnserved?: (poolId: string) => void;
 };
 
 const ACTIONS = new Set<string>(['queued', 'in_progress', 'completed']);
@@ -87,8 +88,10 @@ export async function handleDelivery(
   const job = payload.workflow_job;
   const log = deps.log.child({ repo: pool.id, jobId: job.id, delivery: delivery.deliveryId });
   if (!matchesLabels(job.labels, pool.runnerLabels)) {
-    if (payload.action === 'queued')
+    if (payload.action === 'queued') {
       log.info({ labels: job.labels }, 'job not served: labels do not match');
+      deps.onUnserved?.(pool.id);
+    }
     return answer(202, 'unserved', 'labels not served', pool.id);
   }
   if (delivery.deliveryId !== undefined && !deps.deliveries.record(delivery.deliveryId)) {
@@ -102,6 +105,7 @@ export async function handleDelivery(
     action: payload.action as JobAction,
     labels: job.labels,
     runnerName: job.runner_name ?? undefined,
+    conclusion: job.conclusion ?? undefined,
     at: deps.now(),
   });
   if (applied === 'duplicate')

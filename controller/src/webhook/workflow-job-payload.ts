@@ -8,6 +8,7 @@ export const WorkflowJobPayload = z.object({
     run_id: z.number().int(),
     labels: z.array(z.string()),
     runner_name: z.string().nullable().optional(),
+    conclusion: z.string().nullable().optional(),
   }),
   repository: z.object({
     full_name: z.string(),
