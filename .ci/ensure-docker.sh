@@ -1,20 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers on /var/run/docker.sock; installs Debian's docker.io if needed.
+# Makes sure a Docker engine answers on /var/run/docker.sock, with the tools the tests use
+# (docker-compose, busybox-static); installs Debian's packages where missing.
 # Fails (never skips) when no engine can be had.
 set -euo pipefail
 
 answers() { docker info >/dev/null 2>&1; }
 
-if command -v docker >/dev/null 2>&1 && answers; then
-  echo "docker engine: already running"
-  exit 0
-fi
-
 export DEBIAN_FRONTEND=noninteractive
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx wget || missing+=(busybox-static)
+{ [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx wget; } || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt-get update -qq

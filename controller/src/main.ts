@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
+import { observeAttempts } from './github/attempt-observer.ts';
 import { lazyClient } from './github/lazy-client.ts';
 import { Reachability } from './github/reachability.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -45,15 +46,7 @@ async function main(): Promise<void> {
         apiUrl: pool.target.apiUrl,
         auth: pool.auth,
         log: log.child({ repo: pool.id }),
-        onAttempt: (attempt) => {
-          reach.record(attempt);
-          const status =
-            attempt.status === undefined ? 'none' : `${Math.floor(attempt.status / 100)}xx`;
-          metrics.githubRequests.inc({ repo: pool.id, status });
-          if (attempt.rateLimitRemaining !== undefined) {
-            metrics.rateLimitRemaining.set({ repo: pool.id }, attempt.rateLimitRemaining);
-          }
-        },
+        onAttempt: observeAttempts(pool.id, reach, metrics, log.child({ repo: pool.id })),
       },
       pool.target.scope,
     );
