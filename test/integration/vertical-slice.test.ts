@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { leftovers, runnerContainers, sampleRunnerCount } from '../support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
+import {
+  docker,
+  leftovers,
+  runnerContainers,
+  sampleRunnerCount,
+} from '../support/docker-cleanup.ts';
+import { createHarness, SECRET, type Harness } from '../support/harness.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 let h: Harness;
@@ -36,6 +41,14 @@ describe('vertical slice', () => {
       'io.runner-autoscaler.job-id': String(job.id),
     });
     expect(startedWithinMs).toBeLessThan(3_000);
+    const env = (await docker.getContainer(running[0]?.Id ?? '').inspect()).Config.Env;
+    const ours = env.filter((entry) => !entry.startsWith('PATH='));
+    expect(ours.map((entry) => entry.split('=')[0]).sort()).toEqual([
+      'ACTIONS_RUNNER_INPUT_JITCONFIG',
+      'ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE',
+    ]);
+    expect(env.join('\n')).not.toContain(h.fake.token);
+    expect(env.join('\n')).not.toContain(SECRET);
     await waitUntil(() => h.fake.job(job.id)?.status === 'completed', 20_000, 'job completed');
     await waitUntil(
       async () => (await leftovers(h.controllerId)).containers === 0,
@@ -44,7 +57,19 @@ describe('vertical slice', () => {
     );
     expect(await leftovers(h.controllerId)).toEqual({ containers: 0, volumes: 0 });
     expect(h.fake.unexpectedRequests).toEqual([]);
-    expect(h.controller?.output()).not.toContain(h.fake.token);
+    const output = h.controller?.output() ?? '';
+    expect(output).not.toContain(h.fake.token);
+    expect(output).not.toContain(SECRET);
+    const jit =
+      env.find((entry) => entry.startsWith('ACTIONS_RUNNER_INPUT_JITCONFIG='))?.split('=')[1] ?? '';
+    expect(jit.length).toBeGreaterThan(10);
+    expect(output).not.toContain(jit);
+    const health = await (await fetch(`${h.controller?.url}/health`)).text();
+    const metrics = await (await fetch(`${h.controller?.url}/metrics`)).text();
+    for (const secret of [h.fake.token, SECRET, jit]) {
+      expect(health).not.toContain(secret);
+      expect(metrics).not.toContain(secret);
+    }
   });
 
   it('holds MAX_RUNNERS=5 under 50 simultaneous deliveries and completes every job', async () => {
