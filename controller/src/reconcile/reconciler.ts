@@ -5,6 +5,7 @@ import type { PoolGitHub } from '../github/pool-github.ts';
 import type { JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
 import { busyRunners, observeRunners, type InFlight, type RunnerView } from './observe-runners.ts';
+import { PassLoop } from './pass-loop.ts';
 import { plan, type Action, type PoolDemand } from './plan.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
 
@@ -48,12 +49,7 @@ export class Reconciler {
   readonly #died = new Map<string, number | undefined>();
   readonly #health: PoolHealthBook;
   #listing = 0;
-  #dirty = false;
-  #running: Promise<void> | undefined;
-  #stopped = false;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #retryAt = Infinity;
-  #followUp: NodeJS.Timeout | undefined;
+  readonly #loop: PassLoop;
   #view: RunnerView[] = [];
   #engineError: string | undefined;
 
@@ -62,14 +58,11 @@ export class Reconciler {
     this.#now = deps.now ?? Date.now;
     this.#events = deps.events ?? {};
     this.#health = new PoolHealthBook(deps.pools.map((pool) => pool.id));
+    this.#loop = new PassLoop(() => this.#guardedPass(), this.#now);
   }
 
   trigger(): void {
-    if (this.#stopped) return;
-    this.#dirty = true;
-    this.#running ??= this.#loop().finally(() => {
-      this.#running = undefined;
-    });
+    this.#loop.trigger();
   }
 
   /**
@@ -77,15 +70,7 @@ export class Reconciler {
    * container's death before its listing shows it exited.
    */
   triggerTwice(laterMs = 500): void {
-    this.trigger();
-    if (this.#stopped) return;
-    // The follow-up counts from the latest event, not the first of a burst.
-    if (this.#followUp) clearTimeout(this.#followUp);
-    this.#followUp = setTimeout(() => {
-      this.#followUp = undefined;
-      this.trigger();
-    }, laterMs);
-    this.#followUp.unref();
+    this.#loop.triggerTwice(laterMs);
   }
 
   /** The engine said these containers died: believe it before its listing catches up. */
@@ -124,25 +109,19 @@ export class Reconciler {
 
   /** Stops planning; spawns already under way are finished, running jobs are left alone. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    if (this.#followUp) clearTimeout(this.#followUp);
-    await this.#running;
+    await this.#loop.stop();
     await Promise.allSettled([...this.#spawning]);
   }
 
-  async #loop(): Promise<void> {
-    while (this.#dirty && !this.#stopped) {
-      this.#dirty = false;
-      try {
-        await this.#pass();
-        this.#engineError = undefined;
-      } catch (error) {
-        this.#engineError = error instanceof Error ? error.message : String(error);
-        this.#events.dockerError?.('list');
-        this.#deps.log.warn({ err: error }, 'reconcile pass failed');
-        this.#retryIn(2_000);
-      }
+  async #guardedPass(): Promise<void> {
+    try {
+      await this.#pass();
+      this.#engineError = undefined;
+    } catch (error) {
+      this.#engineError = error instanceof Error ? error.message : String(error);
+      this.#events.dockerError?.('list');
+      this.#deps.log.warn({ err: error }, 'reconcile pass failed');
+      this.#loop.wakeIn(2_000);
     }
   }
 
@@ -186,11 +165,11 @@ export class Reconciler {
     const spawnsPerPool = new Map<string, number>();
     for (const action of actions) this.#act(action, views, spawnsPerPool, now);
     const blocked = demand.filter((pool) => pool.blockedUntil > now && pool.waitingJobs > 0);
-    for (const pool of blocked) this.#retryIn(pool.blockedUntil - now);
+    for (const pool of blocked) this.#loop.wakeIn(pool.blockedUntil - now);
     // Idle runners may become surplus to retire when their timeout ends: wake up then.
     const idleSince = views.filter((view) => view.phase === 'idle').map((view) => view.since);
     if (idleSince.length > 0)
-      this.#retryIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
+      this.#loop.wakeIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
   }
 
   /** Credits a pool once per runner that took a job; counts an early exit once per runner. */
@@ -298,7 +277,7 @@ export class Reconciler {
         const delay = this.#health.startFailed(pool.id, message, this.#now());
         this.#events.spawnFailed?.(pool.id);
         log.error({ err: error, retryInMs: delay }, 'runner spawn failed');
-        this.#retryIn(delay);
+        this.#loop.wakeIn(delay);
         const runnerId = this.#runnerIds.get(name);
         if (runnerId === undefined) return;
         this.#runnerIds.delete(name);
@@ -358,21 +337,6 @@ export class Reconciler {
           log.warn({ err: error }, 'deregistering an idle runner failed');
         },
       );
-  }
-
-  /** Wakes the loop after `ms`, keeping the earliest of several requested wake-ups. */
-  #retryIn(ms: number): void {
-    if (this.#stopped) return;
-    const at = this.#now() + ms;
-    if (this.#retryTimer && this.#retryAt <= at) return;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryAt = at;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#retryAt = Infinity;
-      this.trigger();
-    }, ms);
-    this.#retryTimer.unref();
   }
 }
 
