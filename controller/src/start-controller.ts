@@ -4,7 +4,8 @@ import type { Config } from './config/load-config.ts';
 import type { PoolGitHub } from './github/pool-github.ts';
 import type { Reachability } from './github/reachability.ts';
 import { buildApp } from './http/build-app.ts';
-import { healthReport } from './http/health.ts';
+import { healthReport, type HealthSources } from './http/health.ts';
+import { recentJobs } from './http/status-view.ts';
 import { DeliveryLog } from './jobs/delivery-log.ts';
 import { JobBook } from './jobs/job-book.ts';
 import { jobMetrics } from './metrics/job-metrics.ts';
@@ -71,30 +72,32 @@ export function startController(deps: ControllerDeps): Controller {
     maxRunners: config.maxRunners,
     capacity: () => runtime.capacity(),
   });
+  const healthSources: HealthSources = {
+    config,
+    jobs,
+    runners: () => reconciler.runners(),
+    engineError: () => reconciler.engineError(),
+    poolHealth: (poolId) => reconciler.poolHealth(poolId),
+    githubHealth: (poolId) => {
+      const sync = resyncer.health(poolId);
+      const reach = deps.reachability(poolId);
+      if (!sync || !reach || reach.reachable) return sync;
+      return { ...sync, reachable: false, lastError: reach.lastError ?? sync.lastError };
+    },
+    hookHealth: (poolId) => hookManager?.health(poolId),
+  };
   let accepting = true;
   const app = buildApp({
     log,
     bodyLimit: config.webhookBodyLimitBytes,
     registry: metrics.registry,
     accepting: () => accepting,
-    health: () =>
-      healthReport(
-        {
-          config,
-          jobs,
-          runners: () => reconciler.runners(),
-          engineError: () => reconciler.engineError(),
-          poolHealth: (poolId) => reconciler.poolHealth(poolId),
-          githubHealth: (poolId) => {
-            const sync = resyncer.health(poolId);
-            const reach = deps.reachability(poolId);
-            if (!sync || !reach || reach.reachable) return sync;
-            return { ...sync, reachable: false, lastError: reach.lastError ?? sync.lastError };
-          },
-          hookHealth: (poolId) => hookManager?.health(poolId),
-        },
-        now(),
-      ),
+    health: () => healthReport(healthSources, now()),
+    status: () => ({
+      health: healthReport(healthSources, now()),
+      recentJobs: recentJobs(jobs.all(), now()),
+      generatedAt: new Date(now()).toISOString(),
+    }),
     handleDelivery: (delivery) =>
       handleDelivery(
         {

@@ -35,6 +35,9 @@ function setup(env: Record<string, string> = {}) {
     health: () => {
       throw new Error('unused');
     },
+    status: () => {
+      throw new Error('unused');
+    },
     handleDelivery: (delivery) =>
       handleDelivery(
         {

@@ -2,12 +2,15 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Registry } from 'prom-client';
 import type { Delivery, DeliveryAnswer } from '../webhook/handle-delivery.ts';
 import type { HealthReport } from './health.ts';
+import { renderStatusPage } from './status-page.ts';
+import type { StatusView } from './status-view.ts';
 
 export type AppDeps = {
   log: FastifyBaseLogger;
   bodyLimit: number;
   handleDelivery: (delivery: Delivery) => Promise<DeliveryAnswer>;
   health: () => HealthReport;
+  status: () => StatusView;
   registry: Registry;
   /** False once shutdown began: new deliveries are refused so GitHub records them as failed. */
   accepting: () => boolean;
@@ -56,6 +59,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const report = deps.health();
     return reply.code(report.status !== 'failing' && deps.accepting() ? 200 : 503).send(report);
   });
+  app.get('/', async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      )
+      .send(renderStatusPage(deps.status())),
+  );
   app.get('/livez', () => ({ status: 'alive' }));
   app.get('/metrics', async (_request, reply) => {
     const text = await deps.registry.metrics();

@@ -1,0 +1,215 @@
+import { html, SafeHtml } from './html-escape.ts';
+import { STATUS_PAGE_CSS } from './status-page-style.ts';
+import type { HealthReport } from './health.ts';
+import type { RecentJob, StatusView } from './status-view.ts';
+
+/** 0.4 s, 4.2 s, 42 s, 3 min 5 s, 2 h 7 min, 3 d 4 h. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const [d, h, m, s] = [
+    Math.floor(total / 86_400),
+    Math.floor(total / 3600) % 24,
+    Math.floor(total / 60) % 60,
+    total % 60,
+  ];
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  return s > 0 ? `${m} min ${s} s` : `${m} min`;
+}
+
+/** Class-name safe: external states become a known-harmless token. */
+const token = (value: string) => value.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+
+const formatTime = (iso: string) => {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : new Date(time).toISOString().slice(0, 19).replace('T', ' ');
+};
+
+const badge = (label: string, kind: string) =>
+  html`<span class="badge badge-${token(kind)}">${label}</span>`;
+
+const section = (id: string, title: string, count: number, body: SafeHtml, empty: string) =>
+  html`<section id="${id}" class="panel">
+    <h2>${title} <span class="count">${count}</span></h2>
+    ${count > 0 ? body : html`<p class="empty">${empty}</p>`}
+  </section>`;
+
+/** A heading in an object is a numeric, right-aligned column. */
+const table = (headings: (string | { num: string })[], rows: SafeHtml[]) =>
+  html`<table>
+    <thead>
+      <tr>
+        ${headings.map((h) =>
+          typeof h === 'string' ? html`<th>${h}</th>` : html`<th class="num">${h.num}</th>`,
+        )}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+
+function jobState(job: RecentJob): SafeHtml {
+  const state =
+    job.state === 'completed'
+      ? badge(job.conclusion ?? 'completed', job.conclusion ?? 'completed')
+      : badge(job.state === 'queued' ? 'queued' : 'running', job.state);
+  return job.givenUp ? html`${state} ${badge('given up', 'given-up')}` : state;
+}
+
+function capacity(health: HealthReport): SafeHtml {
+  const inUse = health.runners.length;
+  const percent = health.maxRunners > 0 ? Math.min(100, (inUse / health.maxRunners) * 100) : 100;
+  const byState = new Map<string, number>();
+  for (const runner of health.runners)
+    byState.set(runner.state, (byState.get(runner.state) ?? 0) + 1);
+  const breakdown = [...byState].map(([state, n]) => `${n} ${state}`).join(' · ') || 'none';
+  return html`<section id="capacity" class="cards">
+    <div class="card">
+      <div class="label">Runners in use</div>
+      <div class="value" id="runners-in-use">${inUse} <small>/ ${health.maxRunners}</small></div>
+      <div class="bar${percent >= 100 ? ' full' : ''}">
+        <span style="width:${percent.toFixed(0)}%"></span>
+      </div>
+      <div class="muted">${breakdown}</div>
+    </div>
+    <div class="card">
+      <div class="label">Queue depth</div>
+      <div class="value" id="queue-depth">${health.queueDepth}</div>
+      <div class="muted">jobs waiting for a runner</div>
+    </div>
+    <div class="card">
+      <div class="label">Docker engine</div>
+      <div class="value ${health.docker.reachable ? 'good' : 'bad'}" id="docker">
+        ${health.docker.reachable ? 'reachable' : 'unreachable'}
+      </div>
+      <div class="muted">
+        ${health.docker.error ?? `${health.repositories.length} repositories`}
+      </div>
+    </div>
+  </section>`;
+}
+
+function warnings(list: string[]): SafeHtml {
+  if (list.length === 0)
+    return html`<section id="warnings" class="panel quiet">
+      <p class="empty">No warnings.</p>
+    </section>`;
+  return html`<section id="warnings" class="panel alert" role="alert">
+    <h2>Warnings <span class="count">${list.length}</span></h2>
+    <ul>
+      ${list.map((warning) => html`<li>${warning}</li>`)}
+    </ul>
+  </section>`;
+}
+
+const runnerRows = (runners: HealthReport['runners']) =>
+  runners.map(
+    (r) =>
+      html`<tr data-runner-name="${r.name}">
+        <td class="mono">${r.name}</td>
+        <td class="wrap">${r.repo}</td>
+        <td>${badge(r.state, r.state)}</td>
+        <td class="mono">${r.jobId ?? '—'}</td>
+        <td class="num">${formatDuration(r.ageSeconds)}</td>
+      </tr>`,
+  );
+
+const waitingRows = (jobs: RecentJob[]) =>
+  jobs.map(
+    (job) =>
+      html`<tr data-job-id="${job.id}">
+        <td class="mono">${job.id}</td>
+        <td class="wrap">${job.repository}</td>
+        <td class="num">${formatDuration(job.queueSeconds)}</td>
+      </tr>`,
+  );
+
+const recentRows = (jobs: RecentJob[]) =>
+  jobs.map(
+    (job) =>
+      html`<tr
+        data-job-id="${job.id}"
+        data-state="${job.state}"
+        ${job.givenUp ? html` class="given-up"` : ''}
+      >
+        <td class="mono">${job.id}</td>
+        <td class="wrap">${job.repository}</td>
+        <td>${jobState(job)}</td>
+        <td class="mono">${job.runnerName ?? '—'}</td>
+        <td class="num" title="queued at ${formatTime(job.queuedAt)}">
+          ${formatDuration(job.queueSeconds)}
+        </td>
+        <td class="num">
+          ${job.durationSeconds === null ? '—' : formatDuration(job.durationSeconds)}
+        </td>
+      </tr>`,
+  );
+
+export function renderStatusPage(view: StatusView): string {
+  const { health } = view;
+  const waiting = view.recentJobs.filter((job) => job.state === 'queued' && !job.givenUp);
+  const runners = section(
+    'runners',
+    'Runners',
+    health.runners.length,
+    table(['Name', 'Repository', 'State', 'Job', { num: 'Age' }], runnerRows(health.runners)),
+    'No runners.',
+  );
+  const waitingJobs = section(
+    'waiting-jobs',
+    'Waiting jobs',
+    waiting.length,
+    table(['Job', 'Repository', { num: 'Waiting for' }], waitingRows(waiting)),
+    'No job is waiting.',
+  );
+  const recent = section(
+    'recent-jobs',
+    'Recent jobs',
+    view.recentJobs.length,
+    table(
+      ['Job', 'Repository', 'State', 'Runner', { num: 'Queued' }, { num: 'Duration' }],
+      recentRows(view.recentJobs),
+    ),
+    'No jobs yet.',
+  );
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta http-equiv="refresh" content="10" />
+        <link rel="icon" href="data:," />
+        <title>Runner autoscaler: ${health.status}</title>
+        <style>
+          ${new SafeHtml(STATUS_PAGE_CSS)}
+        </style>
+      </head>
+      <body>
+        <main>
+          <header>
+            <div>
+              <h1>Runner autoscaler</h1>
+              <div class="muted">
+                Generated
+                <time id="generated-at" datetime="${view.generatedAt}"
+                  >${formatTime(view.generatedAt)} UTC</time
+                >
+                · refreshes every 10 s
+              </div>
+            </div>
+            <span
+              id="overall-status"
+              class="badge badge-${health.status}"
+              data-status="${health.status}"
+              >${health.status}</span
+            >
+          </header>
+          ${capacity(health)} ${warnings(health.warnings)} ${runners} ${waitingJobs} ${recent}
+        </main>
+      </body>
+    </html> `.value;
+}
