@@ -4,6 +4,7 @@
  * a list of steps. Each `tick` runs the real `plan()` on what the controller can see, the way
  * the reconciler derives it, and applies the actions to Docker's truth.
  */
+import { poolDemand } from '../../controller/src/reconcile/pool-demand.ts';
 import fc from 'fast-check';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import type { JobAction, JobEvent } from '../../controller/src/jobs/job-event.ts';
@@ -236,17 +237,7 @@ export class World {
       now: this.now,
       maxRunners: this.config.maxRunners,
       idleTimeoutMs: this.config.idleTimeoutMs,
-      pools: this.config.pools.map((pool) => {
-        const waiting = this.book.waiting(pool.id);
-        return {
-          id: pool.id,
-          maxRunners: pool.maxRunners,
-          minIdleRunners: pool.minIdleRunners,
-          waitingJobs: waiting.length,
-          oldestWaitingAt: waiting[0]?.queuedAt,
-          blockedUntil: 0,
-        };
-      }),
+      pools: poolDemand(this.config.pools, this.book, () => 0),
       runners: views.map(({ name, poolId, phase, since }) => ({ name, poolId, phase, since })),
     };
     const actions = plan(input);

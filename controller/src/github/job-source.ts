@@ -28,6 +28,19 @@ const STATUS_TO_ACTION: Record<string, JobAction | undefined> = {
 };
 const PER_PAGE = 100;
 
+function observed(repository: string, job: RunJob): ObservedJob | undefined {
+  const action = STATUS_TO_ACTION[job.status];
+  if (!action) return undefined;
+  return {
+    repository,
+    id: job.id,
+    runId: job.run_id,
+    action,
+    labels: job.labels,
+    runnerName: job.runner_name ?? undefined,
+  };
+}
+
 export type JobSourceOptions = {
   /** Most requests one resync may make for this scope; the rest waits for the next. */
   requestBudget: number;
@@ -95,16 +108,8 @@ export function createJobSource(
             },
           );
           for (const job of page.jobs) {
-            const action = STATUS_TO_ACTION[job.status];
-            if (!action) continue;
-            jobs.push({
-              repository: fullName,
-              id: job.id,
-              runId: job.run_id,
-              action,
-              labels: job.labels,
-              runnerName: job.runner_name ?? undefined,
-            });
+            const seen = observed(fullName, job);
+            if (seen) jobs.push(seen);
           }
         }
         if (budget.left <= 0) {
@@ -125,16 +130,7 @@ export function createJobSource(
           repo,
           job_id: id,
         });
-        const action = STATUS_TO_ACTION[job.status];
-        if (!action) return undefined;
-        return {
-          repository,
-          id: job.id,
-          runId: job.run_id,
-          action,
-          labels: job.labels,
-          runnerName: job.runner_name ?? undefined,
-        };
+        return observed(repository, job);
       } catch (error) {
         if (error instanceof RequestError && error.status === 404) return undefined;
         throw error;

@@ -6,7 +6,8 @@ import type { JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
 import { busyRunners, observeRunners, type InFlight, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
-import { plan, type Action, type PoolDemand } from './plan.ts';
+import { plan, type Action } from './plan.ts';
+import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
 
 export type ReconcilerEvents = {
@@ -141,17 +142,11 @@ export class Reconciler {
     this.#view = views;
     for (const view of views) this.#noteProgress(view, busy.has(view.name));
 
-    const demand: PoolDemand[] = deps.pools.map((pool) => {
-      const waiting = deps.jobs.waiting(pool.id);
-      return {
-        id: pool.id,
-        maxRunners: pool.maxRunners,
-        minIdleRunners: pool.minIdleRunners,
-        waitingJobs: waiting.length,
-        oldestWaitingAt: waiting[0]?.queuedAt,
-        blockedUntil: this.#health.get(pool.id)?.blockedUntil ?? 0,
-      };
-    });
+    const demand = poolDemand(
+      deps.pools,
+      deps.jobs,
+      (id) => this.#health.get(id)?.blockedUntil ?? 0,
+    );
     const actions = plan({
       now,
       maxRunners: Math.min(deps.maxRunners, deps.runtime.capacity()),

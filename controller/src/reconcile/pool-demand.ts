@@ -1,0 +1,23 @@
+import type { JobBook } from '../jobs/job-book.ts';
+import type { PoolDemand } from './plan.ts';
+
+type PoolLimits = { id: string; maxRunners: number; minIdleRunners: number };
+
+/** What each pool asks of the planner: its limits and its waiting jobs, oldest first. */
+export function poolDemand(
+  pools: readonly PoolLimits[],
+  jobs: Pick<JobBook, 'waiting'>,
+  blockedUntil: (poolId: string) => number,
+): PoolDemand[] {
+  return pools.map((pool) => {
+    const waiting = jobs.waiting(pool.id);
+    return {
+      id: pool.id,
+      maxRunners: pool.maxRunners,
+      minIdleRunners: pool.minIdleRunners,
+      waitingJobs: waiting.length,
+      oldestWaitingAt: waiting[0]?.queuedAt,
+      blockedUntil: blockedUntil(pool.id),
+    };
+  });
+}
