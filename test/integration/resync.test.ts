@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.ts';
+import { waitUntil } from '../support/wait-until.ts';
+
+let h: Harness;
+
+beforeEach(async () => {
+  h = await createHarness();
+});
+
+afterEach(async (context) => {
+  await h.cleanup(context);
+});
+
+describe('resync', () => {
+  it('costs no rate limit while nothing changes (conditional requests answered 304)', async () => {
+    await h.start({ RESYNC_INTERVAL_SECONDS: '5' });
+    const runsListings = () =>
+      h.fake.requests().filter((r) => r.path.endsWith('/actions/runs')).length;
+    await waitUntil(() => runsListings() >= 2, 15_000, 'a first resync');
+    const usedBefore = h.fake.rateLimit().used;
+    const listingsBefore = runsListings();
+    await waitUntil(() => runsListings() >= listingsBefore + 4, 20_000, 'two more resyncs');
+    const polls = h.fake
+      .requests()
+      .filter((r) => r.path.endsWith('/actions/runs'))
+      .slice(listingsBefore);
+    expect(polls.every((r) => r.status === 304)).toBe(true);
+    expect(h.fake.rateLimit().used).toBe(usedBefore);
+  });
+
+  it('books a job whose webhook never came, with no delivery at all', async () => {
+    await h.start({ RESYNC_INTERVAL_SECONDS: '5' });
+    const job = await h.fake.queueJob({
+      labels: ['self-hosted'],
+      durationMs: 300,
+      sendWebhook: false,
+    });
+    await waitUntil(
+      () => h.fake.job(job.id)?.status === 'completed',
+      20_000,
+      'job completed by resync alone',
+    );
+    expect(h.fake.deliveries().filter((d) => d.action === 'queued')).toHaveLength(0);
+  });
+});
