@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.ts';
+import { waitUntil } from '../support/wait-until.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+describe('a bad configuration', () => {
+  it('names every wrong setting, prints no secret and exits non-zero before listening', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'controller/src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        GITHUB_URL: 'not-a-url',
+        GITHUB_TOKEN: 'ghp_topsecretvalue',
+        WEBHOOK_SECRET: 'hush-hush',
+        MAX_RUNNERS: '-3',
+        RUNNER_DOCKER_MODE: 'podman',
+        PORT: '18181',
+        DATA_DIR: '/tmp/autoscaler-bad-config',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    const output = `${result.stdout}${result.stderr}`;
+    for (const name of ['GITHUB_URL', 'MAX_RUNNERS', 'RUNNER_DOCKER_MODE'])
+      expect(output).toContain(`${name}:`);
+    expect(output).not.toContain('topsecretvalue');
+    expect(output).not.toContain('hush-hush');
+    expect(output).not.toContain('listening');
+  });
+});
+
+describe('request logging', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(async (context) => {
+    await h.cleanup(context);
+  });
+
+  it('logs webhook requests but not probes and scrapes', async () => {
+    const controller = await h.start();
+    for (const path of ['/health', '/livez', '/metrics', '/'])
+      await fetch(`${controller.url}${path}`);
+    await fetch(`${controller.url}/webhook`, { method: 'POST', body: '{}' });
+    const urls = () =>
+      controller
+        .logs()
+        .filter((line) => line.msg === 'incoming request')
+        .map((line) => (line.req as { url: string }).url);
+    await waitUntil(() => urls().length > 0, 5_000, 'a logged request');
+    expect(urls()).toEqual(['/webhook']);
+  });
+});
