@@ -61,6 +61,7 @@ describe('GitHub integration', () => {
         RUNNER_GROUP: 'Builders',
         WEBHOOK_HOST: h.url,
         WEBHOOK_SECRET: SECRET,
+        RESYNC_INTERVAL_SECONDS: '5',
       },
       { manualHook: false },
     );
@@ -80,10 +81,20 @@ describe('GitHub integration', () => {
       'an org runner in the builders group',
     );
     await waitUntil(() => completed(harness, job.id), 20_000, 'org job completed');
+    // A job of another repository of the organization whose webhook never came: found by resync.
+    h.fake.addRepo({ owner: 'acme', name: 'other', org: true });
+    const silent = await h.fake.queueJob({
+      repo: 'acme/other',
+      labels: ['self-hosted'],
+      durationMs: 300,
+      sendWebhook: false,
+    });
+    await waitUntil(() => completed(harness, silent.id), 20_000, 'org job found by resync');
     const jit = h.fake
       .requests()
       .filter((r) => r.path === '/orgs/acme/actions/runners/generate-jitconfig');
-    expect(jit).toHaveLength(1);
+    expect(jit).toHaveLength(2);
+    expect(jit.every((r) => r.status === 201)).toBe(true);
   });
 
   it('talks to GitHub Enterprise Server under /api/v3', async () => {

@@ -27,6 +27,8 @@ const STATUS_TO_ACTION: Record<string, JobAction | undefined> = {
   completed: 'completed',
 };
 const PER_PAGE = 100;
+/** Organizations of up to 1,000 repositories are read whole; each page is a conditional GET. */
+const MAX_ORG_REPO_PAGES = 10;
 
 function observed(repository: string, job: RunJob): ObservedJob | undefined {
   const action = STATUS_TO_ACTION[job.status];
@@ -60,11 +62,20 @@ export function createJobSource(
 
   async function repositories(budget: { left: number }): Promise<string[]> {
     if (scope.kind === 'repo') return [`${scope.owner}/${scope.repo}`];
-    budget.left -= 1;
-    const repos = await get<{ full_name: string; archived?: boolean }[]>('GET /orgs/{org}/repos', {
-      org: scope.org,
-      per_page: PER_PAGE,
-    });
+    const repos: { full_name: string; archived?: boolean }[] = [];
+    for (let page = 1; page <= MAX_ORG_REPO_PAGES; page += 1) {
+      budget.left -= 1;
+      const batch = await get<{ full_name: string; archived?: boolean }[]>(
+        'GET /orgs/{org}/repos',
+        {
+          org: scope.org,
+          per_page: PER_PAGE,
+          page,
+        },
+      );
+      repos.push(...batch);
+      if (batch.length < PER_PAGE) break;
+    }
     const names = repos.filter((repo) => !repo.archived).map((repo) => repo.full_name);
     // Rotate so a budget smaller than the organization still reaches every repository in turn.
     orgCursor = names.length === 0 ? 0 : orgCursor % names.length;
