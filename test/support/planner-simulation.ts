@@ -237,7 +237,11 @@ export class World {
       now: this.now,
       maxRunners: this.config.maxRunners,
       idleTimeoutMs: this.config.idleTimeoutMs,
-      pools: poolDemand(this.config.pools, this.book, () => 0),
+      pools: poolDemand(
+        this.config.pools,
+        (id) => this.book.waiting(id),
+        () => 0,
+      ),
       runners: views.map(({ name, poolId, phase, since }) => ({ name, poolId, phase, since })),
     };
     const actions = plan(input);

@@ -8,7 +8,7 @@ import type { StatusView } from './status-view.ts';
 export type AppDeps = {
   log: FastifyBaseLogger;
   bodyLimit: number;
-  handleDelivery: (delivery: Delivery) => Promise<DeliveryAnswer>;
+  handleDelivery: (delivery: Delivery) => DeliveryAnswer;
   health: () => HealthReport;
   status: () => StatusView;
   registry: Registry;
@@ -32,7 +32,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  const webhook = async (
+  const webhook = (
     request: { headers: Record<string, string | string[] | undefined>; body: unknown },
     repoId: string | undefined,
   ) => {
@@ -47,11 +47,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
   };
   app.post('/webhook', async (request, reply) => {
-    const answer = await webhook(request, undefined);
+    const answer = webhook(request, undefined);
     return reply.code(answer.status).send({ result: answer.result, message: answer.message });
   });
   app.post<{ Params: { repoId: string } }>('/webhook/:repoId', async (request, reply) => {
-    const answer = await webhook(request, request.params.repoId);
+    const answer = webhook(request, request.params.repoId);
     return reply.code(answer.status).send({ result: answer.result, message: answer.message });
   });
 

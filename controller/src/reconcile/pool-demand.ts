@@ -1,4 +1,4 @@
-import type { JobBook } from '../jobs/job-book.ts';
+import type { Job } from '../jobs/job-book.ts';
 import type { PoolDemand } from './plan.ts';
 
 type PoolLimits = { id: string; maxRunners: number; minIdleRunners: number };
@@ -6,11 +6,11 @@ type PoolLimits = { id: string; maxRunners: number; minIdleRunners: number };
 /** What each pool asks of the planner: its limits and its waiting jobs, oldest first. */
 export function poolDemand(
   pools: readonly PoolLimits[],
-  jobs: Pick<JobBook, 'waiting'>,
+  waitingOf: (poolId: string) => readonly Job[],
   blockedUntil: (poolId: string) => number,
 ): PoolDemand[] {
   return pools.map((pool) => {
-    const waiting = jobs.waiting(pool.id);
+    const waiting = waitingOf(pool.id);
     return {
       id: pool.id,
       maxRunners: pool.maxRunners,

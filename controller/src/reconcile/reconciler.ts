@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { PoolGitHub } from '../github/pool-github.ts';
-import type { JobBook } from '../jobs/job-book.ts';
+import type { Job, JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
 import { busyRunners, observeRunners, type InFlight, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
@@ -17,6 +17,13 @@ export type ReconcilerEvents = {
   exitedEarly?: (poolId: string) => void;
   gaveUp?: (poolId: string) => void;
   removed?: (poolId: string, reason: 'exited' | 'idle') => void;
+};
+
+type PassContext = {
+  now: number;
+  waitingOf: (poolId: string) => readonly Job[];
+  views: ReadonlyMap<string, RunnerView>;
+  nextJob: Map<string, number>;
 };
 
 export type ReconcilerDeps = {
@@ -142,9 +149,12 @@ export class Reconciler {
     this.#view = views;
     for (const view of views) this.#noteProgress(view, busy.has(view.name));
 
+    // Read once per pass: every spawn below looks its job up here, not in the whole book.
+    const waiting = new Map(deps.pools.map((pool) => [pool.id, deps.jobs.waiting(pool.id)]));
+    const waitingOf = (poolId: string) => waiting.get(poolId) ?? [];
     const demand = poolDemand(
       deps.pools,
-      deps.jobs,
+      waitingOf,
       (id) => this.#health.get(id)?.blockedUntil ?? 0,
     );
     const actions = plan({
@@ -157,8 +167,19 @@ export class Reconciler {
     if (actions.length > 0) {
       deps.log.debug({ runners: views.length, actions: actions.map(describe) }, 'reconcile pass');
     }
-    const spawnsPerPool = new Map<string, number>();
-    for (const action of actions) this.#act(action, views, spawnsPerPool, now);
+    const pass: PassContext = {
+      now,
+      waitingOf,
+      views: new Map(views.map((v) => [v.name, v])),
+      nextJob: new Map(),
+    };
+    // A new runner is labelled with the first waiting job not already covered by a runner.
+    for (const view of views) {
+      if (view.phase === 'starting' || view.phase === 'idle') {
+        pass.nextJob.set(view.poolId, (pass.nextJob.get(view.poolId) ?? 0) + 1);
+      }
+    }
+    for (const action of actions) this.#act(action, pass);
     const blocked = demand.filter((pool) => pool.blockedUntil > now && pool.waitingJobs > 0);
     for (const pool of blocked) this.#loop.wakeIn(pool.blockedUntil - now);
     // Idle runners may become surplus to retire when their timeout ends: wake up then.
@@ -202,22 +223,18 @@ export class Reconciler {
     }
   }
 
-  #act(action: Action, views: RunnerView[], spawnsPerPool: Map<string, number>, now: number): void {
+  #act(action: Action, pass: PassContext): void {
     switch (action.kind) {
       case 'spawn': {
         const pool = this.#deps.pools.find((p) => p.id === action.poolId);
         if (!pool) return;
-        const index = spawnsPerPool.get(pool.id) ?? 0;
-        spawnsPerPool.set(pool.id, index + 1);
-        const covered = views.filter(
-          (v) => v.poolId === pool.id && (v.phase === 'starting' || v.phase === 'idle'),
-        );
-        const jobId = this.#deps.jobs.waiting(pool.id)[covered.length + index]?.id;
-        this.#spawn(pool, jobId, now);
+        const index = pass.nextJob.get(pool.id) ?? 0;
+        pass.nextJob.set(pool.id, index + 1);
+        this.#spawn(pool, pass.waitingOf(pool.id)[index]?.id, pass.now);
         return;
       }
       case 'cleanup': {
-        const view = views.find((v) => v.name === action.name);
+        const view = pass.views.get(action.name);
         if (view && view.containerId !== '' && !this.#removing.has(view.name)) {
           const fields = {
             runner: view.name,

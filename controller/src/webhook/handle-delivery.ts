@@ -44,10 +44,7 @@ export type IntakeDeps = {
 const ACTIONS = new Set<string>(['queued', 'in_progress', 'completed']);
 
 /** Verifies, parses and books one webhook delivery. Never waits on Docker or GitHub. */
-export async function handleDelivery(
-  deps: IntakeDeps,
-  delivery: Delivery,
-): Promise<DeliveryAnswer> {
+export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAnswer {
   const answer = (
     status: number,
     result: DeliveryResult,
@@ -62,7 +59,7 @@ export async function handleDelivery(
       ? deps.pools
       : deps.pools.filter((pool) => pool.id === delivery.repoId);
   if (candidates.length === 0) return answer(404, 'unknown-repo', 'unknown repository id');
-  const verified = await allVerified(candidates, deps.secretOf, delivery);
+  const verified = allVerified(candidates, deps.secretOf, delivery);
   const first = verified[0];
   if (!first) return answer(401, 'bad-signature', 'signature missing or wrong');
 
@@ -115,13 +112,12 @@ export async function handleDelivery(
   return answer(202, 'accepted', 'accepted', pool.id);
 }
 
-async function allVerified(
+function allVerified(
   pools: PoolConfig[],
   secretOf: (poolId: string) => string,
   delivery: Delivery,
-): Promise<PoolConfig[]> {
-  const checks = await Promise.all(
-    pools.map((pool) => verifySignature(secretOf(pool.id), delivery.body, delivery.signature)),
+): PoolConfig[] {
+  return pools.filter((pool) =>
+    verifySignature(secretOf(pool.id), delivery.body, delivery.signature),
   );
-  return pools.filter((_, index) => checks[index]);
 }
