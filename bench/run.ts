@@ -1,0 +1,42 @@
+/** `npm run bench`: runs every benchmark (about 1–2 minutes) and writes BENCHMARKS.md. */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { benchIntake } from './intake.ts';
+import { benchMemory } from './memory.ts';
+import { benchPlanner } from './planner.ts';
+import { renderReport } from './report.ts';
+import type { BenchResult } from './result.ts';
+import { benchSignature } from './signature.ts';
+import { elapsedMs, nowNs } from './stats.ts';
+
+const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const start = nowNs();
+  const steps: [string, () => BenchResult | Promise<BenchResult>][] = [
+    ['signature verification', benchSignature],
+    ['planner', benchPlanner],
+    ['memory', benchMemory],
+    ['webhook intake over HTTP', () => benchIntake(log)],
+  ];
+  const results: BenchResult[] = [];
+  for (const [name, step] of steps) {
+    const stepStart = nowNs();
+    log(`${name}…`);
+    const result = await step();
+    results.push(result);
+    for (const row of result.rows) {
+      log(`  ${row.measure}: ${row.value.toFixed(3)} vs ${row.baseline.toFixed(3)} ${row.unit}`);
+    }
+    log(`  (${(elapsedMs(stepStart) / 1000).toFixed(1)} s)`);
+  }
+  const seconds = elapsedMs(start) / 1000;
+  // Cheap in-process benchmarks run first; the report lists them in their numbered order.
+  const ordered = [...results].sort((a, b) => a.title.localeCompare(b.title));
+  await writeFile(OUTPUT, renderReport(ordered, startedAt, seconds));
+  log(`wrote ${OUTPUT} in ${seconds.toFixed(0)} s`);
+}
+
+await main();

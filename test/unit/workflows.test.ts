@@ -1,0 +1,198 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+// Structural checks of .github/workflows (no actionlint: neither Debian nor a dependency of this
+// project ships it).
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
+type Job = {
+  'runs-on'?: unknown;
+  permissions?: unknown;
+  steps?: Step[];
+  strategy?: { matrix?: { include?: Record<string, string>[] } };
+};
+type Workflow = {
+  on?: unknown;
+  permissions?: Record<string, string>;
+  concurrency?: { group?: string; 'cancel-in-progress'?: unknown };
+  jobs?: Record<string, Job>;
+};
+
+const dir = join(import.meta.dirname, '../../.github/workflows');
+const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+const raw = Object.fromEntries(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+const workflows = Object.fromEntries(
+  files.map((f) => [f, parse(raw[f] ?? '', { strict: true, uniqueKeys: true }) as Workflow]),
+);
+const wf = (name: string): Workflow => {
+  const w = workflows[name];
+  if (!w) throw new Error(`missing workflow ${name}`);
+  return w;
+};
+const steps = (w: Workflow): Step[] => Object.values(w.jobs ?? {}).flatMap((j) => j.steps ?? []);
+const buildSteps = (w: Workflow): Step[] =>
+  steps(w).filter((s) => s.uses?.startsWith('docker/build-push-action@'));
+
+describe('workflows', () => {
+  it('are the expected files', () => {
+    expect(files.sort()).toEqual(['ci.yml', 'publish.yml', 'runner-sync.yml']);
+  });
+
+  describe.each(files)('%s', (file) => {
+    const w = wf(file);
+
+    it('has on, jobs, explicit least permissions and a concurrency group', () => {
+      expect(w.on).toBeTruthy();
+      expect(Object.keys(w.jobs ?? {}).length).toBeGreaterThan(0);
+      expect(w.permissions).toEqual({ contents: 'read' });
+      expect(w.concurrency?.group).toMatch(/\S/);
+      expect(w.concurrency).toHaveProperty('cancel-in-progress');
+      for (const job of Object.values(w.jobs ?? {})) {
+        expect(job['runs-on']).toBe('ubuntu-latest');
+        if (job.permissions !== undefined) {
+          const perms = job.permissions as Record<string, string>;
+          for (const [scope, level] of Object.entries(perms)) {
+            expect(`${scope}: ${level}`).toMatch(/^(contents: read|packages: write)$/);
+          }
+        }
+      }
+    });
+
+    it('pins every action to a version tag or a commit', () => {
+      const uses = steps(w).flatMap((s) => (s.uses ? [s.uses] : []));
+      expect(uses.length).toBeGreaterThan(0);
+      for (const u of uses) {
+        expect(u).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+        expect(u).not.toMatch(/@(main|master|latest)$/);
+      }
+    });
+
+    it('names images in lowercase only', () => {
+      for (const m of (raw[file] ?? '').matchAll(/ghcr\.io\/[^\s'"]*/g)) {
+        const literal = m[0].replace(/\$\{\{[^}]*\}\}/g, '').replace(/\$\{[A-Z_]+(,,)?\}/g, '');
+        expect(literal).toBe(literal.toLowerCase());
+        // the owner comes from the context and is always lowercased (bash ${OWNER,,});
+        // IMAGE_NAME is runner-autoscaler-<matrix name>, checked under publish
+        expect(m[0]).not.toMatch(/ghcr\.io\/\$\{\{/);
+        expect(m[0]).not.toMatch(/\$\{OWNER\}/);
+      }
+    });
+
+    it('keeps workflow expressions out of run scripts (passed through env instead)', () => {
+      for (const s of steps(w)) {
+        if (s.run) expect(s.run).not.toMatch(/\$\{\{/);
+      }
+    });
+  });
+
+  it('ci runs .ci/run as root with the Node that setup-node installed, cancelling stale runs', () => {
+    const w = wf('ci.yml');
+    expect(w.on).toHaveProperty('push');
+    expect(w.on).toHaveProperty('pull_request');
+    expect(w.concurrency?.group).toContain('github.ref');
+    expect(w.concurrency?.['cancel-in-progress']).toBe(true);
+    expect(
+      steps(w)
+        .map((s) => s.run)
+        .filter(Boolean),
+    ).toEqual(['sudo -E env "PATH=$PATH" bash .ci/run']);
+  });
+
+  describe('publish', () => {
+    const w = wf('publish.yml');
+    const job = Object.values(w.jobs ?? {})[0];
+    const matrix = job?.strategy?.matrix?.include ?? [];
+
+    it('builds exactly the three Dockerfiles, each with its context', () => {
+      expect(matrix).toEqual([
+        { name: 'controller', dockerfile: 'controller/Dockerfile', context: '.' },
+        { name: 'runner', dockerfile: 'runner-image/Dockerfile', context: 'runner-image' },
+        { name: 'nginx', dockerfile: 'nginx/Dockerfile', context: 'nginx' },
+      ]);
+      for (const m of matrix) {
+        expect(
+          readFileSync(join(import.meta.dirname, '../..', m.dockerfile ?? ''), 'utf8'),
+        ).toMatch(/^FROM /m);
+      }
+    });
+
+    it('builds for both platforms with GHA cache per image, provenance and SBOM', () => {
+      const builds = buildSteps(w);
+      expect(builds.length).toBeGreaterThanOrEqual(1);
+      for (const b of builds) {
+        expect(b.with).toMatchObject({
+          file: '${{ matrix.dockerfile }}',
+          context: '${{ matrix.context }}',
+          platforms: 'linux/amd64,linux/arm64',
+          'cache-from': 'type=gha,scope=${{ matrix.name }}',
+          'cache-to': 'type=gha,mode=max,scope=${{ matrix.name }}',
+          provenance: true,
+          sbom: true,
+        });
+      }
+      // retries: every attempt after the first runs only when the one before failed
+      expect(builds.slice(1).every((b) => /outcome == 'failure'/.test(b.if ?? ''))).toBe(true);
+      const uses = steps(w).map((s) => s.uses ?? '');
+      for (const a of [
+        'docker/setup-qemu-action@',
+        'docker/setup-buildx-action@',
+        'docker/login-action@',
+      ]) {
+        expect(uses.some((u) => u.startsWith(a))).toBe(true);
+      }
+    });
+
+    it('takes its tags from scripts/image-tags.js and images from the lowercased owner', () => {
+      const text = raw['publish.yml'] ?? '';
+      expect(text).toContain('node scripts/image-tags.js');
+      expect(text).toContain('image="ghcr.io/${OWNER,,}/${IMAGE_NAME}"');
+      expect(text).toContain('IMAGE_NAME: runner-autoscaler-${{ matrix.name }}');
+    });
+
+    it('pushes pull requests only from this repository, and scans on CRITICAL', () => {
+      const text = raw['publish.yml'] ?? '';
+      expect(text).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+      for (const b of buildSteps(w)) expect(b.with?.push).toBe("${{ env.PUSH == 'true' }}");
+      const trivy = steps(w).find((s) => s.uses?.startsWith('aquasecurity/trivy-action@'));
+      expect(trivy?.with).toMatchObject({ severity: 'CRITICAL', 'exit-code': '1' });
+      expect(job?.permissions).toEqual({ contents: 'read', packages: 'write' });
+    });
+  });
+
+  describe('runner-sync', () => {
+    const w = wf('runner-sync.yml');
+
+    it('runs daily and by hand, one at a time', () => {
+      expect(w.on).toHaveProperty('schedule');
+      expect(w.on).toHaveProperty('workflow_dispatch');
+      expect(w.concurrency).toEqual({ group: 'runner-sync', 'cancel-in-progress': false });
+    });
+
+    it('builds the runner image with RUNNER_VERSION for both platforms when it is missing', () => {
+      const text = raw['runner-sync.yml'] ?? '';
+      expect(text).toContain('gh api repos/actions/runner/releases/latest');
+      expect(text).toContain('docker manifest inspect');
+      expect(text).toContain('ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE');
+      const builds = buildSteps(w);
+      expect(builds.length).toBeGreaterThanOrEqual(1);
+      for (const b of builds) {
+        expect(b.with).toMatchObject({
+          context: 'runner-image',
+          file: 'runner-image/Dockerfile',
+          platforms: 'linux/amd64,linux/arm64',
+          push: true,
+          provenance: true,
+          sbom: true,
+        });
+        expect(String(b.with?.['build-args'])).toContain(
+          'RUNNER_VERSION=${{ steps.version.outputs.version }}',
+        );
+        expect(b.if).toMatch(
+          /steps\.(check\.outputs\.build == 'true'|build\d\.outcome == 'failure')/,
+        );
+      }
+    });
+  });
+});
