@@ -5,12 +5,10 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildApp } from '../controller/src/http/build-app.ts';
-import { DeliveryLog } from '../controller/src/jobs/delivery-log.ts';
 import { JobBook } from '../controller/src/jobs/job-book.ts';
 import { redactPaths } from '../controller/src/log/redact.ts';
 import { createMetrics } from '../controller/src/metrics/metrics.ts';
-import { handleDelivery } from '../controller/src/webhook/handle-delivery.ts';
+import { buildIntakeApp } from '../test/support/intake-app.ts';
 import { benchPools, SECRET } from './fixtures.ts';
 
 export type ServerVariant = 'controller' | 'controller-silent' | 'baseline';
@@ -26,34 +24,19 @@ function controllerApp(silent: boolean): FastifyInstance {
   );
   const pools = benchPools();
   const metrics = createMetrics();
-  const deliveries = new DeliveryLog();
-  return buildApp({
-    log,
-    bodyLimit: 1_048_576,
-    registry: metrics.registry,
-    accepting: () => true,
-    health: () => {
-      throw new Error('unused');
+  return buildIntakeApp(
+    {
+      pools,
+      secretOf: () => SECRET,
+      jobs,
+      onChange: () => undefined,
+      log,
+      now: Date.now,
+      onResult: (result, poolId) => metrics.deliveries.inc({ repo: poolId ?? '', result }),
+      onUnserved: (repo) => metrics.unservedJobs.inc({ repo }),
     },
-    status: () => {
-      throw new Error('unused');
-    },
-    handleDelivery: (delivery) =>
-      handleDelivery(
-        {
-          pools,
-          secretOf: () => SECRET,
-          jobs,
-          deliveries,
-          onChange: () => undefined,
-          log,
-          now: Date.now,
-          onResult: (result, poolId) => metrics.deliveries.inc({ repo: poolId ?? '', result }),
-          onUnserved: (repo) => metrics.unservedJobs.inc({ repo }),
-        },
-        delivery,
-      ),
-  });
+    { bodyLimit: 1_048_576, registry: metrics.registry },
+  );
 }
 
 /** Reads the body as the controller does, then answers 202 without any other work. */

@@ -1,12 +1,9 @@
 import { sign } from '@octokit/webhooks-methods';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type PoolConfig } from '../../controller/src/config/load-config.ts';
-import { buildApp } from '../../controller/src/http/build-app.ts';
-import { DeliveryLog } from '../../controller/src/jobs/delivery-log.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
-import { handleDelivery } from '../../controller/src/webhook/handle-delivery.ts';
+import { buildIntakeApp } from '../support/intake-app.ts';
 import { workflowJobExample } from '../support/webhook-examples.ts';
 
 const SECRET = 'test-secret';
@@ -27,31 +24,17 @@ function setup(env: Record<string, string> = {}) {
   const pools: PoolConfig[] = result.config.pools;
   const jobs = new JobBook();
   let changes = 0;
-  const app = buildApp({
-    log: pino({ level: 'silent' }),
-    bodyLimit: result.config.webhookBodyLimitBytes,
-    registry: new Registry(),
-    accepting: () => true,
-    health: () => {
-      throw new Error('unused');
+  const app = buildIntakeApp(
+    {
+      pools,
+      secretOf: () => SECRET,
+      jobs,
+      onChange: () => (changes += 1),
+      log: pino({ level: 'silent' }),
+      now: () => 1,
     },
-    status: () => {
-      throw new Error('unused');
-    },
-    handleDelivery: (delivery) =>
-      handleDelivery(
-        {
-          pools,
-          secretOf: () => SECRET,
-          jobs,
-          deliveries: new DeliveryLog(),
-          onChange: () => (changes += 1),
-          log: pino({ level: 'silent' }),
-          now: () => 1,
-        },
-        delivery,
-      ),
-  });
+    { bodyLimit: result.config.webhookBodyLimitBytes },
+  );
   const post = async (
     body: string,
     headers: Record<string, string> = {},
