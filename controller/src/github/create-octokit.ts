@@ -60,11 +60,14 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
     ...auth,
     baseUrl: options.apiUrl,
     userAgent: options.userAgent ?? 'runner-autoscaler',
+    // Octokit logs every request; a failed one (a conditional poll's 304, an expected 404) at
+    // error level. The controller logs what a failure means where it handles it, so the
+    // per-request lines are debug detail.
     log: {
       debug: () => {},
-      info: () => {},
+      info: (message: string) => log.debug({ source: 'octokit' }, message),
       warn: (message: string) => log.warn({ source: 'octokit' }, message),
-      error: (message: string) => log.error({ source: 'octokit' }, message),
+      error: (message: string) => log.debug({ source: 'octokit' }, message),
     },
     request: { fetch: observedFetch(options.fetch ?? fetch, options.onAttempt) },
     throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
