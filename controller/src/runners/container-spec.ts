@@ -41,7 +41,10 @@ export function dindContainer(
     : {
         CapAdd: ['ALL'],
         CapDrop: ['SYS_RESOURCE'],
-        SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined', 'systempaths=unconfined'],
+        SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+        // The CLI's `--security-opt systempaths=unconfined`; the API refuses it as a SecurityOpt.
+        MaskedPaths: [],
+        ReadonlyPaths: [],
       };
   return {
     name: sidecarName(spec.name),

@@ -37,6 +37,11 @@ export interface FakeGitHubOptions {
    * accepted for the installation's account only. See generateTestAppKey().
    */
   apps?: AppInput[];
+  /**
+   * The address to listen on; default 127.0.0.1. Runners on a Docker bridge network reach the
+   * fake at the bridge's gateway address (see dockerBridgeGateway()).
+   */
+  host?: string;
   /** GHES: every API route under this prefix (e.g. `/api/v3`); stub routes stay at the root. */
   pathPrefix?: string;
   /** Check requests and answers against GitHub's OpenAPI description; default true. */

@@ -14,7 +14,8 @@ export interface QueueJobInput {
 export interface JobFlow {
   queue: (input: QueueJobInput) => Promise<FakeJob>;
   acquire: (runnerName: string) => ApiResponse;
-  complete: (runnerName: string) => ApiResponse;
+  /** The runner finished its job, which succeeded unless it says otherwise. */
+  complete: (runnerName: string, conclusion?: 'success' | 'failure') => ApiResponse;
   cancel: (jobId: number) => Promise<void>;
 }
 
@@ -88,7 +89,7 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
       void notify(job, 'in_progress');
       return { status: 200, text: String(job.durationMs / 1000) };
     },
-    complete(name) {
+    complete(name, conclusion = 'success') {
       const runner = findRunner(name);
       const job = runner?.jobId === undefined ? undefined : state.jobs.get(runner.jobId);
       if (!runner || !job) return { status: 404 };
@@ -96,7 +97,7 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
       state.runners.delete(runner.id);
       state.deletedRunnerNames.add(runner.name);
       if (job.status !== 'in_progress') return { status: 200, text: 'ok' };
-      Object.assign(job, { status: 'completed', conclusion: 'success', completedAt: isoNow() });
+      Object.assign(job, { status: 'completed', conclusion, completedAt: isoNow() });
       touchRun(job);
       void notify(job, 'completed');
       return { status: 200, text: 'ok' };

@@ -53,11 +53,12 @@ function describeProblems(
   return lines.join('\n');
 }
 
-/** Starts a fake GitHub API on 127.0.0.1 (random port); see test/support/README.md. */
+/** Starts a fake GitHub API on 127.0.0.1 or `options.host` (random port); see test/support/README.md. */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const state = createFakeState();
   const auth = createAppAuth(options.tokens ?? ['test-token'], options.apps ?? []);
   const pathPrefix = normalizePrefix(options.pathPrefix);
+  const host = options.host ?? '127.0.0.1';
   // Built once per process (≈0.7 s the first time).
   const contract = options.contractCheck === false ? undefined : createContractChecker();
   const rateLimit = createRateLimit(options.rateLimit ?? 5000);
@@ -91,9 +92,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(0, host, resolve);
   });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `http://${host}:${(server.address() as AddressInfo).port}`;
 
   const defaultTargets: WebhookTarget[] = [];
   const applyDefaultTarget = (repo: FakeRepo, target: WebhookTarget) => {

@@ -12,7 +12,11 @@ export function addStubRoutes(router: Router, flow: JobFlow): void {
   router.add(
     'POST',
     '/_stub/runners/:name/complete',
-    (req) => flow.complete(req.params.name ?? ''),
+    (req) =>
+      flow.complete(
+        req.params.name ?? '',
+        req.query.get('conclusion') === 'failure' ? 'failure' : 'success',
+      ),
     'stub',
   );
 }

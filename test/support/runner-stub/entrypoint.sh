@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runner stub. ACTIONS_RUNNER_INPUT_JITCONFIG holds base64 of this runner's base URL on the fake
 # GitHub (…/_stub/runners/<name>). Protocol: POST $URL/acquire -> 200 "<seconds>" (a job), 204 (no
-# job yet, poll again), 404/410 (unknown or deregistered: exit 0); POST $URL/complete after the job.
+# job yet, poll again), 404/410 (unknown or deregistered: exit 0); POST $URL/complete after the job,
+# with ?conclusion=failure when the image's /job.sh (if any) failed.
 set -u
 
 if [ -z "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ]; then
@@ -47,17 +48,23 @@ while :; do
 done
 
 DURATION=$(cat "$BODY")
+CONCLUSION=success
+# An image built on the stub may give its jobs real work: /job.sh, run like a job's steps.
+if [ -x /job.sh ]; then
+  echo "runner-stub: running /job.sh"
+  /job.sh || CONCLUSION=failure
+fi
 echo "runner-stub: running job for ${DURATION}s"
 sleep "$DURATION"
 
 attempt=0
 while :; do
-  post complete
+  post "complete?conclusion=$CONCLUSION"
   [ "$CODE" = 200 ] && break
   attempt=$((attempt + 1))
   echo "runner-stub: complete failed ($CODE), attempt $attempt" >&2
   [ "$attempt" -lt 10 ] || exit 1
   sleep 0.5
 done
-echo "runner-stub: job completed"
+echo "runner-stub: job completed ($CONCLUSION)"
 exit 0

@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dockerBridgeGateway } from '../support/docker-bridge.ts';
+import { docker, leftovers, runnerContainers } from '../support/docker-cleanup.ts';
+import { createHarness, type Harness } from '../support/harness.ts';
+import { waitUntil } from '../support/wait-until.ts';
+
+// The default RUNNER_DOCKER_MODE: each runner gets its own Docker engine in a sidecar. The
+// sidecar runs a stand-in for docker:dind with the explicit capability set (DIND_PRIVILEGED=false;
+// --privileged fails on this host), and the runner stub's job builds and runs an image on it.
+const DIND_IMAGE = 'autoscaler-test/dind:local';
+const STUB_IMAGE = 'autoscaler-test/runner-stub-docker:local';
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+let h: Harness;
+
+beforeAll(async () => {
+  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+}, 300_000);
+
+beforeEach(async () => {
+  // Runners live on the default bridge network (a dind engine must not share the host's network
+  // namespace), so the fake GitHub listens where they can reach it.
+  h = await createHarness({ host: await dockerBridgeGateway() });
+});
+
+afterEach(async (context) => {
+  await h.cleanup(context);
+});
+
+describe('runners with a dind sidecar', () => {
+  it('give each job a fresh Docker engine that builds and runs images, and leave nothing behind', async () => {
+    await h.start({
+      RUNNER_DOCKER_MODE: 'dind',
+      DIND_IMAGE,
+      DIND_PRIVILEGED: 'false',
+      RUNNER_IMAGE: STUB_IMAGE,
+      RUNNER_NETWORK: '',
+      MAX_RUNNERS: '2',
+    });
+    // Three jobs for two slots: the third runs on a new runner after one of the first two.
+    const jobs = await Promise.all(
+      [1, 2, 3].map(() => h.fake.queueJob({ labels: ['self-hosted'], durationMs: 2_000 })),
+    );
+    const [runners, sidecars] = await waitUntil(
+      async () => {
+        const found = await Promise.all([
+          runnerContainers(h.controllerId, 'runner'),
+          runnerContainers(h.controllerId, 'dind'),
+        ]);
+        return found[0].length === 2 &&
+          found.every((list) => list.every((c) => c.State === 'running'))
+          ? found
+          : undefined;
+      },
+      30_000,
+      'two runners, each with its sidecar',
+    );
+    const name = (c: { Labels: Record<string, string> }) =>
+      c.Labels['io.runner-autoscaler.runner-name'];
+    expect(sidecars.map(name).sort()).toEqual(runners.map(name).sort());
+    expect((await leftovers(h.controllerId)).volumes).toBe(4);
+    for (const runner of runners) {
+      const { Config, HostConfig } = await docker.getContainer(runner.Id).inspect();
+      expect(Config.Env).toContain('DOCKER_HOST=unix:///var/run/dind/docker.sock');
+      expect(HostConfig.NetworkMode).toMatch(/^container:/);
+      expect(HostConfig.Privileged).toBe(false);
+    }
+    const sidecar = await docker.getContainer(sidecars[0]?.Id ?? '').inspect();
+    expect(sidecar.HostConfig.Privileged).toBe(false);
+    expect(sidecar.HostConfig.CapDrop).toEqual(['SYS_RESOURCE']);
+
+    await waitUntil(
+      () => jobs.every((job) => h.fake.job(job.id)?.status === 'completed'),
+      90_000,
+      'all three jobs completed',
+    );
+    // The job built and ran an image on an engine that held nothing from an earlier job.
+    expect(jobs.map((job) => h.fake.job(job.id)?.conclusion)).toEqual([
+      'success',
+      'success',
+      'success',
+    ]);
+    await waitUntil(
+      async () => {
+        const left = await leftovers(h.controllerId);
+        return left.containers === 0 && left.volumes === 0;
+      },
+      30_000,
+      'runners, sidecars and their volumes removed',
+    );
+  });
+});
