@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes local stand-ins for the controller image's two base images, so that controller/Dockerfile
-# can be built here without a registry (not used by the tests; see the e2e notes):
+# can be built here without a registry (e2e-build-controller.sh builds the image on them):
 #   autoscaler-test/node:20             for NODE_IMAGE (node:20-bookworm-slim): node + npm
 #   autoscaler-test/node-distroless:20  for RUNTIME_IMAGE (distroless nodejs20 :nonroot):
 #                                       /nodejs/bin/node as ENTRYPOINT, user 65532

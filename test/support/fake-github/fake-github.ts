@@ -22,6 +22,8 @@ export interface WebhookTarget {
   secret: string;
   /** `owner/name`; every repository (also those added later) when absent. */
   repo?: string;
+  /** The hook's "SSL verification" off (`insecure_ssl: '1'`), e.g. for a self-signed certificate. */
+  insecureSsl?: boolean;
 }
 
 export interface FakeGitHubOptions {

@@ -104,7 +104,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const existing = [...state.hooks.values()].find(
       (hook) => hook.origin === 'default' && hook.scope.kind === 'repo' && hook.scope.repo === repo,
     );
-    const config = { url: target.url, secret: target.secret, content_type: 'json' as const };
+    const config = {
+      url: target.url,
+      secret: target.secret,
+      content_type: 'json' as const,
+      insecure_ssl: target.insecureSsl === true ? '1' : '0',
+    };
     if (existing) {
       existing.config = { ...existing.config, ...config };
       existing.updatedAt = now;
@@ -114,7 +119,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     state.hooks.set(id, {
       id,
       scope: { kind: 'repo', repo },
-      config: { ...config, insecure_ssl: '0' },
+      config,
       events: ['workflow_job'],
       active: true,
       origin: 'default',
