@@ -1,5 +1,5 @@
 /** Benchmark 4: signature verification of a 25 KB delivery. */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { verify } from '@octokit/webhooks-methods';
 import { verifySignature } from '../controller/src/webhook/verify-signature.ts';
 import { paddedBody, SECRET, signBody } from './fixtures.ts';
 import type { BenchResult } from './result.ts';
@@ -7,26 +7,21 @@ import { comparePerCall } from './stats.ts';
 
 const BYTES = 25 * 1024;
 
-/** The least a verifier must do: HMAC the raw bytes and compare in constant time. */
-function verifyDirect(secret: string, body: Buffer, signature: string): boolean {
-  const expected = createHmac('sha256', secret).update(body).digest();
-  const given = Buffer.from(signature.slice('sha256='.length), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 export async function benchSignature(): Promise<BenchResult> {
   const body = paddedBody(BYTES);
   const signature = signBody(body);
-  if (!verifySignature(SECRET, body, signature) || !verifyDirect(SECRET, body, signature))
+  // The library takes the body as a string: what a caller of it decodes from the bytes.
+  const text = body.toString('utf8');
+  if (!verifySignature(SECRET, body, signature) || !(await verify(SECRET, text, signature)))
     throw new Error('signature does not verify');
   const result = await comparePerCall(
     () => verifySignature(SECRET, body, signature),
-    () => verifyDirect(SECRET, body, signature),
+    () => verify(SECRET, text, signature),
   );
-  const extraUs = (result.subjectNs - result.baselineNs) / 1e3;
+  const ratio = result.subjectNs / result.baselineNs;
   return {
     title: '4. Signature verification',
-    baseline: '`createHmac` over the raw buffer + `timingSafeEqual`, directly',
+    baseline: '`verify` of @octokit/webhooks-methods over the body decoded to a string',
     rows: [
       {
         measure: `\`verifySignature\`, ${BYTES / 1024} KB body`,
@@ -35,10 +30,13 @@ export async function benchSignature(): Promise<BenchResult> {
         baseline: result.baselineNs / 1e3,
       },
     ],
-    method: `Median of ${result.samples} interleaved batches (≥ 5 ms each), each call awaited.`,
+    method:
+      `Median of ${result.samples} interleaved batches (≥ 5 ms each), each call awaited; ` +
+      `the body is decoded for the library once, outside the timing.`,
     shows:
-      `Verification is a few tens of µs; the ${extraUs.toFixed(1)} µs over the baseline is ` +
-      `\`verifySignature\` decoding the body to a string (the library only takes strings), ` +
-      `re-encoding it inside \`createHmac\`, hex-string comparison and a promise.`,
+      `Checking the raw bytes by hand (HMAC-SHA256 with node:crypto, constant-time compare) ` +
+      `costs ${ratio.toFixed(2)}× the library's check of the same body as a string, so ` +
+      `verifying the exact bytes GitHub signed costs no speed; either is a few tens of µs ` +
+      `against GitHub's 10 s.`,
   };
 }
