@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { JobBook } from '../controller/src/jobs/job-book.ts';
-import { redactPaths } from '../controller/src/log/redact.ts';
+import { logOptions } from '../controller/src/log/log-options.ts';
 import { createMetrics } from '../controller/src/metrics/metrics.ts';
 import { buildIntakeApp } from '../test/support/intake-app.ts';
 import { benchPools, SECRET } from './fixtures.ts';
@@ -19,7 +19,7 @@ const jobs = new JobBook();
 /** As main.ts wires it: info logs (written to /dev/null here), redaction, metrics. */
 function controllerApp(silent: boolean): FastifyInstance {
   const log = pino(
-    { level: silent ? 'silent' : 'info', redact: { paths: redactPaths, censor: '[redacted]' } },
+    logOptions(silent ? 'silent' : 'info'),
     pino.destination({ dest: '/dev/null', sync: true }),
   );
   const pools = benchPools();

@@ -7,7 +7,7 @@ import { lazyClient } from './github/lazy-client.ts';
 import { Reachability } from './github/reachability.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createPoolGitHub, type PoolGitHub } from './github/pool-github.ts';
-import { redactPaths } from './log/redact.ts';
+import { logOptions } from './log/log-options.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
 import { startController } from './start-controller.ts';
 import { loadWebhookSecret } from './webhook/secret-store.ts';
@@ -24,10 +24,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const config = result.config;
-  const log = pino({
-    level: config.logLevel,
-    redact: { paths: redactPaths, censor: '[redacted]' },
-  });
+  const log = pino(logOptions(config.logLevel));
 
   const secrets = new Map<string, string>();
   for (const pool of config.pools) {
