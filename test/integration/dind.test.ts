@@ -91,4 +91,43 @@ describe('runners with a dind sidecar', () => {
       'runners, sidecars and their volumes removed',
     );
   });
+
+  it('replace a warm runner whose sidecar died, removing both', async () => {
+    await h.start({
+      RUNNER_DOCKER_MODE: 'dind',
+      DIND_IMAGE,
+      DIND_PRIVILEGED: 'false',
+      RUNNER_IMAGE: STUB_IMAGE,
+      RUNNER_NETWORK: '',
+      MIN_IDLE_RUNNERS: '1',
+    });
+    const name = (c: { Labels: Record<string, string> }) =>
+      c.Labels['io.runner-autoscaler.runner-name'];
+    const running = async (role: string) =>
+      (await runnerContainers(h.controllerId, role)).filter((c) => c.State === 'running');
+    const [sidecar] = await waitUntil(
+      async () => {
+        const [runners, sidecars] = await Promise.all([running('runner'), running('dind')]);
+        return runners.length === 1 && sidecars.length === 1 ? sidecars : undefined;
+      },
+      30_000,
+      'a warm runner with its sidecar',
+    );
+    const lost = name(sidecar ?? { Labels: {} });
+    await docker.getContainer(sidecar?.Id ?? '').kill();
+    await waitUntil(
+      async () => {
+        const [runners, sidecars] = await Promise.all([running('runner'), running('dind')]);
+        const names = [...runners, ...sidecars].map(name);
+        return runners.length === 1 && sidecars.length === 1 && !names.includes(lost);
+      },
+      30_000,
+      'the stranded runner replaced by a new warm one',
+    );
+    const left = await runnerContainers(h.controllerId, 'runner');
+    expect(left.map(name)).not.toContain(lost);
+    expect(h.controller?.logs().some((line) => line.msg === 'runner stranded, removing it')).toBe(
+      true,
+    );
+  });
 });

@@ -8,7 +8,11 @@ import { poolDemand } from '../../controller/src/reconcile/pool-demand.ts';
 import fc from 'fast-check';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import type { JobAction, JobEvent } from '../../controller/src/jobs/job-event.ts';
-import { busyRunners, observeRunners } from '../../controller/src/reconcile/observe-runners.ts';
+import {
+  busyRunners,
+  observeRunners,
+  workingRunners,
+} from '../../controller/src/reconcile/observe-runners.ts';
 import { plan, type Action, type PlanInput } from '../../controller/src/reconcile/plan.ts';
 import type { RunnerContainer } from '../../controller/src/runners/runtime.ts';
 
@@ -231,8 +235,17 @@ export class World {
       createdAt: c.createdAt,
       startedAt: c.phase === 'starting' ? undefined : c.createdAt,
       jobId: undefined,
+      sidecarDown: false,
     }));
-    const views = observeRunners(listed, new Map(), ++this.#listing, busyRunners(this.book.all()));
+    const jobs = this.book.all();
+    const views = observeRunners({
+      containers: listed,
+      inFlight: new Map(),
+      listing: ++this.#listing,
+      busy: busyRunners(jobs),
+      working: workingRunners(jobs),
+      now: this.now,
+    });
     const input: PlanInput = {
       now: this.now,
       maxRunners: this.config.maxRunners,

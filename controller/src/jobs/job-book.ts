@@ -86,6 +86,17 @@ export class JobBook {
     if (job) job.givenUp = true;
   }
 
+  /** Gives a pool's given-up jobs another chance; returns how many. */
+  retryGivenUp(poolId: string): number {
+    let count = 0;
+    for (const job of this.#jobs.values()) {
+      if (job.poolId !== poolId || !job.givenUp) continue;
+      job.givenUp = false;
+      if (job.state === 'queued') count += 1;
+    }
+    return count;
+  }
+
   all(): Job[] {
     return [...this.#jobs.values()];
   }

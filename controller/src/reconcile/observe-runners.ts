@@ -14,6 +14,25 @@ export type RunnerView = ObservedRunner & {
   exitCode: number | undefined;
   /** Empty for leftovers (a sidecar or volume without its runner) and spawns in flight. */
   containerId: string;
+  /** Why a container that still exists counts as exited, when it has not exited itself. */
+  stranded?: 'sidecar-down' | 'never-started';
+};
+
+/** A container created but never started this long ago was left by a controller that died. */
+export const NEVER_STARTED_MS = 120_000;
+
+export type Observation = {
+  containers: RunnerContainer[];
+  inFlight: Map<string, InFlight>;
+  /** The number of this listing; a spawn counts until a listing begun after it is read. */
+  listing: number;
+  /** Runners named by a job's in_progress or completed event (or busy on GitHub). */
+  busy: Map<string, number | undefined>;
+  /** Runners whose job is in progress (or busy on GitHub): they are never stopped. */
+  working: ReadonlySet<string>;
+  /** Containers the engine reported dead, with exit codes, before its listing shows it. */
+  died?: ReadonlyMap<string, number | undefined>;
+  now: number;
 };
 
 /** Which runner names are running a job: named by an in_progress or completed event. */
@@ -25,23 +44,30 @@ export function busyRunners(jobs: Iterable<Job>): Map<string, number | undefined
   return busy;
 }
 
+/** Which runner names run a job right now: named by an in_progress event, not yet completed. */
+export function workingRunners(jobs: Iterable<Job>): Set<string> {
+  const working = new Set<string>();
+  for (const job of jobs) {
+    if (job.state === 'in_progress' && job.runnerName) working.add(job.runnerName);
+  }
+  return working;
+}
+
 /**
  * Joins the engine's listing with spawns still in flight. A spawn stays counted until a
  * listing that began after it finished has been read, so no listing can hide a new container.
  */
-export function observeRunners(
-  containers: RunnerContainer[],
-  inFlight: Map<string, InFlight>,
-  listing: number,
-  busy: Map<string, number | undefined>,
-  died: ReadonlyMap<string, number | undefined> = new Map(),
-): RunnerView[] {
+export function observeRunners(observation: Observation): RunnerView[] {
+  const { containers, inFlight, listing, busy, working, now } = observation;
+  const died = observation.died ?? new Map<string, number | undefined>();
   const views: RunnerView[] = [];
   const listed = new Set<string>();
   for (const container of containers) {
     listed.add(container.name);
     const busyJob = busy.get(container.name);
-    const dead = container.state === 'exited' || died.has(container.containerId);
+    const stranded = strandedBy(container, inFlight, working, now);
+    const dead =
+      container.state === 'exited' || died.has(container.containerId) || stranded !== undefined;
     const exitCode = container.exitCode ?? died.get(container.containerId);
     const phase = dead
       ? 'exited'
@@ -61,6 +87,7 @@ export function observeRunners(
       jobId: busyJob ?? container.jobId,
       exitCode,
       containerId: container.containerId,
+      ...(stranded && { stranded }),
     });
   }
   for (const [name, spawn] of inFlight) {
@@ -83,4 +110,23 @@ export function observeRunners(
     });
   }
   return views;
+}
+
+/**
+ * A runner that has not exited but can never do its work: its dind sidecar stopped (the runner
+ * lost its engine and network), unless its job is still in progress; or it was created and never
+ * started, by a controller that died in between.
+ */
+function strandedBy(
+  container: RunnerContainer,
+  inFlight: ReadonlyMap<string, InFlight>,
+  working: ReadonlySet<string>,
+  now: number,
+): RunnerView['stranded'] {
+  if (container.state === 'exited' || working.has(container.name)) return undefined;
+  if (container.sidecarDown) return 'sidecar-down';
+  const stale = now - container.createdAt > NEVER_STARTED_MS;
+  if (container.state === 'created' && stale && !inFlight.has(container.name))
+    return 'never-started';
+  return undefined;
 }

@@ -63,6 +63,8 @@ export class PoolHealthBook {
     if (!health) return;
     health.earlyExits = 0;
     health.imageOutdated = false;
+    // Its given-up jobs are retried (JobBook.retryGivenUp).
+    health.givenUpJobs = 0;
     if (health.startFailures === 0) {
       health.lastError = undefined;
       health.blockedUntil = 0;

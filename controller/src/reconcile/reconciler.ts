@@ -4,11 +4,18 @@ import type { PoolConfig } from '../config/load-config.ts';
 import type { PoolGitHub } from '../github/pool-github.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
-import { busyRunners, observeRunners, type InFlight, type RunnerView } from './observe-runners.ts';
+import {
+  busyRunners,
+  observeRunners,
+  workingRunners,
+  type InFlight,
+  type RunnerView,
+} from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
 import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
+import { RunnerProgress } from './runner-progress.ts';
 
 export type ReconcilerEvents = {
   spawned?: (poolId: string, durationMs: number, jobId: number | undefined) => void;
@@ -52,7 +59,7 @@ export class Reconciler {
   readonly #removing = new Set<string>();
   readonly #runnerIds = new Map<string, number>();
   readonly #registeredBusy = new Map<string, ReadonlySet<string>>();
-  readonly #credited = new Set<string>();
+  readonly #progress: RunnerProgress;
   /** Containers the engine reported dead that its listing may still show running. */
   readonly #died = new Map<string, number | undefined>();
   readonly #health: PoolHealthBook;
@@ -67,6 +74,13 @@ export class Reconciler {
     this.#events = deps.events ?? {};
     this.#health = new PoolHealthBook(deps.pools.map((pool) => pool.id));
     this.#loop = new PassLoop(() => this.#guardedPass(), this.#now);
+    this.#progress = new RunnerProgress({
+      jobs: deps.jobs,
+      health: this.#health,
+      log: deps.log,
+      now: this.#now,
+      events: this.#events,
+    });
   }
 
   trigger(): void {
@@ -139,15 +153,29 @@ export class Reconciler {
     const containers = await deps.runtime.list();
     const now = this.#now();
     deps.jobs.prune(now);
-    const busy = busyRunners(deps.jobs.all());
+    const all = deps.jobs.all();
+    const busy = busyRunners(all);
+    const working = workingRunners(all);
     for (const names of this.#registeredBusy.values()) {
-      for (const name of names) if (!busy.has(name)) busy.set(name, undefined);
+      for (const name of names) {
+        if (!busy.has(name)) busy.set(name, undefined);
+        working.add(name);
+      }
     }
-    const views = observeRunners(containers, this.#inFlight, listing, busy, this.#died);
+    const views = observeRunners({
+      containers,
+      inFlight: this.#inFlight,
+      listing,
+      busy,
+      working,
+      died: this.#died,
+      now,
+    });
     const listed = new Set(containers.map((container) => container.containerId));
     for (const id of this.#died.keys()) if (!listed.has(id)) this.#died.delete(id);
     this.#view = views;
-    for (const view of views) this.#noteProgress(view, busy.has(view.name));
+    for (const view of views)
+      this.#progress.note(view, busy.has(view.name), this.#removing.has(view.name));
 
     // Read once per pass: every spawn below looks its job up here, not in the whole book.
     const waiting = new Map(deps.pools.map((pool) => [pool.id, deps.jobs.waiting(pool.id)]));
@@ -180,47 +208,15 @@ export class Reconciler {
       }
     }
     for (const action of actions) this.#act(action, pass);
-    const blocked = demand.filter((pool) => pool.blockedUntil > now && pool.waitingJobs > 0);
+    // A pool backing off wakes the loop when its pause ends, for waiting jobs or its warm pool.
+    const blocked = demand.filter(
+      (pool) => pool.blockedUntil > now && pool.waitingJobs + pool.minIdleRunners > 0,
+    );
     for (const pool of blocked) this.#loop.wakeIn(pool.blockedUntil - now);
     // Idle runners may become surplus to retire when their timeout ends: wake up then.
     const idleSince = views.filter((view) => view.phase === 'idle').map((view) => view.since);
     if (idleSince.length > 0)
       this.#loop.wakeIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
-  }
-
-  /** Credits a pool once per runner that took a job; counts an early exit once per runner. */
-  #noteProgress(view: RunnerView, tookJob: boolean): void {
-    if (this.#credited.has(view.name)) return;
-    if (tookJob) {
-      this.#credited.add(view.name);
-      this.#health.tookJob(view.poolId);
-      this.#deps.log.info(
-        { runner: view.name, repo: view.poolId, jobId: view.jobId },
-        'runner took job',
-      );
-      return;
-    }
-    if (view.phase !== 'exited' || view.containerId === '' || this.#removing.has(view.name)) return;
-    this.#credited.add(view.name);
-    const now = this.#now();
-    const verdict = this.#health.exitedEarly(view.poolId, view.jobId, view.exitCode, now);
-    const log = this.#deps.log.child({ runner: view.name, repo: view.poolId, jobId: view.jobId });
-    this.#events.exitedEarly?.(view.poolId);
-    if (verdict.outdated) {
-      log.error(
-        'runner image is outdated: GitHub no longer accepts its runner version; spawning paused',
-      );
-    } else {
-      log.warn(
-        { exitCode: view.exitCode, retryInMs: verdict.delayMs },
-        'runner exited before taking a job',
-      );
-    }
-    if (verdict.giveUp && view.jobId !== undefined) {
-      this.#deps.jobs.giveUp(view.jobId);
-      this.#events.gaveUp?.(view.poolId);
-      log.error('job given up: its runners keep exiting before taking it');
-    }
   }
 
   #act(action: Action, pass: PassContext): void {
@@ -241,8 +237,10 @@ export class Reconciler {
             repo: view.poolId,
             jobId: view.jobId,
             exitCode: view.exitCode,
+            stranded: view.stranded,
           };
-          this.#deps.log.info(fields, 'runner exited');
+          if (view.stranded) this.#deps.log.warn(fields, 'runner stranded, removing it');
+          else this.#deps.log.info(fields, 'runner exited');
         }
         this.#remove(action.name, action.poolId, 'exited');
         return;
@@ -258,6 +256,7 @@ export class Reconciler {
       this.#deps.runnerName?.(pool) ?? `${pool.runnerNamePrefix}-${randomBytes(5).toString('hex')}`;
     const entry: InFlight = { poolId: pool.id, since: now, jobId };
     this.#inFlight.set(name, entry);
+    this.#progress.started(name);
     const log = this.#deps.log.child({ runner: name, repo: pool.id, jobId });
     const work = (async () => {
       const jit = await this.#deps.github(pool.id).jitConfig(name);
@@ -285,6 +284,7 @@ export class Reconciler {
       },
       (error: unknown) => {
         this.#inFlight.delete(name);
+        this.#progress.forget(name);
         const message = error instanceof Error ? error.message : String(error);
         const delay = this.#health.startFailed(pool.id, message, this.#now());
         this.#events.spawnFailed?.(pool.id);
@@ -317,7 +317,7 @@ export class Reconciler {
         () => {
           this.#deps.log.info({ runner: name, repo: poolId, reason }, 'runner removed');
           this.#events.removed?.(poolId, reason);
-          this.#credited.delete(name);
+          this.#progress.forget(name);
           this.#runnerIds.delete(name);
         },
         (error: unknown) => {

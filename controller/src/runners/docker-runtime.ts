@@ -45,13 +45,16 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       createdAt: 0,
       startedAt: undefined,
       jobId: undefined,
+      sidecarDown: false,
     });
+    const stoppedSidecars = new Set<string>();
     for (const info of containers) {
       const labels = info.Labels;
       const name = labels[LABELS.runnerName];
       const poolId = labels[LABELS.pool] ?? '';
       if (!name) continue;
       if (labels[LABELS.role] !== 'runner') {
+        if (info.State !== 'running' && info.State !== 'created') stoppedSidecars.add(name);
         if (!byName.has(name)) byName.set(name, orphan(name, poolId));
         continue;
       }
@@ -67,7 +70,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         createdAt: info.Created * 1000,
         startedAt: undefined,
         jobId: Number.isFinite(jobId) ? jobId : undefined,
+        sidecarDown: false,
       });
+    }
+    for (const name of stoppedSidecars) {
+      const runner = byName.get(name);
+      if (runner && runner.containerId !== '') runner.sidecarDown = true;
     }
     for (const volume of volumes.Volumes ?? []) {
       const name = volume.Labels?.[LABELS.runnerName];

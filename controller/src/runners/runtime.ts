@@ -13,6 +13,8 @@ export type RunnerContainer = {
   createdAt: number;
   startedAt: number | undefined;
   jobId: number | undefined;
+  /** Its dind sidecar exists and has stopped: the runner has lost its engine and its network. */
+  sidecarDown: boolean;
 };
 
 export type RunnerSpec = {
