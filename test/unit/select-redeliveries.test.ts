@@ -52,4 +52,13 @@ describe('selectRedeliveries', () => {
       [],
     );
   });
+
+  it('passes over deliveries older than notBefore, whose jobs GitHub has failed by now', () => {
+    const old = delivery('old', 502);
+    const fresh = delivery('fresh', 502);
+    const notBefore = Date.parse(fresh.delivered_at);
+    const plan = selectRedeliveries([fresh, old], 0, { ...options, notBefore });
+    expect(plan.redeliver.map((d) => d.guid)).toEqual(['fresh']);
+    expect(plan.cursor).toBe(fresh.id);
+  });
 });

@@ -2,6 +2,7 @@ import { RequestError } from '@octokit/request-error';
 import type { GitHubScope } from '../config/github-url.ts';
 import type { JobAction } from '../jobs/job-event.ts';
 import type { ConditionalGet } from './conditional-get.ts';
+import { classifyGitHubError } from './github-error.ts';
 
 export type ObservedJob = {
   repository: string;
@@ -48,6 +49,18 @@ export type JobSourceOptions = {
   requestBudget: number;
 };
 
+/** What one resync read: the unfinished jobs of the repositories it read whole. */
+export type UnfinishedJobs = {
+  jobs: ObservedJob[];
+  /** Repositories whose unfinished runs and jobs were all read: GitHub's view of them is whole. */
+  covered: Set<string>;
+  /** Repositories GitHub refused to show (a missing permission, say); the others go on. */
+  refused: { repository: string; error: unknown }[];
+};
+
+/** Pages of 100 runs per status, and of 100 jobs per run, read at most. */
+const MAX_PAGES = 5;
+
 /**
  * Reads GitHub's view of unfinished jobs: the queued and in-progress workflow runs of the
  * repository (or of each repository of the organization), then their jobs. Every GET is
@@ -82,54 +95,85 @@ export function createJobSource(
     return [...names.slice(orgCursor), ...names.slice(0, orgCursor)];
   }
 
+  /** Up to MAX_PAGES pages of a list; undefined when the budget ran out before its end. */
+  async function pages<T>(
+    budget: { left: number },
+    read: (page: number) => Promise<T[]>,
+  ): Promise<T[] | undefined> {
+    const items: T[] = [];
+    for (let page = 1; page <= MAX_PAGES; page += 1) {
+      if (budget.left <= 0) return undefined;
+      budget.left -= 1;
+      const batch = await read(page);
+      items.push(...batch);
+      if (batch.length < PER_PAGE) break;
+    }
+    return items;
+  }
+
+  /**
+   * A repository's unfinished jobs, those of its oldest runs first; `complete` is false when the
+   * budget ran out before every run was read.
+   */
+  async function repositoryJobs(
+    fullName: string,
+    budget: { left: number },
+  ): Promise<{ jobs: ObservedJob[]; complete: boolean }> {
+    const [owner = '', repo = ''] = fullName.split('/');
+    const runs: Run[] = [];
+    for (const status of ['queued', 'in_progress']) {
+      const found = await pages(budget, async (page) => {
+        const answer = await get<{ workflow_runs: Run[] }>(
+          'GET /repos/{owner}/{repo}/actions/runs',
+          { owner, repo, status, per_page: PER_PAGE, ...(page > 1 ? { page } : {}) },
+        );
+        return answer.workflow_runs;
+      });
+      if (!found) return { jobs: [], complete: false };
+      runs.push(...found);
+    }
+    // GitHub lists the newest runs first; a backlog larger than the budget is read oldest first.
+    runs.sort((a, b) => a.id - b.id);
+    const jobs: ObservedJob[] = [];
+    for (const run of runs) {
+      const found = await pages(budget, async (page) => {
+        const answer = await get<{ jobs: RunJob[] }>(
+          'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
+          { owner, repo, run_id: run.id, per_page: PER_PAGE, ...(page > 1 ? { page } : {}) },
+        );
+        return answer.jobs;
+      });
+      if (!found) return { jobs, complete: false };
+      for (const job of found) {
+        const seen = observed(fullName, job);
+        if (seen) jobs.push(seen);
+      }
+    }
+    return { jobs, complete: true };
+  }
+
   return {
-    /** Unfinished jobs; `complete` is false when the budget ran out before every run was read. */
-    async unfinishedJobs(): Promise<{ jobs: ObservedJob[]; complete: boolean }> {
+    /**
+     * Unfinished jobs, repository by repository until the budget runs out. A repository GitHub
+     * refuses is reported and passed; an unreachable GitHub or a rate limit ends the resync.
+     */
+    async unfinishedJobs(): Promise<UnfinishedJobs> {
       const budget = { left: options.requestBudget };
-      const jobs: ObservedJob[] = [];
-      const repos = await repositories(budget);
-      let complete = true;
-      for (const fullName of repos) {
-        const [owner = '', repo = ''] = fullName.split('/');
-        const runs: Run[] = [];
-        for (const status of ['queued', 'in_progress']) {
-          if (budget.left <= 0) break;
-          budget.left -= 1;
-          const page = await get<{ workflow_runs: Run[] }>(
-            'GET /repos/{owner}/{repo}/actions/runs',
-            {
-              owner,
-              repo,
-              status,
-              per_page: PER_PAGE,
-            },
-          );
-          runs.push(...page.workflow_runs);
-        }
-        for (const run of runs) {
-          if (budget.left <= 0) break;
-          budget.left -= 1;
-          const page = await get<{ jobs: RunJob[] }>(
-            'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
-            {
-              owner,
-              repo,
-              run_id: run.id,
-              per_page: PER_PAGE,
-            },
-          );
-          for (const job of page.jobs) {
-            const seen = observed(fullName, job);
-            if (seen) jobs.push(seen);
-          }
-        }
-        if (budget.left <= 0) {
-          complete = false;
-          break;
+      const result: UnfinishedJobs = { jobs: [], covered: new Set(), refused: [] };
+      for (const fullName of await repositories(budget)) {
+        if (budget.left <= 0) break;
+        try {
+          const { jobs, complete } = await repositoryJobs(fullName, budget);
+          result.jobs.push(...jobs);
+          if (!complete) break;
+          result.covered.add(fullName);
+        } catch (error) {
+          if (classifyGitHubError(error) !== 'refused') throw error;
+          result.refused.push({ repository: fullName, error });
         }
         if (scope.kind === 'org') orgCursor += 1;
       }
-      return { jobs, complete };
+      return result;
     },
 
     /** One job's current state; undefined when GitHub no longer knows it. */

@@ -81,6 +81,15 @@ export class JobBook {
     return out.sort((a, b) => a.queuedAt - b.queuedAt);
   }
 
+  /** Jobs not completed yet (queued, given up or not, and in progress), oldest first. */
+  unfinished(poolId: string): Job[] {
+    const out: Job[] = [];
+    for (const job of this.#jobs.values()) {
+      if (job.poolId === poolId && job.state !== 'completed') out.push(job);
+    }
+    return out.sort((a, b) => a.queuedAt - b.queuedAt);
+  }
+
   giveUp(jobId: number): void {
     const job = this.#jobs.get(jobId);
     if (job) job.givenUp = true;

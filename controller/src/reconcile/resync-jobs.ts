@@ -2,13 +2,16 @@ import type { PoolConfig } from '../config/load-config.ts';
 import type { JobSource, ObservedJob } from '../github/job-source.ts';
 import type { JobBook } from '../jobs/job-book.ts';
 import { matchesLabels } from '../jobs/match-labels.ts';
+import { GitHubRefusal } from '../github/github-error.ts';
 
-/** How many waiting jobs one resync looks up one by one when GitHub no longer lists them. */
+/** How many unfinished jobs one resync looks up one by one when GitHub no longer lists them. */
 const LOOKUP_LIMIT = 20;
 
 /**
  * Brings the job book in line with GitHub: unfinished jobs it missed are booked, and jobs it
- * still thinks waiting but GitHub no longer lists are looked up. Returns how many changed.
+ * still thinks queued or in progress but GitHub no longer lists among the unfinished ones of a
+ * repository it read whole are looked up (their `completed` event was lost, say). Returns how
+ * many changed; throws, after booking, when GitHub refused to show some repositories.
  */
 export async function resyncJobs(
   pool: PoolConfig,
@@ -17,7 +20,7 @@ export async function resyncJobs(
   now: () => number,
 ): Promise<number> {
   const startedAt = now();
-  const { jobs, complete } = await source.unfinishedJobs();
+  const { jobs, covered, refused } = await source.unfinishedJobs();
   let changed = 0;
   const book1 = (job: ObservedJob) => {
     if (!matchesLabels(job.labels, pool.runnerLabels)) return;
@@ -34,12 +37,12 @@ export async function resyncJobs(
     if (result !== 'duplicate') changed += 1;
   };
   jobs.forEach(book1);
-  if (!complete) return changed;
 
   const listed = new Set(jobs.map((job) => job.id));
   const missing = book
-    .waiting(pool.id)
-    .filter((job) => !listed.has(job.id) && job.queuedAt < startedAt)
+    .unfinished(pool.id)
+    .filter((job) => covered.has(job.repository) && !listed.has(job.id))
+    .filter((job) => job.queuedAt < startedAt)
     .slice(0, LOOKUP_LIMIT);
   for (const job of missing) {
     const current = await source.job(job.repository, job.id);
@@ -53,6 +56,11 @@ export async function resyncJobs(
         runnerName: undefined,
       },
     );
+  }
+  const first = refused[0];
+  if (first) {
+    const names = refused.map((entry) => entry.repository).join(', ');
+    throw new GitHubRefusal(`GitHub refused to list the workflow runs of ${names}`, first.error);
   }
   return changed;
 }

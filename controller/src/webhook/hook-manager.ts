@@ -23,6 +23,7 @@ export type HookManagerDeps = {
   onRedelivery?: (poolId: string, outcome: 'ok' | 'error') => void;
 };
 
+const JOB_QUEUE_LIMIT_MS = 24 * 3_600_000;
 const SYNC_EVERY_MS = 10 * 60_000;
 const REDELIVER_PER_PASS = 20;
 const MAX_ATTEMPTS_PER_DELIVERY = 3;
@@ -119,6 +120,8 @@ export class HookManager {
       limit: REDELIVER_PER_PASS,
       maxAttempts: MAX_ATTEMPTS_PER_DELIVERY,
       attemptsOf: (guid) => this.#attempts.get(guid) ?? 0,
+      // GitHub fails a job queued for 24 hours: older deliveries would only start idle runners.
+      notBefore: this.#deps.now() - JOB_QUEUE_LIMIT_MS,
     });
     for (const delivery of plan.redeliver) {
       try {

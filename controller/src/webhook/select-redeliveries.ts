@@ -10,12 +10,19 @@ export function failedForGood(status: number): boolean {
 /**
  * Picks the failed workflow_job deliveries to redeliver: per delivery guid, none of its attempts
  * succeeded, the last one failed in a way a retry can fix, and it has been tried fewer than
- * `maxAttempts` times. The cursor moves past everything decided, never past what waits.
+ * `maxAttempts` times, within the day GitHub keeps a job queued. The cursor moves past everything
+ * decided, never past what waits.
  */
 export function selectRedeliveries(
   deliveries: readonly HookDelivery[],
   cursor: number,
-  options: { limit: number; maxAttempts: number; attemptsOf: (guid: string) => number },
+  options: {
+    limit: number;
+    maxAttempts: number;
+    attemptsOf: (guid: string) => number;
+    /** Deliveries made before this time (ms) are passed over: their jobs have timed out. */
+    notBefore?: number;
+  },
 ): RedeliveryPlan {
   const newer = deliveries.filter((d) => d.id > cursor).sort((a, b) => a.id - b.id);
   const byGuid = new Map<string, HookDelivery[]>();
@@ -31,6 +38,7 @@ export function selectRedeliveries(
     const last = attempts[attempts.length - 1];
     const wanted =
       delivery === last &&
+      Date.parse(delivery.delivered_at) >= (options.notBefore ?? -Infinity) &&
       delivery.event === 'workflow_job' &&
       !attempts.some((a) => a.status_code >= 200 && a.status_code < 300) &&
       !failedForGood(delivery.status_code) &&
