@@ -7,6 +7,7 @@ import { createHookApi, type HookApi } from './hook-api.ts';
 import { createJobSource, type JobSource } from './job-source.ts';
 import {
   deleteRunner,
+  findRunner,
   generateJitConfig,
   resolveRunnerGroupId,
   type JitConfig,
@@ -108,7 +109,8 @@ export function createPoolGitHub(
     },
     deregister: async (name, knownId) => {
       const { octokit } = await withParts();
-      const runnerId = knownId ?? (await runners()).find((r) => r.name === name)?.id;
+      // Not started here (a restart came between): ask GitHub for it by name.
+      const runnerId = knownId ?? (await findRunner(octokit, scope, name))?.id;
       if (runnerId === undefined) return 'removed';
       try {
         await deleteRunner(octokit, scope, runnerId);

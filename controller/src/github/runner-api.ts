@@ -1,5 +1,6 @@
 import type { GitHubScope } from '../config/github-url.ts';
 import type { GitHubClient } from './create-octokit.ts';
+import { scopeRoute } from './scope-route.ts';
 
 export type JitConfig = { runnerId: number; encodedJitConfig: string };
 
@@ -35,27 +36,21 @@ export async function generateJitConfig(
 
 export type RegisteredRunner = { id: number; name: string; status: string; busy: boolean };
 
-export async function listRunners(
+/** The registration of the runner with this name, asked by name (`?name=`); none when gone. */
+export async function findRunner(
   octokit: GitHubClient,
   scope: GitHubScope,
-): Promise<RegisteredRunner[]> {
-  const runners =
-    scope.kind === 'repo'
-      ? await octokit.paginate(octokit.rest.actions.listSelfHostedRunnersForRepo, {
-          owner: scope.owner,
-          repo: scope.repo,
-          per_page: 100,
-        })
-      : await octokit.paginate(octokit.rest.actions.listSelfHostedRunnersForOrg, {
-          org: scope.org,
-          per_page: 100,
-        });
-  return runners.map((runner) => ({
-    id: runner.id,
-    name: runner.name,
-    status: runner.status,
-    busy: runner.busy,
-  }));
+  name: string,
+): Promise<RegisteredRunner | undefined> {
+  const { prefix, params } = scopeRoute(scope);
+  const response = await octokit.request(`GET ${prefix}/actions/runners`, {
+    ...params,
+    name,
+    per_page: 100,
+  });
+  const runners = (response.data as { runners: RegisteredRunner[] }).runners;
+  const found = runners.find((runner) => runner.name === name);
+  return found && { id: found.id, name: found.name, status: found.status, busy: found.busy };
 }
 
 export async function deleteRunner(
