@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { leftovers, removeAllOf, testControllerId } from '../support/docker-cleanup.ts';
+import { noLeftovers, removeAllOf, testControllerId } from '../support/docker-cleanup.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
@@ -164,14 +164,7 @@ describe('the compose stack', () => {
     const deliveries = fake.deliveries().filter((delivery) => delivery.event === 'workflow_job');
     expect(deliveries.length).toBeGreaterThanOrEqual(9);
     expect(deliveries.every((delivery) => delivery.statusCode === 202)).toBe(true);
-    await waitUntil(
-      async () => {
-        const left = await leftovers(controllerId);
-        return left.containers === 0 && left.volumes === 0;
-      },
-      30_000,
-      'runners, sidecars and volumes removed',
-    );
+    await noLeftovers(controllerId);
 
     const health = await getThroughProxy('/health');
     expect(health.status).toBe(200);
@@ -202,14 +195,7 @@ describe('the compose stack', () => {
     await waitUntil(completed([running.id, missed.id]), 120_000, 'both jobs completed');
     expect(fake.job(running.id)?.conclusion).toBe('success');
     expect(fake.job(missed.id)?.conclusion).toBe('success');
-    await waitUntil(
-      async () => {
-        const left = await leftovers(controllerId);
-        return left.containers === 0 && left.volumes === 0;
-      },
-      30_000,
-      'runners, sidecars and volumes removed',
-    );
+    await noLeftovers(controllerId);
     fake.assertClean();
   });
 });

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { docker, leftovers, runnerContainers } from '../support/docker-cleanup.ts';
+import { docker, leftovers, noLeftovers, runnerContainers } from '../support/docker-cleanup.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
@@ -12,6 +12,13 @@ import { waitUntil } from '../support/wait-until.ts';
 const DIND_IMAGE = 'autoscaler-test/dind:local';
 const STUB_IMAGE = 'autoscaler-test/runner-stub-docker:local';
 const ROOT = new URL('../..', import.meta.url).pathname;
+const DIND_ENV = {
+  RUNNER_DOCKER_MODE: 'dind',
+  DIND_IMAGE,
+  DIND_PRIVILEGED: 'false',
+  RUNNER_IMAGE: STUB_IMAGE,
+  RUNNER_NETWORK: '',
+};
 
 let h: Harness;
 
@@ -31,14 +38,7 @@ afterEach(async (context) => {
 
 describe('runners with a dind sidecar', () => {
   it('give each job a fresh Docker engine that builds and runs images, and leave nothing behind', async () => {
-    await h.start({
-      RUNNER_DOCKER_MODE: 'dind',
-      DIND_IMAGE,
-      DIND_PRIVILEGED: 'false',
-      RUNNER_IMAGE: STUB_IMAGE,
-      RUNNER_NETWORK: '',
-      MAX_RUNNERS: '2',
-    });
+    await h.start({ ...DIND_ENV, MAX_RUNNERS: '2' });
     // Three jobs for two slots: the third runs on a new runner after one of the first two.
     const jobs = await Promise.all(
       [1, 2, 3].map(() => h.fake.queueJob({ labels: ['self-hosted'], durationMs: 2_000 })),
@@ -82,25 +82,11 @@ describe('runners with a dind sidecar', () => {
       'success',
       'success',
     ]);
-    await waitUntil(
-      async () => {
-        const left = await leftovers(h.controllerId);
-        return left.containers === 0 && left.volumes === 0;
-      },
-      30_000,
-      'runners, sidecars and their volumes removed',
-    );
+    await noLeftovers(h.controllerId);
   });
 
   it('replace a warm runner whose sidecar died, removing both', async () => {
-    await h.start({
-      RUNNER_DOCKER_MODE: 'dind',
-      DIND_IMAGE,
-      DIND_PRIVILEGED: 'false',
-      RUNNER_IMAGE: STUB_IMAGE,
-      RUNNER_NETWORK: '',
-      MIN_IDLE_RUNNERS: '1',
-    });
+    await h.start({ ...DIND_ENV, MIN_IDLE_RUNNERS: '1' });
     const name = (c: { Labels: Record<string, string> }) =>
       c.Labels['io.runner-autoscaler.runner-name'];
     const running = async (role: string) =>

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { leftovers, runnerContainers, sampleRunnerCount } from '../support/docker-cleanup.ts';
+import {
+  noLeftovers as noLeftoversOf,
+  runnerContainers,
+  sampleRunnerCount,
+} from '../support/docker-cleanup.ts';
 import { workflowJobPayload } from '../support/fake-github/workflow-job-payload.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { waitUntil } from '../support/wait-until.ts';
@@ -20,15 +24,7 @@ const health = async () => {
   const response = await fetch(`${h.controller?.url}/health`);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
-const noLeftovers = () =>
-  waitUntil(
-    async () => {
-      const left = await leftovers(h.controllerId);
-      return left.containers === 0 && left.volumes === 0;
-    },
-    20_000,
-    'no container or volume left',
-  );
+const noLeftovers = () => noLeftoversOf(h.controllerId, 20_000);
 
 describe('recovery', () => {
   it('survives kill -9 in the middle of a 100-job burst: all jobs complete, the cap holds, nothing leaks', async () => {

@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { waitUntil } from './wait-until.ts';
 
 export const docker = new Docker();
 const CONTROLLER_LABEL = 'io.runner-autoscaler.controller';
@@ -47,6 +48,18 @@ export async function leftovers(
   const containers = await docker.listContainers({ all: true, filters });
   const volumes = await docker.listVolumes({ filters });
   return { containers: containers.length, volumes: (volumes.Volumes ?? []).length };
+}
+
+/** Waits until no container or volume of the controller is left (runners, sidecars, volumes). */
+export async function noLeftovers(controllerId: string, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(
+    async () => {
+      const left = await leftovers(controllerId);
+      return left.containers === 0 && left.volumes === 0;
+    },
+    timeoutMs,
+    'no container or volume of the controller left',
+  );
 }
 
 /** Samples the number of runner containers until stopped; returns the highest count seen. */
