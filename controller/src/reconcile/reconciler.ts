@@ -1,30 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { PoolGitHub } from '../github/pool-github.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
-import {
-  busyRunners,
-  observeRunners,
-  workingRunners,
-  type InFlight,
-  type RunnerView,
-} from './observe-runners.ts';
+import { busyRunners, observeRunners, workingRunners, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
 import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
-import { RunnerProgress } from './runner-progress.ts';
+import { RunnerActions, type ActionEvents } from './runner-actions.ts';
+import { RunnerProgress, type ProgressEvents } from './runner-progress.ts';
 
-export type ReconcilerEvents = {
-  spawned?: (poolId: string, durationMs: number, jobId: number | undefined) => void;
-  dockerError?: (operation: 'list' | 'start' | 'remove') => void;
-  spawnFailed?: (poolId: string) => void;
-  exitedEarly?: (poolId: string) => void;
-  gaveUp?: (poolId: string) => void;
-  removed?: (poolId: string, reason: 'exited' | 'idle') => void;
-};
+export type ReconcilerEvents = ActionEvents & ProgressEvents;
 
 type PassContext = {
   now: number;
@@ -54,10 +41,7 @@ export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #now: () => number;
   readonly #events: ReconcilerEvents;
-  readonly #inFlight = new Map<string, InFlight>();
-  readonly #spawning = new Set<Promise<void>>();
-  readonly #removing = new Set<string>();
-  readonly #runnerIds = new Map<string, number>();
+  readonly #actions: RunnerActions;
   readonly #registeredBusy = new Map<string, ReadonlySet<string>>();
   readonly #progress: RunnerProgress;
   /** Containers the engine reported dead that its listing may still show running. */
@@ -80,6 +64,19 @@ export class Reconciler {
       log: deps.log,
       now: this.#now,
       events: this.#events,
+    });
+    this.#actions = new RunnerActions({
+      runtime: deps.runtime,
+      github: deps.github,
+      log: deps.log,
+      now: this.#now,
+      health: this.#health,
+      progress: this.#progress,
+      events: this.#events,
+      runnerName: deps.runnerName,
+      listing: () => this.#listing,
+      trigger: () => this.trigger(),
+      wakeIn: (ms) => this.#loop.wakeIn(ms),
     });
   }
 
@@ -107,7 +104,7 @@ export class Reconciler {
   }
 
   hasRunner(name: string): boolean {
-    return this.#inFlight.has(name) || this.#view.some((view) => view.name === name);
+    return this.#actions.inFlight.has(name) || this.#view.some((view) => view.name === name);
   }
 
   /** Runner names GitHub reports busy: a restarted controller learns from them what not to stop. */
@@ -132,7 +129,7 @@ export class Reconciler {
   /** Stops planning; spawns already under way are finished, running jobs are left alone. */
   async stop(): Promise<void> {
     await this.#loop.stop();
-    await Promise.allSettled([...this.#spawning]);
+    await this.#actions.settled();
   }
 
   async #guardedPass(): Promise<void> {
@@ -164,7 +161,7 @@ export class Reconciler {
     }
     const views = observeRunners({
       containers,
-      inFlight: this.#inFlight,
+      inFlight: this.#actions.inFlight,
       listing,
       busy,
       working,
@@ -175,7 +172,7 @@ export class Reconciler {
     for (const id of this.#died.keys()) if (!listed.has(id)) this.#died.delete(id);
     this.#view = views;
     for (const view of views)
-      this.#progress.note(view, busy.has(view.name), this.#removing.has(view.name));
+      this.#progress.note(view, busy.has(view.name), this.#actions.isRemoving(view.name));
 
     // Read once per pass: every spawn below looks its job up here, not in the whole book.
     const waiting = new Map(deps.pools.map((pool) => [pool.id, deps.jobs.waiting(pool.id)]));
@@ -226,12 +223,12 @@ export class Reconciler {
         if (!pool) return;
         const index = pass.nextJob.get(pool.id) ?? 0;
         pass.nextJob.set(pool.id, index + 1);
-        this.#spawn(pool, pass.waitingOf(pool.id)[index]?.id, pass.now);
+        this.#actions.spawn(pool, pass.waitingOf(pool.id)[index]?.id, pass.now);
         return;
       }
       case 'cleanup': {
         const view = pass.views.get(action.name);
-        if (view && view.containerId !== '' && !this.#removing.has(view.name)) {
+        if (view && view.containerId !== '' && !this.#actions.isRemoving(view.name)) {
           const fields = {
             runner: view.name,
             repo: view.poolId,
@@ -242,113 +239,13 @@ export class Reconciler {
           if (view.stranded) this.#deps.log.warn(fields, 'runner stranded, removing it');
           else this.#deps.log.info(fields, 'runner exited');
         }
-        this.#remove(action.name, action.poolId, 'exited');
+        this.#actions.remove(action.name, action.poolId, 'exited');
         return;
       }
       case 'retire':
-        this.#retire(action.name, action.poolId);
+        this.#actions.retire(action.name, action.poolId);
         return;
     }
-  }
-
-  #spawn(pool: PoolConfig, jobId: number | undefined, now: number): void {
-    const name =
-      this.#deps.runnerName?.(pool) ?? `${pool.runnerNamePrefix}-${randomBytes(5).toString('hex')}`;
-    const entry: InFlight = { poolId: pool.id, since: now, jobId };
-    this.#inFlight.set(name, entry);
-    this.#progress.started(name);
-    const log = this.#deps.log.child({ runner: name, repo: pool.id, jobId });
-    const work = (async () => {
-      const jit = await this.#deps.github(pool.id).jitConfig(name);
-      this.#runnerIds.set(name, jit.runnerId);
-      log.info({ runnerId: jit.runnerId }, 'runner registered');
-      await this.#deps.runtime
-        .start({
-          name,
-          poolId: pool.id,
-          image: pool.runnerImage,
-          jitConfig: jit.encodedJitConfig,
-          dockerMode: pool.dockerMode,
-          jobId,
-        })
-        .catch((error: unknown) => {
-          this.#events.dockerError?.('start');
-          throw error;
-        });
-      log.info('runner started');
-    })().then(
-      () => {
-        entry.doneAtListing = this.#listing;
-        this.#health.startSucceeded(pool.id);
-        this.#events.spawned?.(pool.id, this.#now() - now, jobId);
-      },
-      (error: unknown) => {
-        this.#inFlight.delete(name);
-        this.#progress.forget(name);
-        const message = error instanceof Error ? error.message : String(error);
-        const delay = this.#health.startFailed(pool.id, message, this.#now());
-        this.#events.spawnFailed?.(pool.id);
-        log.error({ err: error, retryInMs: delay }, 'runner spawn failed');
-        this.#loop.wakeIn(delay);
-        const runnerId = this.#runnerIds.get(name);
-        if (runnerId === undefined) return;
-        this.#runnerIds.delete(name);
-        this.#deps
-          .github(pool.id)
-          .deregister(name, runnerId)
-          .catch((cleanupError: unknown) =>
-            log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
-          );
-      },
-    );
-    const tracked = work.finally(() => {
-      this.#spawning.delete(tracked);
-      this.trigger();
-    });
-    this.#spawning.add(tracked);
-  }
-
-  #remove(name: string, poolId: string, reason: 'exited' | 'idle'): void {
-    if (this.#removing.has(name)) return;
-    this.#removing.add(name);
-    this.#deps.runtime
-      .remove(name)
-      .then(
-        () => {
-          this.#deps.log.info({ runner: name, repo: poolId, reason }, 'runner removed');
-          this.#events.removed?.(poolId, reason);
-          this.#progress.forget(name);
-          this.#runnerIds.delete(name);
-        },
-        (error: unknown) => {
-          this.#events.dockerError?.('remove');
-          this.#deps.log.warn({ err: error, runner: name }, 'runner removal failed');
-        },
-      )
-      .finally(() => {
-        this.#removing.delete(name);
-        this.trigger();
-      });
-  }
-
-  #retire(name: string, poolId: string): void {
-    if (this.#removing.has(name)) return;
-    this.#removing.add(name);
-    const log = this.#deps.log.child({ runner: name, repo: poolId });
-    this.#deps
-      .github(poolId)
-      .deregister(name, this.#runnerIds.get(name))
-      .then(
-        (result) => {
-          this.#removing.delete(name);
-          if (result === 'busy') return log.info('idle runner took a job; kept');
-          this.#remove(name, poolId, 'idle');
-        },
-        (error: unknown) => {
-          this.#removing.delete(name);
-          log.warn({ err: error }, 'deregistering an idle runner failed');
-        },
-      );
   }
 }
 

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PoolConfig } from '../config/load-config.ts';
+import type { PoolGitHub } from '../github/pool-github.ts';
+import type { RunnerRuntime } from '../runners/runtime.ts';
+import type { InFlight } from './observe-runners.ts';
+import type { PoolHealthBook } from './pool-health.ts';
+import type { RunnerProgress } from './runner-progress.ts';
+
+export type ActionEvents = {
+  spawned?: (poolId: string, durationMs: number, jobId: number | undefined) => void;
+  dockerError?: (operation: 'list' | 'start' | 'remove') => void;
+  spawnFailed?: (poolId: string) => void;
+  removed?: (poolId: string, reason: 'exited' | 'idle') => void;
+};
+
+export type RunnerActionsDeps = {
+  runtime: RunnerRuntime;
+  github: (poolId: string) => PoolGitHub;
+  log: Logger;
+  now: () => number;
+  health: PoolHealthBook;
+  progress: RunnerProgress;
+  events: ActionEvents;
+  runnerName: ((pool: PoolConfig) => string) | undefined;
+  /** The number of the reconciler's latest listing. */
+  listing: () => number;
+  /** Something changed: the reconciler should look again. */
+  trigger: () => void;
+  /** Look again in this many milliseconds. */
+  wakeIn: (ms: number) => void;
+};
+
+/**
+ * Carries out the planner's actions on GitHub and the engine, in the background: a spawn
+ * registers a runner (JIT) and starts its container; a removal takes the container with its
+ * sidecar and volumes; a retirement deregisters an idle runner first (GitHub refuses a busy one).
+ */
+export class RunnerActions {
+  /** Spawns under way or just done, counted until a listing shows their containers. */
+  readonly inFlight = new Map<string, InFlight>();
+  readonly #deps: RunnerActionsDeps;
+  readonly #spawning = new Set<Promise<void>>();
+  readonly #removing = new Set<string>();
+  readonly #runnerIds = new Map<string, number>();
+
+  constructor(deps: RunnerActionsDeps) {
+    this.#deps = deps;
+  }
+
+  isRemoving(name: string): boolean {
+    return this.#removing.has(name);
+  }
+
+  /** Resolves when the spawns under way have finished, well or not. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#spawning]);
+  }
+
+  spawn(pool: PoolConfig, jobId: number | undefined, now: number): void {
+    const name =
+      this.#deps.runnerName?.(pool) ?? `${pool.runnerNamePrefix}-${randomBytes(5).toString('hex')}`;
+    const entry: InFlight = { poolId: pool.id, since: now, jobId };
+    this.inFlight.set(name, entry);
+    this.#deps.progress.started(name);
+    const log = this.#deps.log.child({ runner: name, repo: pool.id, jobId });
+    const work = (async () => {
+      const jit = await this.#deps.github(pool.id).jitConfig(name);
+      this.#runnerIds.set(name, jit.runnerId);
+      log.info({ runnerId: jit.runnerId }, 'runner registered');
+      await this.#deps.runtime
+        .start({
+          name,
+          poolId: pool.id,
+          image: pool.runnerImage,
+          jitConfig: jit.encodedJitConfig,
+          dockerMode: pool.dockerMode,
+          jobId,
+        })
+        .catch((error: unknown) => {
+          this.#deps.events.dockerError?.('start');
+          throw error;
+        });
+      log.info('runner started');
+    })().then(
+      () => {
+        entry.doneAtListing = this.#deps.listing();
+        this.#deps.health.startSucceeded(pool.id);
+        this.#deps.events.spawned?.(pool.id, this.#deps.now() - now, jobId);
+      },
+      (error: unknown) => {
+        this.inFlight.delete(name);
+        this.#deps.progress.forget(name);
+        const message = error instanceof Error ? error.message : String(error);
+        const delay = this.#deps.health.startFailed(pool.id, message, this.#deps.now());
+        this.#deps.events.spawnFailed?.(pool.id);
+        log.error({ err: error, retryInMs: delay }, 'runner spawn failed');
+        this.#deps.wakeIn(delay);
+        const runnerId = this.#runnerIds.get(name);
+        if (runnerId === undefined) return;
+        this.#runnerIds.delete(name);
+        this.#deps
+          .github(pool.id)
+          .deregister(name, runnerId)
+          .catch((cleanupError: unknown) =>
+            log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
+          );
+      },
+    );
+    const tracked = work.finally(() => {
+      this.#spawning.delete(tracked);
+      this.#deps.trigger();
+    });
+    this.#spawning.add(tracked);
+  }
+
+  remove(name: string, poolId: string, reason: 'exited' | 'idle'): void {
+    if (this.#removing.has(name)) return;
+    this.#removing.add(name);
+    this.#deps.runtime
+      .remove(name)
+      .then(
+        () => {
+          this.#deps.log.info({ runner: name, repo: poolId, reason }, 'runner removed');
+          this.#deps.events.removed?.(poolId, reason);
+          this.#deps.progress.forget(name);
+          this.#runnerIds.delete(name);
+        },
+        (error: unknown) => {
+          this.#deps.events.dockerError?.('remove');
+          this.#deps.log.warn({ err: error, runner: name }, 'runner removal failed');
+        },
+      )
+      .finally(() => {
+        this.#removing.delete(name);
+        this.#deps.trigger();
+      });
+  }
+
+  retire(name: string, poolId: string): void {
+    if (this.#removing.has(name)) return;
+    this.#removing.add(name);
+    const log = this.#deps.log.child({ runner: name, repo: poolId });
+    this.#deps
+      .github(poolId)
+      .deregister(name, this.#runnerIds.get(name))
+      .then(
+        (result) => {
+          this.#removing.delete(name);
+          if (result === 'busy') return log.info('idle runner took a job; kept');
+          this.remove(name, poolId, 'idle');
+        },
+        (error: unknown) => {
+          this.#removing.delete(name);
+          log.warn({ err: error }, 'deregistering an idle runner failed');
+        },
+      );
+  }
+}
