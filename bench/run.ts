@@ -1,4 +1,7 @@
-/** `npm run bench`: runs every benchmark (about 1–2 minutes) and writes BENCHMARKS.md. */
+/**
+ * `npm run bench`: runs every benchmark (about 2 minutes; the runner start needs a Docker engine)
+ * and writes BENCHMARKS.md.
+ */
 import { writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +11,7 @@ import { benchPlanner } from './planner.ts';
 import { renderReport } from './report.ts';
 import type { BenchResult } from './result.ts';
 import { benchSignature } from './signature.ts';
+import { benchSpawn } from './spawn.ts';
 import { elapsedMs, nowNs } from './stats.ts';
 
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
@@ -21,6 +25,7 @@ async function main(): Promise<void> {
     ['planner', benchPlanner],
     ['memory', benchMemory],
     ['webhook intake over HTTP', () => benchIntake(log)],
+    ['runner start (Docker engine)', benchSpawn],
   ];
   const results: BenchResult[] = [];
   for (const [name, step] of steps) {

@@ -1,0 +1,149 @@
+/**
+ * Benchmark 5: from a queued delivery answered to its runner container running, on the real
+ * Docker engine, against a bare container start of the same image. Needs a Docker engine and the
+ * test images (test/support/build-images.sh); GitHub is the fake of test/support.
+ */
+import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
+import {
+  removeDataDir,
+  startControllerProcess,
+  type ControllerProcess,
+} from '../test/support/controller-process.ts';
+import { removeAllOf, testControllerId } from '../test/support/docker-cleanup.ts';
+import { startFakeGitHub, type FakeGitHub } from '../test/support/fake-github/index.ts';
+import { STUB_IMAGE } from '../test/support/harness.ts';
+import { waitUntil } from '../test/support/wait-until.ts';
+import type { BenchResult } from './result.ts';
+import { median, percentile } from './stats.ts';
+
+const ROUNDS = 15;
+const SECRET = 'bench-secret';
+const ROOT = new URL('..', import.meta.url).pathname;
+
+type Starts = { next: () => Promise<number>; stop: () => void };
+
+/** Times (ms since the epoch) of container `start` events carrying a label, from the engine. */
+async function watchStarts(docker: Docker, label: string): Promise<Starts> {
+  const stream = (await docker.getEvents({
+    filters: { type: ['container'], event: ['start'], label: [label] },
+  })) as NodeJS.ReadableStream & { destroy: () => void };
+  const waiting: ((at: number) => void)[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as { timeNano: number };
+      waiting.shift()?.(event.timeNano / 1e6);
+    }
+  });
+  return {
+    next: () => new Promise((resolve) => waiting.push(resolve)),
+    stop: () => stream.destroy(),
+  };
+}
+
+/** One job through the controller: delivery sent → runner container started (ms). */
+async function spawnOnce(fake: FakeGitHub, starts: Starts, label: string): Promise<number> {
+  const started = starts.next();
+  const sentAt = Date.now();
+  const job = await fake.queueJob({ labels: ['self-hosted'], durationMs: 100 });
+  const startedAt = await started;
+  await waitUntil(() => fake.job(job.id)?.status === 'completed', 20_000, 'job completed');
+  // The runner exits after its job and the controller removes it: wait for a quiet engine.
+  const docker = new Docker();
+  await waitUntil(
+    async () =>
+      (await docker.listContainers({ all: true, filters: { label: [label] } })).length === 0,
+    20_000,
+    'runner removed',
+  );
+  return startedAt - sentAt;
+}
+
+/** The same image started directly through the Docker API: create and start, nothing else. */
+async function startDirectly(docker: Docker, starts: Starts, label: string): Promise<number> {
+  const started = starts.next();
+  const before = Date.now();
+  const container = await docker.createContainer({
+    Image: STUB_IMAGE,
+    Cmd: ['true'],
+    Entrypoint: [],
+    Labels: { [label.split('=')[0] ?? '']: label.split('=')[1] ?? '' },
+    // As the controller's runners here: host network (no veth to set up), removed after.
+    HostConfig: { NetworkMode: 'host', AutoRemove: true },
+  });
+  await container.start();
+  return (await started) - before;
+}
+
+export async function benchSpawn(): Promise<BenchResult> {
+  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  const docker = new Docker();
+  const controllerId = testControllerId();
+  const label = `io.runner-autoscaler.controller=${controllerId}`;
+  const fake = await startFakeGitHub();
+  const starts = await watchStarts(docker, label);
+  let controller: ControllerProcess | undefined;
+  try {
+    controller = await startControllerProcess({
+      GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
+      GITHUB_API_URL: fake.apiUrl,
+      GITHUB_TOKEN: fake.token,
+      WEBHOOK_SECRET: SECRET,
+      CONTROLLER_ID: controllerId,
+      RUNNER_IMAGE: STUB_IMAGE,
+      RUNNER_DOCKER_MODE: 'none',
+      RUNNER_NETWORK: 'host',
+      LOG_LEVEL: 'info',
+    });
+    fake.setWebhookTarget({ url: `${controller.url}/webhook`, secret: SECRET });
+    const viaController: number[] = [];
+    const direct: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // Registrations are paced at one per second: let each round start unpaced.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      viaController.push(await spawnOnce(fake, starts, label));
+      direct.push(await startDirectly(docker, starts, label));
+    }
+    const p50 = median(viaController);
+    const p90 = percentile(viaController, 90);
+    const baseline50 = median(direct);
+    const baseline90 = percentile(direct, 90);
+    return {
+      title: '5. Runner start',
+      baseline: 'the same image created and started directly through the Docker API',
+      rows: [
+        {
+          measure: 'delivery sent → runner started, p50',
+          unit: 'ms',
+          value: p50,
+          baseline: baseline50,
+        },
+        {
+          measure: 'delivery sent → runner started, p90',
+          unit: 'ms',
+          value: p90,
+          baseline: baseline90,
+        },
+      ],
+      shows:
+        `A queued job has its runner container started ${p50.toFixed(0)} ms (p50) after its ` +
+        `delivery is sent, ${p90.toFixed(0)} ms at p90: within the second the design asks for. ` +
+        `The controller's share (the delivery, waking the reconciler, a container listing, the ` +
+        `JIT registration at the fake GitHub) is the difference to the engine's own create and ` +
+        `start of the same image: ${(p50 - baseline50).toFixed(0)} ms at p50.`,
+      method:
+        `${ROUNDS} rounds, one job at a time on a quiet engine, each followed by a direct ` +
+        `start of the same image; ` +
+        `the start times are the engine's own \`start\` events (\`timeNano\`), the ` +
+        `delivery time is when the fake GitHub began its webhook POST. Real controller ` +
+        `process (\`npm start\`), runner stub image, fake GitHub on 127.0.0.1.`,
+    };
+  } finally {
+    starts.stop();
+    await controller?.stop('SIGKILL');
+    await removeAllOf(controllerId);
+    if (controller) removeDataDir(controller.dataDir);
+    await fake.close();
+  }
+}
