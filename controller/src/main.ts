@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
@@ -14,6 +14,7 @@ import { loadWebhookSecret } from './webhook/secret-store.ts';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 const DOCKER_API_TIMEOUT_MS = 30_000;
+const DOCKER_SOCKET = '/var/run/docker.sock';
 
 async function main(): Promise<void> {
   const result = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
         docker: new Docker({ timeout: DOCKER_API_TIMEOUT_MS }),
         streams: new Docker(),
         capacity: config.maxRunners,
+        socketGroup: statSync(DOCKER_SOCKET, { throwIfNoEntry: false })?.gid,
       },
     ],
     controllerId: config.controllerId,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dockerBridgeGateway } from '../support/docker-bridge.ts';
@@ -10,7 +11,8 @@ import { waitUntil } from '../support/wait-until.ts';
 // sidecar runs a stand-in for docker:dind with the explicit capability set (DIND_PRIVILEGED=false;
 // --privileged fails on this host), and the runner stub's job builds and runs an image on it.
 const DIND_IMAGE = 'autoscaler-test/dind:local';
-const STUB_IMAGE = 'autoscaler-test/runner-stub-docker:local';
+// Non-root, as the real runner image: it reaches the sidecar's socket through group 123.
+const STUB_IMAGE = 'autoscaler-test/runner-stub-docker-user:local';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const DIND_ENV = {
   RUNNER_DOCKER_MODE: 'dind',
@@ -115,5 +117,27 @@ describe('runners with a dind sidecar', () => {
     expect(h.controller?.logs().some((line) => line.msg === 'runner stranded, removing it')).toBe(
       true,
     );
+  });
+});
+
+describe('runners with the host socket', () => {
+  it('may use the host engine as the runner image user, through the socket group', async () => {
+    await h.start({ RUNNER_DOCKER_MODE: 'host', RUNNER_IMAGE: STUB_IMAGE, RUNNER_NETWORK: 'host' });
+    const job = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 200 });
+    const [runner] = await waitUntil(
+      async () => {
+        const list = await runnerContainers(h.controllerId);
+        return list.length === 1 ? list : undefined;
+      },
+      10_000,
+      'a runner',
+    );
+    const { HostConfig } = await docker.getContainer(runner?.Id ?? '').inspect();
+    const socketGroup = String(statSync('/var/run/docker.sock').gid);
+    expect(HostConfig.GroupAdd).toEqual([socketGroup]);
+    await waitUntil(() => h.fake.job(job.id)?.status === 'completed', 30_000, 'job completed');
+    // The job's `docker version` against the host engine succeeded as uid 1001.
+    expect(h.fake.job(job.id)?.conclusion).toBe('success');
+    await noLeftovers(h.controllerId);
   });
 });

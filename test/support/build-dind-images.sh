@@ -2,6 +2,7 @@
 # Builds the images of the dind tests without any registry:
 #   autoscaler-test/dind:local               stand-in for docker:dind (test/support/dind)
 #   autoscaler-test/runner-stub-docker:local runner stub whose job builds and runs an image
+#   autoscaler-test/runner-stub-docker-user:local  the same as a non-root user (uid 1001)
 # Both sit on autoscaler-test/debian:bookworm (e2e-build-nginx.sh). Idempotent: skips an image
 # whose io.runner-autoscaler.test.hash label matches its inputs. First run about a minute.
 set -eu
@@ -10,6 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DEBIAN_IMAGE=autoscaler-test/debian:bookworm
 DIND_IMAGE=autoscaler-test/dind:local
 STUB_IMAGE=autoscaler-test/runner-stub-docker:local
+USER_STUB_IMAGE=autoscaler-test/runner-stub-docker-user:local
 TEST_LABEL=io.runner-autoscaler.test=true
 HASH_LABEL=io.runner-autoscaler.test.hash
 
@@ -41,4 +43,5 @@ sh "$HERE/e2e-build-nginx.sh" debian
 build "$DIND_IMAGE" "$DEBIAN_IMAGE" dind/Dockerfile
 build "$STUB_IMAGE" "$DIND_IMAGE" runner-stub-docker/Dockerfile \
   runner-stub/entrypoint.sh runner-stub-docker/job.sh
-echo "build-dind-images: $DIND_IMAGE $STUB_IMAGE ready" >&2
+build "$USER_STUB_IMAGE" "$STUB_IMAGE" runner-stub-docker-user/Dockerfile
+echo "build-dind-images: $DIND_IMAGE $STUB_IMAGE $USER_STUB_IMAGE ready" >&2

@@ -7,6 +7,8 @@ export type SpecOptions = {
   engineId: string;
   network: string | undefined;
   dind: { image: string; privileged: boolean };
+  /** Group owning the engine's socket, added to runners in `host` mode so they may use it. */
+  socketGroup: number | undefined;
 };
 
 const DIND_SOCKET_DIR = '/var/run/dind';
@@ -83,6 +85,8 @@ export function runnerContainer(
       break;
     case 'host':
       host.Binds = ['/var/run/docker.sock:/var/run/docker.sock'];
+      // The runner image's user is in its own `docker` group, rarely the socket's on this host.
+      if (options.socketGroup !== undefined) host.GroupAdd = [String(options.socketGroup)];
       break;
     case 'sysbox':
       host.Runtime = 'sysbox-runc';

@@ -3,9 +3,16 @@ import type Docker from 'dockerode';
 /**
  * One Docker engine runners can be placed on, with its own share of the capacity. `docker`
  * makes the API calls (with a timeout, so a hung engine fails a pass instead of stalling it);
- * `streams` follows events and pulls, which may rightly stay open for long.
+ * `streams` follows events and pulls, which may rightly stay open for long. `socketGroup` is the
+ * group owning the engine's socket on its host, given to runners that use it (`host` mode).
  */
-export type DockerEngine = { id: string; docker: Docker; streams: Docker; capacity: number };
+export type DockerEngine = {
+  id: string;
+  docker: Docker;
+  streams: Docker;
+  capacity: number;
+  socketGroup?: number | undefined;
+};
 
 export function isNotFound(error: unknown): boolean {
   return statusOf(error) === 404;

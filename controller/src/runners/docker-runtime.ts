@@ -27,6 +27,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     engineId: engine.id,
     network: options.network,
     dind: options.dind,
+    socketGroup: engine.socketGroup,
   });
 
   async function listEngine(engine: DockerEngine): Promise<RunnerContainer[]> {
