@@ -8,11 +8,7 @@ import { poolDemand } from '../../controller/src/reconcile/pool-demand.ts';
 import fc from 'fast-check';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import type { JobAction, JobEvent } from '../../controller/src/jobs/job-event.ts';
-import {
-  busyRunners,
-  observeRunners,
-  workingRunners,
-} from '../../controller/src/reconcile/observe-runners.ts';
+import { observeRunners, runnersOfJobs } from '../../controller/src/reconcile/observe-runners.ts';
 import { plan, type Action, type PlanInput } from '../../controller/src/reconcile/plan.ts';
 import type { RunnerContainer } from '../../controller/src/runners/runtime.ts';
 
@@ -237,13 +233,11 @@ export class World {
       jobId: undefined,
       sidecarDown: false,
     }));
-    const jobs = this.book.all();
     const views = observeRunners({
       containers: listed,
       inFlight: new Map(),
       listing: ++this.#listing,
-      busy: busyRunners(jobs),
-      working: workingRunners(jobs),
+      ...runnersOfJobs(this.book.all()),
       now: this.now,
     });
     const input: PlanInput = {

@@ -35,22 +35,22 @@ export type Observation = {
   now: number;
 };
 
-/** Which runner names are running a job: named by an in_progress or completed event. */
-export function busyRunners(jobs: Iterable<Job>): Map<string, number | undefined> {
+/**
+ * The runners the jobs name. `busy`: named by an in_progress or completed event (with the job),
+ * busy until their containers exit; `working`: their job is in progress right now.
+ */
+export function runnersOfJobs(jobs: Iterable<Job>): {
+  busy: Map<string, number | undefined>;
+  working: Set<string>;
+} {
   const busy = new Map<string, number | undefined>();
-  for (const job of jobs) {
-    if (job.state !== 'queued' && job.runnerName) busy.set(job.runnerName, job.id);
-  }
-  return busy;
-}
-
-/** Which runner names run a job right now: named by an in_progress event, not yet completed. */
-export function workingRunners(jobs: Iterable<Job>): Set<string> {
   const working = new Set<string>();
   for (const job of jobs) {
-    if (job.state === 'in_progress' && job.runnerName) working.add(job.runnerName);
+    if (job.state === 'queued' || !job.runnerName) continue;
+    busy.set(job.runnerName, job.id);
+    if (job.state === 'in_progress') working.add(job.runnerName);
   }
-  return working;
+  return { busy, working };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { PoolConfig } from '../config/load-config.ts';
 import type { PoolGitHub } from '../github/pool-github.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
-import { busyRunners, observeRunners, workingRunners, type RunnerView } from './observe-runners.ts';
+import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
 import { poolDemand } from './pool-demand.ts';
@@ -150,9 +150,7 @@ export class Reconciler {
     const containers = await deps.runtime.list();
     const now = this.#now();
     deps.jobs.prune(now);
-    const all = deps.jobs.all();
-    const busy = busyRunners(all);
-    const working = workingRunners(all);
+    const { busy, working } = runnersOfJobs(deps.jobs.all());
     for (const names of this.#registeredBusy.values()) {
       for (const name of names) {
         if (!busy.has(name)) busy.set(name, undefined);
