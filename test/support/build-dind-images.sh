@@ -30,7 +30,7 @@ build() {
   [ "$(image_hash "$image")" = "$want" ] && return 0
   echo "build-dind-images: building $image" >&2
   log=$(mktemp)
-  if ! docker build -q --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$image" \
+  if ! docker build -q --force-rm --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$image" \
     -f "$HERE/$dockerfile" "$HERE" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"

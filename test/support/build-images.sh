@@ -58,7 +58,7 @@ build_on_base() {
   echo "build-images: building $image" >&2
   log=$(mktemp)
   # The legacy builder warns about buildx on stderr; show the output only when the build fails.
-  if ! docker build -q --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$image" \
+  if ! docker build -q --force-rm --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$image" \
     "$dir" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"

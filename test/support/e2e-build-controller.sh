@@ -36,7 +36,7 @@ fi
 echo "e2e-build-controller: building $IMAGE from controller/Dockerfile" >&2
 old=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 log=$(mktemp)
-if ! docker build -q -f "$ROOT/controller/Dockerfile" \
+if ! docker build -q --force-rm -f "$ROOT/controller/Dockerfile" \
   --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "RUNTIME_IMAGE=$RUNTIME_IMAGE" \
   --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$IMAGE" "$ROOT" >"$log" 2>&1; then
   cat "$log" >&2

@@ -35,7 +35,7 @@ drop_replaced() {
 quiet_build() {
   # The legacy builder warns about buildx on stderr; show the output only when the build fails.
   log=$(mktemp)
-  if ! docker build "$@" >"$log" 2>&1; then
+  if ! docker build --force-rm "$@" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     exit 1

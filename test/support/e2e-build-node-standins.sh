@@ -35,7 +35,7 @@ mv "$work/package/bin/node" "$work/ctx/node"
 tar -xzf "$work"/npm-*.tgz -C "$work/ctx/npm" --strip-components=1
 cp "$CA_BUNDLE" "$work/ctx/ca.pem"
 
-docker build -q --label "$TEST_LABEL" -t autoscaler-test/node:20 -f - "$work/ctx" >/dev/null <<'DOCKERFILE'
+docker build -q --force-rm --label "$TEST_LABEL" -t autoscaler-test/node:20 -f - "$work/ctx" >/dev/null <<'DOCKERFILE'
 FROM autoscaler-test/debian:bookworm
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
@@ -47,7 +47,7 @@ ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/extra-ca.pem
 CMD ["node"]
 DOCKERFILE
 
-docker build -q --label "$TEST_LABEL" -t autoscaler-test/node-distroless:20 -f - "$work/ctx" >/dev/null <<'DOCKERFILE'
+docker build -q --force-rm --label "$TEST_LABEL" -t autoscaler-test/node-distroless:20 -f - "$work/ctx" >/dev/null <<'DOCKERFILE'
 FROM autoscaler-test/debian:bookworm
 COPY node /nodejs/bin/node
 RUN echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> /etc/passwd \
