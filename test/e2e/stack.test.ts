@@ -161,6 +161,8 @@ describe('the compose stack', () => {
       'success',
       'success',
     ]);
+    // The last `completed` webhook may still be on its way when the job shows completed.
+    await fake.settled();
     const deliveries = fake.deliveries().filter((delivery) => delivery.event === 'workflow_job');
     expect(deliveries.length).toBeGreaterThanOrEqual(9);
     expect(deliveries.every((delivery) => delivery.statusCode === 202)).toBe(true);
