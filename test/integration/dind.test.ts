@@ -123,7 +123,8 @@ describe('runners with a dind sidecar', () => {
 describe('runners with the host socket', () => {
   it('may use the host engine as the runner image user, through the socket group', async () => {
     await h.start({ RUNNER_DOCKER_MODE: 'host', RUNNER_IMAGE: STUB_IMAGE, RUNNER_NETWORK: 'host' });
-    const job = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 200 });
+    // Long enough for the runner container to be inspected before it is gone.
+    const job = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 3_000 });
     const [runner] = await waitUntil(
       async () => {
         const list = await runnerContainers(h.controllerId);
