@@ -1,30 +1,23 @@
 /**
- * Benchmark 5: from a queued delivery answered to its runner container running, on the real
+ * Benchmark 5: from a queued delivery sent to its runner container running, on the real
  * Docker engine, against a bare container start of the same image. Needs a Docker engine and the
  * test images (test/support/build-images.sh); GitHub is the fake of test/support.
  */
 import { execFileSync } from 'node:child_process';
-import Docker from 'dockerode';
-import {
-  removeDataDir,
-  startControllerProcess,
-  type ControllerProcess,
-} from '../test/support/controller-process.ts';
-import { removeAllOf, testControllerId } from '../test/support/docker-cleanup.ts';
-import { startFakeGitHub, type FakeGitHub } from '../test/support/fake-github/index.ts';
-import { STUB_IMAGE } from '../test/support/harness.ts';
+import { docker, noLeftovers } from '../test/support/docker-cleanup.ts';
+import { createHarness, STUB_IMAGE, type Harness } from '../test/support/harness.ts';
 import { waitUntil } from '../test/support/wait-until.ts';
 import type { BenchResult } from './result.ts';
 import { median, percentile } from './stats.ts';
 
 const ROUNDS = 15;
-const SECRET = 'bench-secret';
+const CONTROLLER_LABEL = 'io.runner-autoscaler.controller';
 const ROOT = new URL('..', import.meta.url).pathname;
 
 type Starts = { next: () => Promise<number>; stop: () => void };
 
 /** Times (ms since the epoch) of container `start` events carrying a label, from the engine. */
-async function watchStarts(docker: Docker, label: string): Promise<Starts> {
+async function watchStarts(label: string): Promise<Starts> {
   const stream = (await docker.getEvents({
     filters: { type: ['container'], event: ['start'], label: [label] },
   })) as NodeJS.ReadableStream & { destroy: () => void };
@@ -43,32 +36,26 @@ async function watchStarts(docker: Docker, label: string): Promise<Starts> {
 }
 
 /** One job through the controller: delivery sent → runner container started (ms). */
-async function spawnOnce(fake: FakeGitHub, starts: Starts, label: string): Promise<number> {
+async function spawnOnce(h: Harness, starts: Starts): Promise<number> {
   const started = starts.next();
   const sentAt = Date.now();
-  const job = await fake.queueJob({ labels: ['self-hosted'], durationMs: 100 });
+  const job = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 100 });
   const startedAt = await started;
-  await waitUntil(() => fake.job(job.id)?.status === 'completed', 20_000, 'job completed');
+  await waitUntil(() => h.fake.job(job.id)?.status === 'completed', 20_000, 'job completed');
   // The runner exits after its job and the controller removes it: wait for a quiet engine.
-  const docker = new Docker();
-  await waitUntil(
-    async () =>
-      (await docker.listContainers({ all: true, filters: { label: [label] } })).length === 0,
-    20_000,
-    'runner removed',
-  );
+  await noLeftovers(h.controllerId, 20_000);
   return startedAt - sentAt;
 }
 
 /** The same image started directly through the Docker API: create and start, nothing else. */
-async function startDirectly(docker: Docker, starts: Starts, label: string): Promise<number> {
+async function startDirectly(starts: Starts, controllerId: string): Promise<number> {
   const started = starts.next();
   const before = Date.now();
   const container = await docker.createContainer({
     Image: STUB_IMAGE,
     Cmd: ['true'],
     Entrypoint: [],
-    Labels: { [label.split('=')[0] ?? '']: label.split('=')[1] ?? '' },
+    Labels: { [CONTROLLER_LABEL]: controllerId },
     // As the controller's runners here: host network (no veth to set up), removed after.
     HostConfig: { NetworkMode: 'host', AutoRemove: true },
   });
@@ -78,32 +65,18 @@ async function startDirectly(docker: Docker, starts: Starts, label: string): Pro
 
 export async function benchSpawn(): Promise<BenchResult> {
   execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
-  const docker = new Docker();
-  const controllerId = testControllerId();
-  const label = `io.runner-autoscaler.controller=${controllerId}`;
-  const fake = await startFakeGitHub();
-  const starts = await watchStarts(docker, label);
-  let controller: ControllerProcess | undefined;
+  // The fake GitHub and the controller process (runner stub image, host network) of the tests.
+  const h = await createHarness();
+  const starts = await watchStarts(`${CONTROLLER_LABEL}=${h.controllerId}`);
   try {
-    controller = await startControllerProcess({
-      GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
-      GITHUB_API_URL: fake.apiUrl,
-      GITHUB_TOKEN: fake.token,
-      WEBHOOK_SECRET: SECRET,
-      CONTROLLER_ID: controllerId,
-      RUNNER_IMAGE: STUB_IMAGE,
-      RUNNER_DOCKER_MODE: 'none',
-      RUNNER_NETWORK: 'host',
-      LOG_LEVEL: 'info',
-    });
-    fake.setWebhookTarget({ url: `${controller.url}/webhook`, secret: SECRET });
+    await h.start({ LOG_LEVEL: 'info' });
     const viaController: number[] = [];
     const direct: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       // Registrations are paced at one per second: let each round start unpaced.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      viaController.push(await spawnOnce(fake, starts, label));
-      direct.push(await startDirectly(docker, starts, label));
+      viaController.push(await spawnOnce(h, starts));
+      direct.push(await startDirectly(starts, h.controllerId));
     }
     const p50 = median(viaController);
     const p90 = percentile(viaController, 90);
@@ -141,9 +114,6 @@ export async function benchSpawn(): Promise<BenchResult> {
     };
   } finally {
     starts.stop();
-    await controller?.stop('SIGKILL');
-    await removeAllOf(controllerId);
-    if (controller) removeDataDir(controller.dataDir);
-    await fake.close();
+    await h.cleanup();
   }
 }

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateTestAppKey } from '../support/fake-github/index.ts';
 import { createHarness, SECRET, type Harness } from '../support/harness.ts';
@@ -34,8 +32,7 @@ describe('GitHub integration', () => {
         },
       ],
     });
-    const keyFile = join(h.dataDir ?? '/tmp', `app-key-${h.controllerId}.pem`);
-    writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
+    const keyFile = h.writeFile('app-key.pem', key.privateKeyPem);
     await h.start({
       GITHUB_TOKEN: '',
       GITHUB_APP_ID: '4242',
@@ -121,13 +118,10 @@ describe('GitHub integration', () => {
     fake.addRepo({ owner: 'octocat', name: 'weak' });
     fake.addRepo({ owner: 'octocat', name: 'app' });
     fake.addRepo({ owner: 'acme', name: 'tools', org: true });
-    const keyFile = join(h.dataDir ?? '/tmp', `app-key-${h.controllerId}.pem`);
-    writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
-    const reposFile = join(h.dataDir ?? '/tmp', `repos-${h.controllerId}.json`);
+    const keyFile = h.writeFile('app-key.pem', key.privateKeyPem);
     const base = 'https://github.com';
-    writeFileSync(
-      reposFile,
-      JSON.stringify({
+    const controller = await h.startRepos(
+      {
         repositories: [
           { id: 'good', github_url: `${base}/octocat/hello-world`, github_token: 'test-token' },
           { id: 'weak', github_url: `${base}/octocat/weak`, github_token: 'no-runner-rights' },
@@ -145,26 +139,15 @@ describe('GitHub integration', () => {
           },
         ],
         defaults: { webhook_secret: SECRET, runner_labels: 'self-hosted,linux' },
-      }),
-    );
-    const controller = await h.start(
-      {
-        GITHUB_URL: '',
-        GITHUB_TOKEN: '',
-        WEBHOOK_SECRET: '',
-        REPOS_CONFIG_FILE: reposFile,
-        RESYNC_INTERVAL_SECONDS: '5',
       },
-      { manualHook: false },
+      {
+        'octocat/hello-world': 'good',
+        'octocat/weak': 'weak',
+        'octocat/app': 'app',
+        'acme/tools': 'org',
+      },
+      { RESYNC_INTERVAL_SECONDS: '5' },
     );
-    for (const [repo, id] of [
-      ['octocat/hello-world', 'good'],
-      ['octocat/weak', 'weak'],
-      ['octocat/app', 'app'],
-      ['acme/tools', 'org'],
-    ] as const) {
-      fake.setWebhookTarget({ url: `${controller.url}/webhook/${id}`, secret: SECRET, repo });
-    }
     const good = await fake.queueJob({ labels: ['self-hosted'], durationMs: 300 });
     for (const repo of ['octocat/weak', 'octocat/app', 'acme/tools'])
       await fake.queueJob({ repo, labels: ['self-hosted'] });

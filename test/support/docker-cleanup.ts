@@ -62,15 +62,25 @@ export async function noLeftovers(controllerId: string, timeoutMs = 30_000): Pro
   );
 }
 
-/** Samples the number of runner containers until stopped; returns the highest count seen. */
+/**
+ * Samples the number of runner containers until stopped; returns the highest count seen, in all
+ * (`max`) and per repository id (`maxByRepo`).
+ */
 export function sampleRunnerCount(controllerId: string, everyMs = 50) {
   let max = 0;
+  const maxByRepo: Record<string, number> = {};
   let samples = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
       const list = await runnerContainers(controllerId).catch(() => []);
       max = Math.max(max, list.length);
+      const byRepo = new Map<string, number>();
+      for (const container of list) {
+        const repo = container.Labels['io.runner-autoscaler.repo'] ?? '';
+        byRepo.set(repo, (byRepo.get(repo) ?? 0) + 1);
+      }
+      for (const [repo, count] of byRepo) maxByRepo[repo] = Math.max(maxByRepo[repo] ?? 0, count);
       samples += 1;
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
@@ -79,7 +89,7 @@ export function sampleRunnerCount(controllerId: string, everyMs = 50) {
     stop: async () => {
       running = false;
       await loop;
-      return { max, samples };
+      return { max, maxByRepo, samples };
     },
   };
 }

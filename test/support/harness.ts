@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'vitest';
 import {
   removeDataDir,
@@ -22,14 +25,27 @@ export type Harness = {
     env?: Record<string, string>,
     options?: { manualHook?: boolean },
   ) => Promise<ControllerProcess>;
+  /**
+   * Multi-repo mode: `repos` (the repos.json shape) becomes REPOS_CONFIG_FILE, the controller
+   * starts, and each repository's webhooks (`owner/name` → repo id) go to /webhook/<id>.
+   */
+  startRepos: (
+    repos: unknown,
+    routes: Record<string, string>,
+    env?: Record<string, string>,
+  ) => Promise<ControllerProcess>;
+  /** Writes a file (a key, say) into a folder the cleanup removes; returns its path. */
+  writeFile: (name: string, content: string) => string;
   /** The URL the controller listens on, known before it starts. */
   url: string;
-  cleanup: (context: TestContext) => Promise<void>;
+  /** With a test's context, prints the controller's output when the test failed. */
+  cleanup: (context?: TestContext) => Promise<void>;
 };
 
 export async function createHarness(options: FakeGitHubOptions = {}): Promise<Harness> {
   const fake = await startFakeGitHub(options);
   const port = await freePort();
+  const files = mkdtempSync(join(tmpdir(), 'autoscaler-files-'));
   const harness: Harness = {
     fake,
     controllerId: testControllerId(),
@@ -59,11 +75,32 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
         fake.setWebhookTarget({ url: `${controller.url}/webhook`, secret: SECRET });
       return controller;
     },
+    writeFile(name, content) {
+      const path = join(files, name);
+      writeFileSync(path, content, { mode: 0o600 });
+      return path;
+    },
+    async startRepos(repos, routes, env = {}) {
+      const controller = await harness.start(
+        {
+          GITHUB_URL: '',
+          GITHUB_TOKEN: '',
+          WEBHOOK_SECRET: '',
+          REPOS_CONFIG_FILE: harness.writeFile('repos.json', JSON.stringify(repos)),
+          ...env,
+        },
+        { manualHook: false },
+      );
+      for (const [repo, id] of Object.entries(routes))
+        fake.setWebhookTarget({ url: `${controller.url}/webhook/${id}`, secret: SECRET, repo });
+      return controller;
+    },
     async cleanup(context) {
-      if (context.task.result?.state === 'fail') console.log(harness.controller?.output());
+      if (context?.task.result?.state === 'fail') console.log(harness.controller?.output());
       await harness.controller?.stop('SIGKILL');
       await removeAllOf(harness.controllerId);
       if (harness.dataDir) removeDataDir(harness.dataDir);
+      rmSync(files, { recursive: true, force: true });
       await fake.close();
       // Every request the controller made must be one GitHub documents, with a valid body.
       fake.assertClean();
