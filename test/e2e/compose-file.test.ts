@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +12,7 @@ import {
   type ComposeConfig,
   type ComposeService,
 } from '../support/e2e-compose.ts';
+import { proxyRequest, type RequestOptions } from '../support/proxy-request.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -136,45 +134,9 @@ async function dockerFails(...args: string[]): Promise<string> {
   throw new Error(`docker ${args.join(' ')} succeeded`);
 }
 
-type Answer = { status: number; body: string; headers: http.IncomingHttpHeaders; peerCN?: string };
-
-function request(
-  url: string,
-  options: { method?: string; body?: Buffer; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const secure = url.startsWith('https:');
-    const req = (secure ? https : http).request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        headers: { Host: DOMAIN, ...options.headers },
-        timeout: 5000,
-        agent: false,
-        ...(secure ? { rejectUnauthorized: false, servername: DOMAIN } : {}),
-      },
-      (res) => {
-        // Read before the body ends: the socket is detached from the response afterwards.
-        const peer = secure ? (res.socket as TLSSocket).getPeerCertificate() : undefined;
-        const cn = peer?.subject?.CN;
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-            headers: res.headers,
-            ...(typeof cn === 'string' ? { peerCN: cn } : {}),
-          });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+/** To nginx as the webhook domain: its Host header and TLS server name. */
+const request = (url: string, options: RequestOptions = {}) =>
+  proxyRequest(url, { serverName: DOMAIN, ...options });
 
 // Needs a Docker engine; builds the nginx image from nginx/Dockerfile on a locally made Debian
 // stand-in for the upstream nginx image (test/support/e2e-build-nginx.sh, cached after the first run).

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { dockerBridgeGateway } from '../support/docker-bridge.ts';
 import { noLeftovers, removeAllOf, testControllerId } from '../support/docker-cleanup.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
+import { proxyRequest } from '../support/proxy-request.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 // The whole product as a user runs it: docker-compose.autoscale.yml with the controller image
@@ -48,23 +48,7 @@ async function publishedPort(service: string, port: number): Promise<string> {
 }
 
 /** GET over HTTPS to nginx, which has a self-signed certificate for WEBHOOK_DOMAIN. */
-function getThroughProxy(pathname: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(
-      `${proxyUrl}${pathname}`,
-      { rejectUnauthorized: false, agent: false, timeout: 5_000 },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', reject);
-  });
-}
+const getThroughProxy = (pathname: string) => proxyRequest(`${proxyUrl}${pathname}`);
 
 async function answers(url: string): Promise<boolean> {
   return fetch(url).then(
