@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { PoolGitHub } from '../github/pool-github.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
 import type { InFlight } from './observe-runners.ts';
 import type { PoolHealthBook } from './pool-health.ts';
+import { newRunnerName } from './runner-name.ts';
 import type { RunnerProgress } from './runner-progress.ts';
 
 export type ActionEvents = {
@@ -58,8 +58,7 @@ export class RunnerActions {
   }
 
   spawn(pool: PoolConfig, jobId: number | undefined, now: number): void {
-    const name =
-      this.#deps.runnerName?.(pool) ?? `${pool.runnerNamePrefix}-${randomBytes(5).toString('hex')}`;
+    const name = this.#deps.runnerName?.(pool) ?? newRunnerName(pool.runnerNamePrefix);
     const entry: InFlight = { poolId: pool.id, since: now, jobId };
     this.inFlight.set(name, entry);
     this.#deps.progress.started(name);

@@ -1,10 +1,11 @@
 import type { RegisteredRunner } from '../github/runner-api.ts';
+import { isRunnerName } from './runner-name.ts';
 
 /**
- * Registrations this controller made (named as it names runners: the prefix, a dash and ten hex
- * digits, so hand-made runners that share the prefix are left alone) that are offline and have no container:
- * left behind by a crash or a failed start. A candidate must be seen twice in a row, so a
- * runner registered between a container listing and a runner listing is never taken for one.
+ * Registrations this controller made (isRunnerName: hand-made runners that share the prefix are
+ * left alone) that are offline and have no container: left behind by a crash or a failed start.
+ * A candidate must be seen twice in a row, so a runner registered between a container listing
+ * and a runner listing is never taken for one.
  */
 export function staleRunners(
   registered: readonly RegisteredRunner[],
@@ -15,15 +16,10 @@ export function staleRunners(
   const candidates = new Set<string>();
   const stale: RegisteredRunner[] = [];
   for (const runner of registered) {
-    if (!isOurName(runner.name, prefix) || runner.status !== 'offline' || runner.busy) continue;
+    if (!isRunnerName(runner.name, prefix) || runner.status !== 'offline' || runner.busy) continue;
     if (hasContainer(runner.name)) continue;
     candidates.add(runner.name);
     if (seenBefore.has(runner.name)) stale.push(runner);
   }
   return { stale, candidates };
-}
-
-/** Names as the reconciler makes them: `${prefix}-` and 5 random bytes in hex. */
-function isOurName(name: string, prefix: string): boolean {
-  return name.startsWith(`${prefix}-`) && /^[0-9a-f]{10}$/.test(name.slice(prefix.length + 1));
 }
