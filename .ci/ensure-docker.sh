@@ -10,6 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 { [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx wget; } || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
