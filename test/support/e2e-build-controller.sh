@@ -10,8 +10,8 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 IMAGE=autoscaler-test/controller:local
-NODE_IMAGE=autoscaler-test/node:20
-RUNTIME_IMAGE=autoscaler-test/node-distroless:20
+NODE_IMAGE=autoscaler-test/node:24
+RUNTIME_IMAGE=autoscaler-test/node-distroless:24
 TEST_LABEL=io.runner-autoscaler.test=true
 HASH_LABEL=io.runner-autoscaler.test.hash
 
