@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { loadConfig, type PoolConfig } from '../controller/src/config/load-config.ts';
+import { loadConfig, type RepoConfig } from '../controller/src/config/load-config.ts';
 import { workflowJobExample } from '../test/support/webhook-examples.ts';
 
 export const SECRET = 'bench-secret';
@@ -8,7 +8,7 @@ export const REPO = 'lineville/elastic-machines-testing';
 const ID_MARK = 999_999_999_999_999;
 
 /** The controller's own configuration for one repository whose labels the example matches. */
-export function benchPools(): PoolConfig[] {
+export function benchRepos(): RepoConfig[] {
   const result = loadConfig({
     env: {
       GITHUB_URL: `https://github.com/${REPO}`,
@@ -18,7 +18,7 @@ export function benchPools(): PoolConfig[] {
     readFile: () => '',
   });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.config.pools;
+  return result.config.repos;
 }
 
 export type SignedBody = { body: Buffer; signature: string };

@@ -9,7 +9,7 @@ import { JobBook } from '../controller/src/jobs/job-book.ts';
 import { logOptions } from '../controller/src/log/log-options.ts';
 import { createMetrics } from '../controller/src/metrics/metrics.ts';
 import { buildIntakeApp } from '../test/support/intake-app.ts';
-import { benchPools, SECRET } from './fixtures.ts';
+import { benchRepos, SECRET } from './fixtures.ts';
 
 export type ServerVariant = 'controller' | 'controller-silent' | 'baseline';
 export type ServerMessage = { port: number } | { booked: number };
@@ -22,11 +22,11 @@ function controllerApp(silent: boolean): FastifyInstance {
     logOptions(silent ? 'silent' : 'info'),
     pino.destination({ dest: '/dev/null', sync: true }),
   );
-  const pools = benchPools();
+  const repos = benchRepos();
   const metrics = createMetrics();
   return buildIntakeApp(
     {
-      pools,
+      repos,
       secretOf: () => SECRET,
       jobs,
       onChange: () => undefined,

@@ -31,6 +31,7 @@ function bookJobs(): JobBook {
   for (let i = 0; i < JOBS; i += 1) {
     const event = {
       poolId: 'repo',
+      repoId: 'repo',
       repository: REPOSITORY,
       jobId: 10_000_000_000 + i,
       runId: 4_000_000_000 + i,

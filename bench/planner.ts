@@ -42,6 +42,7 @@ function jobBook(): JobBook {
   for (let i = 0; i < WAITING; i += 1) {
     jobs.apply({
       poolId: POOLS[i % POOLS.length]!,
+      repoId: POOLS[i % POOLS.length]!,
       repository: 'owner/repo',
       jobId: i + 1,
       runId: i + 1,

@@ -3,10 +3,11 @@ import Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
 import { observeAttempts } from './github/attempt-observer.ts';
+import { createAbortableFetch } from './github/abortable-fetch.ts';
 import { lazyClient } from './github/lazy-client.ts';
 import { Reachability } from './github/reachability.ts';
 import { createMetrics } from './metrics/metrics.ts';
-import { createPoolGitHub, type PoolGitHub } from './github/pool-github.ts';
+import { createRepoGitHub, type RepoGitHub } from './github/repo-github.ts';
 import { logOptions } from './log/log-options.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
 import { startController } from './start-controller.ts';
@@ -17,7 +18,11 @@ const DOCKER_API_TIMEOUT_MS = 30_000;
 const DOCKER_SOCKET = '/var/run/docker.sock';
 
 async function main(): Promise<void> {
-  const result = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+  const result = loadConfig({
+    env: process.env,
+    readFile: (path) => readFileSync(path, 'utf8'),
+    uid: process.getuid?.(),
+  });
   if (!result.ok) {
     process.stderr.write('Invalid configuration:\n');
     for (const problem of result.problems)
@@ -26,29 +31,33 @@ async function main(): Promise<void> {
   }
   const config = result.config;
   const log = pino(logOptions(config.logLevel));
+  for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
   const secrets = new Map<string, string>();
-  for (const pool of config.pools) {
-    const { secret, source } = await loadWebhookSecret(config.dataDir, pool.id, pool.webhookSecret);
-    secrets.set(pool.id, secret);
-    log.info({ repo: pool.id, source }, 'webhook secret loaded');
+  for (const repo of config.repos) {
+    if (!repo.pools.some((pool) => pool.jobSource.kind === 'webhook')) continue;
+    const { secret, source } = await loadWebhookSecret(config.dataDir, repo.id, repo.webhookSecret);
+    secrets.set(repo.id, secret);
+    log.info({ repo: repo.id, source }, 'webhook secret loaded');
   }
   const metrics = createMetrics();
-  const github = new Map<string, PoolGitHub>();
+  const requests = createAbortableFetch(fetch);
+  const github = new Map<string, RepoGitHub>();
   const reachability = new Map<string, Reachability>();
-  for (const pool of config.pools) {
+  for (const repo of config.repos) {
     const reach = new Reachability();
-    reachability.set(pool.id, reach);
+    reachability.set(repo.id, reach);
     const client = lazyClient(
       {
-        apiUrl: pool.target.apiUrl,
-        auth: pool.auth,
-        log: log.child({ repo: pool.id }),
-        onAttempt: observeAttempts(pool.id, reach, metrics, log.child({ repo: pool.id })),
+        apiUrl: repo.target.apiUrl,
+        auth: repo.auth,
+        fetch: requests.fetch,
+        log: log.child({ repo: repo.id }),
+        onAttempt: observeAttempts(repo.id, reach, metrics, log.child({ repo: repo.id })),
       },
-      pool.target.scope,
+      repo.target.scope,
     );
-    github.set(pool.id, createPoolGitHub(pool, client));
+    github.set(repo.id, createRepoGitHub(repo, client));
   }
   const runtime = createDockerRuntime({
     engines: [
@@ -61,8 +70,6 @@ async function main(): Promise<void> {
       },
     ],
     controllerId: config.controllerId,
-    network: config.runnerNetwork,
-    dind: config.dind,
     log,
   });
   const controller = startController({
@@ -73,9 +80,10 @@ async function main(): Promise<void> {
     reachability: (poolId) => reachability.get(poolId),
     metrics,
     now: Date.now,
-    github: (poolId) => {
-      const client = github.get(poolId);
-      if (!client) throw new Error(`no GitHub client for repository ${poolId}`);
+    abortRequests: () => requests.abort(),
+    github: (repoId) => {
+      const client = github.get(repoId);
+      if (!client) throw new Error(`no GitHub client for repository ${repoId}`);
       return client;
     },
   });
@@ -84,7 +92,9 @@ async function main(): Promise<void> {
     {
       address,
       mode: config.mode,
-      repos: config.pools.map((pool) => pool.id),
+      repos: config.repos.map((repo) => repo.id),
+      pools: config.pools.map((pool) => pool.id),
+      version: config.build.version,
       maxRunners: config.maxRunners,
     },
     'controller listening',
@@ -95,10 +105,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: intake stopped, running jobs left alone');
-    const force = setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS);
+    // A safety net only: shutdown itself abandons what does not finish in time.
+    const force = setTimeout(() => {
+      log.error('shutdown did not finish in time');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
     force.unref();
     controller.shutdown().then(
-      () => process.exit(0),
+      () => {
+        log.info('shutdown complete');
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);

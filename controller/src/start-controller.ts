@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.ts';
-import type { PoolGitHub } from './github/pool-github.ts';
+import type { RepoGitHub } from './github/repo-github.ts';
 import type { Reachability } from './github/reachability.ts';
 import { buildApp } from './http/build-app.ts';
 import { healthReport, type HealthSources } from './http/health.ts';
 import { recentJobs } from './http/status-view.ts';
 import { DeliveryLog } from './jobs/delivery-log.ts';
 import { JobBook } from './jobs/job-book.ts';
+import { UnservedJobs } from './jobs/unserved-jobs.ts';
+import { webhookPools } from './jobs/webhook-pools.ts';
 import { jobMetrics } from './metrics/job-metrics.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
@@ -21,17 +23,27 @@ export type ControllerDeps = {
   config: Config;
   log: Logger;
   runtime: RunnerRuntime;
-  github: (poolId: string) => PoolGitHub;
+  github: (repoId: string) => RepoGitHub;
   secrets: Map<string, string>;
-  reachability: (poolId: string) => Reachability | undefined;
+  reachability: (repoId: string) => Reachability | undefined;
   metrics: Metrics;
   now: () => number;
+  /**
+   * Aborts the GitHub requests under way (those a shutdown stops waiting for) and returns how
+   * many it aborted.
+   */
+  abortRequests?: () => number;
 };
+
+/** How long a shutdown waits for spawns and a resync under way before it abandons them. */
+export const SHUTDOWN_GRACE_MS = 6_000;
+const AFTER_ABORT_MS = 500;
 
 export type Controller = {
   app: FastifyInstance;
   reconciler: Reconciler;
-  shutdown: () => Promise<void>;
+  /** Stops intake and loops; waits up to `graceMs` for work under way, then abandons it. */
+  shutdown: (graceMs?: number) => Promise<void>;
 };
 
 /** Wires the parts together; clients and configuration come in from main.ts. */
@@ -39,6 +51,11 @@ export function startController(deps: ControllerDeps): Controller {
   const { config, log, runtime, now, metrics } = deps;
   const jobs = new JobBook({ onChange: jobMetrics(metrics) });
   const deliveries = new DeliveryLog();
+  const unserved = new UnservedJobs();
+  // Repositories whose jobs come by webhook: only they need a secret, a hook and a job resync.
+  const webhookRepos = config.repos.filter((repo) => webhookPools(repo).length > 0);
+  const repoOf = new Map(config.pools.map((pool) => [pool.id, pool.repoId]));
+  const poolLabels = (pool: string) => ({ repo: repoOf.get(pool) ?? '', pool });
   const reconciler = new Reconciler({
     pools: config.pools,
     maxRunners: config.maxRunners,
@@ -49,19 +66,19 @@ export function startController(deps: ControllerDeps): Controller {
     log,
     now,
     events: {
-      spawned: (repo, durationMs, jobId) => {
-        metrics.spawnSeconds.observe({ repo }, durationMs / 1000);
+      spawned: (pool, durationMs, jobId) => {
+        metrics.spawnSeconds.observe(poolLabels(pool), durationMs / 1000);
         const job = jobId === undefined ? undefined : jobs.get(jobId);
         if (job)
           metrics.queueSeconds.observe(
-            { repo, until: 'runner_started' },
+            { ...poolLabels(pool), until: 'runner_started' },
             (now() - job.queuedAt) / 1000,
           );
       },
-      spawnFailed: (repo) => metrics.spawnFailures.inc({ repo }),
-      exitedEarly: (repo) => metrics.earlyExits.inc({ repo }),
-      gaveUp: (repo) => metrics.givenUpJobs.inc({ repo }),
-      removed: (repo, reason) => metrics.removals.inc({ repo, reason }),
+      spawnFailed: (pool) => metrics.spawnFailures.inc(poolLabels(pool)),
+      exitedEarly: (pool) => metrics.earlyExits.inc(poolLabels(pool)),
+      gaveUp: (pool) => metrics.givenUpJobs.inc(poolLabels(pool)),
+      removed: (pool, reason) => metrics.removals.inc({ ...poolLabels(pool), reason }),
       dockerError: (operation) => metrics.dockerErrors.inc({ operation }),
     },
   });
@@ -71,6 +88,7 @@ export function startController(deps: ControllerDeps): Controller {
     pools: config.pools,
     maxRunners: config.maxRunners,
     capacity: () => runtime.capacity(),
+    build: config.build,
   });
   const healthSources: HealthSources = {
     config,
@@ -78,13 +96,14 @@ export function startController(deps: ControllerDeps): Controller {
     runners: () => reconciler.runners(),
     engineError: () => reconciler.engineError(),
     poolHealth: (poolId) => reconciler.poolHealth(poolId),
-    githubHealth: (poolId) => {
-      const sync = resyncer.health(poolId);
-      const reach = deps.reachability(poolId);
+    githubHealth: (repoId) => {
+      const sync = resyncer.health(repoId);
+      const reach = deps.reachability(repoId);
       if (!sync || !reach || reach.reachable) return sync;
       return { ...sync, reachable: false, lastError: reach.lastError ?? sync.lastError };
     },
-    hookHealth: (poolId) => hookManager?.health(poolId),
+    hookHealth: (repoId) => hookManager?.health(repoId),
+    unserved: () => unserved.list(),
   };
   let accepting = true;
   const app = buildApp({
@@ -101,14 +120,15 @@ export function startController(deps: ControllerDeps): Controller {
     handleDelivery: (delivery) =>
       handleDelivery(
         {
-          pools: config.pools,
-          secretOf: (poolId) => deps.secrets.get(poolId) ?? '',
+          repos: webhookRepos,
+          secretOf: (repoId) => deps.secrets.get(repoId) ?? '',
           jobs,
           deliveries,
+          unserved,
           onChange: () => reconciler.trigger(),
           log,
           now,
-          onResult: (result, poolId) => metrics.deliveries.inc({ repo: poolId ?? '', result }),
+          onResult: (result, repoId) => metrics.deliveries.inc({ repo: repoId ?? '', result }),
           onUnserved: (repo) => metrics.unservedJobs.inc({ repo }),
         },
         delivery,
@@ -125,9 +145,10 @@ export function startController(deps: ControllerDeps): Controller {
   const hookManager = config.webhookHost
     ? new HookManager({
         webhookHost: config.webhookHost,
+        insecureSsl: config.webhookInsecureSsl,
         mode: config.mode,
-        hooks: (poolId) => deps.github(poolId).hooks(),
-        secretOf: (poolId) => deps.secrets.get(poolId) ?? '',
+        hooks: (repoId) => deps.github(repoId).hooks(),
+        secretOf: (repoId) => deps.secrets.get(repoId) ?? '',
         store: createHookStateStore(config.dataDir),
         onRedelivery: (repo, result) => metrics.redeliveries.inc({ repo, result }),
         log,
@@ -135,7 +156,7 @@ export function startController(deps: ControllerDeps): Controller {
       })
     : undefined;
   const resyncer = new Resyncer({
-    pools: config.pools,
+    repos: config.repos,
     github: deps.github,
     jobs,
     target: reconciler,
@@ -144,7 +165,12 @@ export function startController(deps: ControllerDeps): Controller {
     intervalMs: config.resyncIntervalSeconds * 1000,
     onResync: (repo, result) => metrics.resyncs.inc({ repo, result }),
     // Hook trouble is reported on its own (health, log) and does not mark GitHub unreachable.
-    extra: hookManager ? (pool) => hookManager.tend(pool).catch(() => undefined) : undefined,
+    extra: hookManager
+      ? (repo) =>
+          webhookPools(repo).length > 0
+            ? hookManager.tend(repo).catch(() => undefined)
+            : Promise.resolve()
+      : undefined,
   });
   resyncer.start();
   reconciler.trigger();
@@ -152,11 +178,34 @@ export function startController(deps: ControllerDeps): Controller {
   return {
     app,
     reconciler,
-    shutdown: async () => {
+    shutdown: async (graceMs = SHUTDOWN_GRACE_MS) => {
       accepting = false;
       stopWatching();
-      await Promise.all([resyncer.stop(), reconciler.stop()]);
+      const stopped = Promise.all([resyncer.stop(), reconciler.stop()]).then(() => true);
+      if (!(await within(stopped, graceMs))) {
+        // GitHub (or the engine) does not answer: what is under way is left, and said so once.
+        const spawns = reconciler.spawnsInFlight();
+        const requests = deps.abortRequests?.() ?? 0;
+        log.warn(
+          { spawnsLeft: spawns, githubRequestsAborted: requests, waitedMs: graceMs },
+          'shutdown: work under way abandoned',
+        );
+        await within(stopped, AFTER_ABORT_MS);
+      }
       await app.close();
     },
   };
+}
+
+/** Whether `work` settled within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

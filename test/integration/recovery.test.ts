@@ -133,7 +133,8 @@ describe('recovery', () => {
     const job = await h.fake.queueJob({ labels: ['self-hosted'] });
     await waitUntil(
       async () =>
-        ((await health()).body.repositories as { givenUpJobs: number }[])[0]?.givenUpJobs === 1,
+        ((await health()).body.repositories as { pools: { givenUpJobs: number }[] }[])[0]?.pools[0]
+          ?.givenUpJobs === 1,
       60_000,
       'job given up',
     );

@@ -32,6 +32,74 @@ describe('a bad configuration', () => {
   });
 });
 
+describe('a typo in repos.json', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(async (context) => {
+    await h.cleanup(context);
+  });
+
+  it('exits 1 before listening and names the key with the one it resembles', () => {
+    const file = h.writeFile(
+      'repos.json',
+      JSON.stringify({
+        repositories: [
+          { id: 'app', github_url: 'https://github.com/o/app', github_token: 't', max_runer: 3 },
+        ],
+        defaults: { min_idle_runners: true },
+      }),
+    );
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'controller/src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', REPOS_CONFIG_FILE: file, PORT: '18182' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toContain(
+      'repositories[0].max_runer: unknown setting; did you mean "max_runners"?',
+    );
+    expect(output).toMatch(/defaults\.min_idle_runners: .*expected number/);
+    expect(output).not.toContain('listening');
+  });
+});
+
+describe('SIGTERM while GitHub does not answer', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(async (context) => {
+    await h.cleanup(context);
+  });
+
+  it('exits 0 within 10 s, aborting what is under way and saying what it left', async () => {
+    const controller = await h.start();
+    h.fake.failAlways({ status: 0, hang: true });
+    await h.fake.queueJob({ labels: ['self-hosted', 'linux'] });
+    await waitUntil(
+      () => controller.logs().some((line) => line.msg === 'job event booked'),
+      10_000,
+      'the job booked, its runner registering',
+    );
+    const started = Date.now();
+    const code = await controller.stop('SIGTERM');
+    const took = Date.now() - started;
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(10_000);
+    const left = controller
+      .logs()
+      .filter((line) => line.msg === 'shutdown: work under way abandoned');
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatchObject({ spawnsLeft: 1 });
+    expect(left[0]?.githubRequestsAborted).toBeGreaterThanOrEqual(1);
+    h.fake.clearFaults();
+  });
+});
+
 describe('request logging', () => {
   let h: Harness;
   beforeEach(async () => {

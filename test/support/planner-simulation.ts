@@ -412,6 +412,7 @@ export class World {
   #event(job: TruthJob): JobEvent {
     return {
       poolId: job.poolId,
+      repoId: job.poolId,
       repository: 'octo/repo',
       jobId: job.id,
       runId: job.id,

@@ -7,12 +7,26 @@ export const XSS_PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window._
 const repository = (id: string, healthy: boolean): RepositoryHealth => ({
   id,
   healthy,
-  waitingJobs: 1,
   github: { reachable: true, lastSyncAt: '2025-01-15T10:20:00.000Z' },
-  startFailures: healthy ? 0 : 3,
-  earlyExits: 0,
-  givenUpJobs: healthy ? 0 : 1,
-  imageOutdated: false,
+  pools: [
+    {
+      id,
+      labels: ['self-hosted', 'linux'],
+      jobSource: 'webhook',
+      healthy,
+      waitingJobs: 1,
+      maxRunners: 3,
+      startFailures: healthy ? 0 : 3,
+      earlyExits: 0,
+      givenUpJobs: healthy ? 0 : 1,
+      imageOutdated: false,
+      runnerImage: {
+        image: 'ghcr.io/acme/runner:2.338.0',
+        version: '2.338.0',
+        revision: 'abc1234',
+      },
+    },
+  ],
 });
 
 const job = (fields: Partial<RecentJob> & Pick<RecentJob, 'id' | 'state'>): RecentJob => ({
@@ -32,15 +46,38 @@ export const sampleStatusView = (): StatusView => ({
   generatedAt: '2025-01-15T10:20:30.000Z',
   health: {
     status: 'degraded',
+    build: { version: '1.4.0', revision: '0123abc' },
     maxRunners: 6,
     queueDepth: 2,
     docker: { reachable: true },
     runners: [
-      { name: 'runner-api-7f3a', repo: 'api', state: 'busy', jobId: 1001, ageSeconds: 185 },
-      { name: 'runner-api-c41d', repo: 'api', state: 'idle', jobId: null, ageSeconds: 42 },
-      { name: 'runner-web-09be', repo: 'web', state: 'starting', jobId: null, ageSeconds: 3 },
+      {
+        name: 'runner-api-7f3a',
+        repo: 'api',
+        pool: 'api',
+        state: 'busy',
+        jobId: 1001,
+        ageSeconds: 185,
+      },
+      {
+        name: 'runner-api-c41d',
+        repo: 'api',
+        pool: 'api',
+        state: 'idle',
+        jobId: null,
+        ageSeconds: 42,
+      },
+      {
+        name: 'runner-web-09be',
+        repo: 'web',
+        pool: 'web',
+        state: 'starting',
+        jobId: null,
+        ageSeconds: 3,
+      },
     ],
     repositories: [repository('api', true), repository('web', false)],
+    unservedJobs: [],
     warnings: [
       'web: runners fail to start: pull access denied for ghcr.io/acme/runner',
       'web: 1 job(s) given up',

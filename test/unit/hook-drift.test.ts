@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Hook } from '../../controller/src/github/hook-api.ts';
 import { hookDrift } from '../../controller/src/webhook/hook-drift.ts';
 
-const desired = { url: 'https://ci.example.com/webhook', secret: 's' };
+const desired = { url: 'https://ci.example.com/webhook', secret: 's', insecureSsl: false };
 const good: Hook = {
   id: 1,
   active: true,
@@ -26,6 +26,12 @@ describe('hookDrift', () => {
     { field: 'active', hook: { ...good, active: false } },
   ])('notices a drifted $field', ({ field, hook }) => {
     expect(hookDrift(hook, desired, false)).toEqual([field]);
+  });
+
+  it('wants TLS verification off only when the setting asks for it', () => {
+    const selfSigned = { ...good, config: { ...good.config, insecure_ssl: '1' } };
+    expect(hookDrift(selfSigned, { ...desired, insecureSsl: true }, false)).toEqual([]);
+    expect(hookDrift(good, { ...desired, insecureSsl: true }, false)).toEqual(['insecure_ssl']);
   });
 
   it('notices a changed secret by its fingerprint', () => {

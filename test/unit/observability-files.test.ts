@@ -13,6 +13,7 @@ async function exportedMetricNames(): Promise<Set<string>> {
     pools: [],
     maxRunners: 1,
     capacity: () => 1,
+    build: { version: 'test', revision: 'test' },
   });
   const names = new Set<string>();
   for (const metric of await metrics.registry.getMetricsAsJSON()) {

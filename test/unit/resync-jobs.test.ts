@@ -1,6 +1,5 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PoolConfig } from '../../controller/src/config/load-config.ts';
 import type { GitHubScope } from '../../controller/src/config/github-url.ts';
 import { createConditionalGet } from '../../controller/src/github/conditional-get.ts';
 import { createOctokit } from '../../controller/src/github/create-octokit.ts';
@@ -8,6 +7,7 @@ import { GitHubRefusal } from '../../controller/src/github/github-error.ts';
 import { createJobSource } from '../../controller/src/github/job-source.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { resyncJobs } from '../../controller/src/reconcile/resync-jobs.ts';
+import { testRepo } from '../support/config-fixtures.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 
 // The job resync against the fake GitHub (real HTTP, OpenAPI-checked answers); no webhooks.
@@ -18,23 +18,6 @@ afterEach(async () => {
   fake.assertClean();
 });
 
-function pool(scope: GitHubScope): PoolConfig {
-  return {
-    id: 'p',
-    githubUrl: 'https://github.com/x',
-    target: { scope, apiUrl: fake.apiUrl, host: 'github.com' },
-    auth: { kind: 'token', token: fake.token },
-    webhookSecret: undefined,
-    runnerLabels: ['self-hosted', 'linux'],
-    runnerGroup: 'default',
-    runnerNamePrefix: 'runner',
-    runnerImage: 'image',
-    dockerMode: 'none',
-    maxRunners: 10,
-    minIdleRunners: 0,
-  };
-}
-
 function resyncer(scope: GitHubScope, requestBudget = 50) {
   const octokit = createOctokit({
     apiUrl: fake.apiUrl,
@@ -43,7 +26,10 @@ function resyncer(scope: GitHubScope, requestBudget = 50) {
   });
   const source = createJobSource(createConditionalGet(octokit), scope, { requestBudget });
   const book = new JobBook();
-  return { book, resync: () => resyncJobs(pool(scope), source, book, Date.now) };
+  return {
+    book,
+    resync: () => resyncJobs(testRepo(scope, fake.apiUrl, fake.token), source, book, Date.now),
+  };
 }
 
 const labels = ['self-hosted', 'linux'];
@@ -81,6 +67,7 @@ describe('resyncJobs', () => {
     // As if an in_progress webhook had come for the second one.
     book.apply({
       poolId: 'p',
+      repoId: 'p',
       repository: 'octocat/hello-world',
       jobId: running.id,
       runId: running.runId,

@@ -24,6 +24,7 @@ function setup() {
   });
   jobs.apply({
     poolId: 'p',
+    repoId: 'p',
     repository: 'o/r',
     jobId: 42,
     runId: 1,

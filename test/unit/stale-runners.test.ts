@@ -23,10 +23,10 @@ describe('staleRunners', () => {
 
   it('only names our offline, idle registrations without a container, seen twice', () => {
     // runner-build-box shares the prefix but is not a name the controller makes: left alone.
-    const first = staleRunners(registered, 'runner', hasContainer, new Set());
+    const first = staleRunners(registered, ['runner'], hasContainer, new Set());
     expect(first.stale).toEqual([]);
     expect([...first.candidates]).toEqual(['runner-0a1b2c3d4e']);
-    const second = staleRunners(registered, 'runner', hasContainer, first.candidates);
+    const second = staleRunners(registered, ['runner'], hasContainer, first.candidates);
     expect(second.stale.map((r) => r.name)).toEqual(['runner-0a1b2c3d4e']);
   });
 });

@@ -72,7 +72,7 @@ describe('renderStatusPage', () => {
     view.health.warnings = [`<script>alert(1)</script>`];
     view.health.docker = { reachable: false, error: hostile };
     view.health.runners = [
-      { name: hostile, repo: hostile, state: hostile, jobId: 1, ageSeconds: 1 },
+      { name: hostile, repo: hostile, pool: hostile, state: hostile, jobId: 1, ageSeconds: 1 },
     ];
     view.recentJobs = view.recentJobs.map((job) => ({
       ...job,

@@ -1,8 +1,10 @@
 import { sign } from '@octokit/webhooks-methods';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type PoolConfig } from '../../controller/src/config/load-config.ts';
+import { loadConfig } from '../../controller/src/config/load-config.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
+import { UnservedJobs } from '../../controller/src/jobs/unserved-jobs.ts';
+import { testConfig } from '../support/config-fixtures.ts';
 import { buildIntakeApp } from '../support/intake-app.ts';
 import { workflowJobExample } from '../support/webhook-examples.ts';
 
@@ -21,12 +23,12 @@ function setup(env: Record<string, string> = {}) {
     readFile: () => '',
   });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  const pools: PoolConfig[] = result.config.pools;
+  const { repos, pools } = result.config;
   const jobs = new JobBook();
   let changes = 0;
   const app = buildIntakeApp(
     {
-      pools,
+      repos,
       secretOf: () => SECRET,
       jobs,
       onChange: () => (changes += 1),
@@ -56,6 +58,12 @@ function setup(env: Record<string, string> = {}) {
 }
 
 const queued = () => JSON.stringify(workflowJobExample('queued', REPO));
+/** A queued delivery whose workflow_job has these fields replaced (labels the pool serves). */
+const withJob = (fields: Record<string, unknown>) => {
+  const example = workflowJobExample('queued', REPO);
+  Object.assign(example.workflow_job as Record<string, unknown>, fields);
+  return JSON.stringify(example);
+};
 
 describe('webhook intake', () => {
   it('books a signed queued delivery and answers 202', async () => {
@@ -106,6 +114,9 @@ describe('webhook intake', () => {
       case: 'a job id that is not a number',
       body: queued().replace(/"id":\s*\d+/, '"id":"x"'),
     },
+    { case: 'a negative job id', body: withJob({ id: -5 }) },
+    { case: 'a job id of zero', body: withJob({ id: 0 }) },
+    { case: 'a fractional run id', body: withJob({ run_id: 1.5 }) },
   ])('answers 400 for $case and books nothing', async ({ body }) => {
     const t = setup();
     const response = await t.post(body);
@@ -169,5 +180,84 @@ describe('webhook intake', () => {
     await t.post(JSON.stringify(example));
     expect(t.jobs.waiting()).toHaveLength(0);
     expect(t.jobs.all()[0]).toMatchObject({ state: 'in_progress', runnerName: 'runner-1' });
+  });
+});
+
+describe('webhook intake with several pools in one repository', () => {
+  function setupPools(pools: unknown[]) {
+    const config = testConfig(
+      { REPOS_CONFIG_FILE: '/repos.json' },
+      {
+        '/repos.json': JSON.stringify({
+          repositories: [
+            {
+              id: 'app',
+              github_url: `https://github.com/${REPO}`,
+              github_token: 't',
+              webhook_secret: SECRET,
+              pools,
+            },
+          ],
+        }),
+      },
+    );
+    const jobs = new JobBook();
+    const unserved = new UnservedJobs();
+    const app = buildIntakeApp(
+      {
+        repos: config.repos,
+        secretOf: () => SECRET,
+        jobs,
+        unserved,
+        onChange: () => undefined,
+        log: pino({ level: 'silent' }),
+        now: () => 1,
+      },
+      { bodyLimit: config.webhookBodyLimitBytes },
+    );
+    const post = async (labels: string[], id: number) => {
+      const example = workflowJobExample('queued', REPO);
+      Object.assign(example.workflow_job as Record<string, unknown>, { labels, id });
+      const body = JSON.stringify(example);
+      return app.inject({
+        method: 'POST',
+        url: '/webhook',
+        payload: body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'workflow_job',
+          'x-github-delivery': crypto.randomUUID(),
+          'x-hub-signature-256': await sign(SECRET, body),
+        },
+      });
+    };
+    return { jobs, unserved, post };
+  }
+
+  it('sends each job through the one webhook to the most specific pool that has all its labels', async () => {
+    const t = setupPools([
+      { id: 'x64-big', runner_labels: 'self-hosted,linux,x64,large' },
+      { id: 'x64', runner_labels: 'self-hosted,linux,x64' },
+      { id: 'x64-too', runner_labels: 'self-hosted,linux,x64' },
+      { id: 'arm', runner_labels: 'self-hosted,linux,ARM64' },
+    ]);
+    await t.post(['self-hosted', 'linux', 'x64'], 1);
+    await t.post(['self-hosted', 'arm64'], 2);
+    await t.post(['self-hosted', 'large'], 3);
+    expect(t.jobs.all().map((job) => [job.id, job.poolId, job.repoId])).toEqual([
+      [1, 'app/x64', 'app'],
+      [2, 'app/arm', 'app'],
+      [3, 'app/x64-big', 'app'],
+    ]);
+  });
+
+  it('records a job no pool serves, with its labels, and forgets it once it moves on', async () => {
+    const t = setupPools([{ id: 'x64', runner_labels: 'self-hosted,linux,x64' }]);
+    const response = await t.post(['self-hosted', 'gpu'], 7);
+    expect(JSON.parse(response.body)).toMatchObject({ result: 'unserved' });
+    expect(t.jobs.all()).toHaveLength(0);
+    expect(t.unserved.list()).toEqual([
+      expect.objectContaining({ repoId: 'app', jobId: 7, labels: ['self-hosted', 'gpu'] }),
+    ]);
   });
 });

@@ -1,44 +1,87 @@
 import { z } from 'zod';
-import { parseGitHubUrl } from './github-url.ts';
-import { parseLabels } from './labels.ts';
+import {
+  amount,
+  count,
+  digits,
+  flag,
+  githubUrl,
+  httpUrl,
+  keyValues,
+  labels,
+  matching,
+  oneOf,
+  size,
+  text,
+  type FieldKind,
+} from './field-kinds.ts';
 
-export const DOCKER_MODES = ['dind', 'host', 'none', 'sysbox'] as const;
+export const DOCKER_MODES = ['dind', 'host', 'none'] as const;
 export type DockerMode = (typeof DOCKER_MODES)[number];
+export const PULL_POLICIES = ['auto', 'missing', 'always'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
+export const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+export const JOB_SOURCES = ['webhook', 'scaleset'] as const;
+export type JobSourceKind = (typeof JOB_SOURCES)[number];
 
-export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/runner-autoscaler/runner:latest';
+export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/runner-autoscaler/runner-autoscaler-runner:latest';
+/** Pinned: a floating `docker:dind` changes the engine under every job without notice. */
+export const DEFAULT_DIND_IMAGE = 'docker:28.5.2-dind';
 
-const count = (min: number) => z.coerce.number().int().min(min);
-const labelList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((value) => parseLabels(value))
-  .refine((labels) => labels.length > 0, 'must name at least one label');
-const githubUrl = z.string().refine((value) => parseGitHubUrl(value) !== undefined, {
-  message: 'must be a repository or organization URL such as https://github.com/OWNER/REPO',
-});
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const ID_MESSAGE = 'must be 1-63 letters, digits, ".", "_" or "-"';
 
-/** The settings one pool of runners can take, shared by the environment and repos.json entries. */
-export const PoolSettings = z.object({
+/** Settings of a repository or organization entry: where it is and how to authenticate. */
+export const REPO_FIELDS = {
   github_url: githubUrl,
-  github_api_url: httpUrl.optional(),
-  github_token: z.string().min(1).optional(),
-  github_app_id: z.coerce.string().regex(/^\d+$/, 'must be a number').optional(),
-  github_app_private_key_file: z.string().min(1).optional(),
-  github_app_installation_id: z.coerce.string().regex(/^\d+$/, 'must be a number').optional(),
-  webhook_secret: z.string().min(1).optional(),
-  runner_labels: labelList.default(['self-hosted', 'linux']),
-  runner_group: z.string().min(1).default('default'),
-  runner_name_prefix: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'must be 1-40 letters, digits, ".", "_" or "-"')
-    .default('runner'),
-  runner_image: z.string().min(1).default(DEFAULT_RUNNER_IMAGE),
-  runner_docker_mode: z.enum(DOCKER_MODES).default('dind'),
-  max_runners: count(1).optional(),
-  min_idle_runners: count(0).default(0),
-});
-export type PoolSettings = z.infer<typeof PoolSettings>;
+  github_api_url: httpUrl,
+  github_token: text,
+  github_app_id: digits,
+  github_app_private_key_file: text,
+  github_app_installation_id: digits,
+  webhook_secret: text,
+} satisfies Record<string, FieldKind>;
 
-/** Every key of PoolSettings, as a repos.json `defaults` block may hold them. */
-export const PoolDefaults = PoolSettings.partial().omit({ github_url: true });
-export type PoolDefaults = z.infer<typeof PoolDefaults>;
+/** Settings of one pool of runners; an entry's values are the defaults of its pools. */
+export const POOL_FIELDS = {
+  runner_labels: labels,
+  runner_group: text,
+  runner_name_prefix: matching(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/,
+    'must be 1-40 letters, digits, ".", "_" or "-"',
+  ),
+  runner_image: text,
+  runner_pull_policy: oneOf(PULL_POLICIES),
+  platform: oneOf(PLATFORMS),
+  max_runners: count(1),
+  min_idle_runners: count(0),
+  runner_docker_mode: oneOf(DOCKER_MODES),
+  job_source: oneOf(JOB_SOURCES),
+  scale_set_name: matching(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+    'must be letters, digits, ".", "_" or "-"',
+  ),
+  engine_labels: keyValues,
+  runner_network: text,
+  runner_cpus: amount,
+  runner_memory: size,
+  runner_pids_limit: count(1),
+  runner_shm_size: size,
+  runner_stop_timeout_seconds: count(0),
+  runner_container_labels: keyValues,
+  dind_image: text,
+  dind_privileged: flag,
+  dind_cpus: amount,
+  dind_memory: size,
+  dind_pids_limit: count(1),
+  dind_registry_mirror: httpUrl,
+  dind_cache_volumes: count(0),
+  dind_cache_max_size: size,
+} satisfies Record<string, FieldKind>;
+
+export type RepoKey = keyof typeof REPO_FIELDS;
+export type PoolKey = keyof typeof POOL_FIELDS;
+export const REPO_KEYS = Object.keys(REPO_FIELDS) as RepoKey[];
+export const POOL_KEYS = Object.keys(POOL_FIELDS) as PoolKey[];
+
+export const REPO_ID = z.string().regex(ID, ID_MESSAGE);

@@ -19,12 +19,17 @@ export type HookDelivery = {
   event: string;
 };
 
-export type DesiredHook = { url: string; secret: string };
+export type DesiredHook = { url: string; secret: string; insecureSsl: boolean };
 
 const hookBody = (desired: DesiredHook) => ({
   active: true,
   events: ['workflow_job'],
-  config: { url: desired.url, content_type: 'json', insecure_ssl: '0', secret: desired.secret },
+  config: {
+    url: desired.url,
+    content_type: 'json',
+    insecure_ssl: desired.insecureSsl ? '1' : '0',
+    secret: desired.secret,
+  },
 });
 
 /** The webhook endpoints of a repository or organization. */

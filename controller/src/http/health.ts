@@ -1,49 +1,73 @@
-import type { Config } from '../config/load-config.ts';
+import type { Config, PoolConfig } from '../config/load-config.ts';
 import type { JobBook } from '../jobs/job-book.ts';
+import type { UnservedJob } from '../jobs/unserved-jobs.ts';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
 import type { PoolHealth } from '../reconcile/pool-health.ts';
 import type { GitHubHealth } from '../reconcile/resyncer.ts';
 import type { HookHealth } from '../webhook/hook-manager.ts';
 
-export type RepositoryHealth = {
+/** What is known of a pool's runner image: its labels' version, and trouble pulling it. */
+export type ImageHealth = {
+  version: string | null;
+  revision: string | null;
+  pullError?: string;
+};
+
+export type PoolHealthReport = {
   id: string;
-  /** False when anything keeps this repository from being served; the reason is in warnings. */
+  labels: string[];
+  jobSource: string;
   healthy: boolean;
   waitingJobs: number;
-  github: { reachable: boolean; lastSyncAt: string | null; error?: string };
+  maxRunners: number;
   startFailures: number;
   earlyExits: number;
   givenUpJobs: number;
   imageOutdated: boolean;
+  runnerImage: { image: string } & ImageHealth;
   lastError?: string;
+};
+
+export type RepositoryHealth = {
+  id: string;
+  /** False when anything keeps this repository or one of its pools from being served. */
+  healthy: boolean;
+  github: { reachable: boolean; lastSyncAt: string | null; error?: string };
   webhook?: { url: string; hookId: number | null; redelivered: number; error?: string };
+  pools: PoolHealthReport[];
 };
 
 export type HealthReport = {
   /** failing (503): Docker or GitHub unreachable, or an outdated runner image; degraded: a repository is unhealthy. */
   status: 'ok' | 'degraded' | 'failing';
+  build: { version: string; revision: string };
   maxRunners: number;
   queueDepth: number;
   docker: { reachable: boolean; error?: string };
   runners: {
     name: string;
     repo: string;
+    pool: string;
     state: string;
     jobId: number | null;
     ageSeconds: number;
   }[];
   repositories: RepositoryHealth[];
+  /** Recent queued jobs that no pool serves, with their labels (the pools' are in `repositories`). */
+  unservedJobs: { repo: string; repository: string; jobId: number; labels: string[]; at: string }[];
   warnings: string[];
 };
 
 export type HealthSources = {
-  config: Pick<Config, 'maxRunners' | 'pools'>;
+  config: Pick<Config, 'maxRunners' | 'repos' | 'build'>;
   jobs: JobBook;
   runners: () => readonly RunnerView[];
   engineError: () => string | undefined;
   poolHealth: (poolId: string) => PoolHealth | undefined;
-  githubHealth: (poolId: string) => GitHubHealth | undefined;
-  hookHealth: (poolId: string) => HookHealth | undefined;
+  githubHealth: (repoId: string) => GitHubHealth | undefined;
+  hookHealth: (repoId: string) => HookHealth | undefined;
+  imageHealth?: (poolId: string) => ImageHealth | undefined;
+  unserved?: () => readonly UnservedJob[];
 };
 
 /** Built from what the controller already knows: answering never waits on Docker or GitHub. */
@@ -51,37 +75,27 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
   const engineError = sources.engineError();
   const warnings: string[] = [];
   if (engineError) warnings.push('Docker engine unreachable');
-  const repositories = sources.config.pools.map((pool): RepositoryHealth => {
-    const health = sources.poolHealth(pool.id);
-    const github = sources.githubHealth(pool.id);
-    const hook = sources.hookHealth(pool.id);
-    if (github && !github.reachable) warnings.push(`${pool.id}: GitHub unreachable`);
-    else if (github?.lastError) warnings.push(`${pool.id}: ${github.lastError}`);
-    if (health?.imageOutdated)
-      warnings.push(`${pool.id}: runner image is outdated; update RUNNER_IMAGE`);
-    else if (health?.lastError)
-      warnings.push(`${pool.id}: runners fail to start: ${health.lastError}`);
-    if (health && health.givenUpJobs > 0)
-      warnings.push(`${pool.id}: ${health.givenUpJobs} job(s) given up`);
-    if (hook?.error) warnings.push(`${pool.id}: webhook registration failed: ${hook.error}`);
-    const healthy =
-      (github?.lastError ?? health?.lastError ?? hook?.error) === undefined &&
-      !(health?.imageOutdated ?? false);
+  const repoOf = new Map<string, string>();
+  const repositories = sources.config.repos.map((repo): RepositoryHealth => {
+    const github = sources.githubHealth(repo.id);
+    const hook = sources.hookHealth(repo.id);
+    if (github && !github.reachable) warnings.push(`${repo.id}: GitHub unreachable`);
+    else if (github?.lastError) warnings.push(`${repo.id}: ${github.lastError}`);
+    if (hook?.error) warnings.push(`${repo.id}: webhook registration failed: ${hook.error}`);
+    const pools = repo.pools.map((pool) => {
+      repoOf.set(pool.id, repo.id);
+      return poolReport(pool, sources, warnings);
+    });
     return {
-      id: pool.id,
-      healthy,
-      waitingJobs: sources.jobs.waiting(pool.id).length,
+      id: repo.id,
+      healthy:
+        (github?.lastError ?? hook?.error) === undefined && pools.every((pool) => pool.healthy),
       github: {
         reachable: github?.reachable ?? true,
         lastSyncAt:
           github?.lastSyncAt === undefined ? null : new Date(github.lastSyncAt).toISOString(),
         ...(github?.lastError ? { error: github.lastError } : {}),
       },
-      startFailures: health?.startFailures ?? 0,
-      earlyExits: health?.earlyExits ?? 0,
-      givenUpJobs: health?.givenUpJobs ?? 0,
-      imageOutdated: health?.imageOutdated ?? false,
-      ...(health?.lastError ? { lastError: health.lastError } : {}),
       ...(hook
         ? {
             webhook: {
@@ -92,11 +106,14 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
             },
           }
         : {}),
+      pools,
     };
   });
+  const allPools = repositories.flatMap((repo) => repo.pools);
   const failing =
     engineError !== undefined ||
-    repositories.some((repo) => repo.imageOutdated || !repo.github.reachable);
+    allPools.some((pool) => pool.imageOutdated) ||
+    repositories.some((repo) => !repo.github.reachable);
   const status = failing
     ? 'failing'
     : repositories.every((repo) => repo.healthy)
@@ -104,17 +121,62 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
       : 'degraded';
   return {
     status,
+    build: sources.config.build,
     maxRunners: sources.config.maxRunners,
-    queueDepth: repositories.reduce((sum, repo) => sum + repo.waitingJobs, 0),
+    queueDepth: allPools.reduce((sum, pool) => sum + pool.waitingJobs, 0),
     docker: engineError ? { reachable: false, error: engineError } : { reachable: true },
     runners: sources.runners().map((runner) => ({
       name: runner.name,
-      repo: runner.poolId,
+      repo: repoOf.get(runner.poolId) ?? runner.poolId,
+      pool: runner.poolId,
       state: runner.phase,
       jobId: runner.jobId ?? null,
       ageSeconds: Math.max(0, Math.round((now - runner.since) / 1000)),
     })),
     repositories,
+    unservedJobs: (sources.unserved?.() ?? []).map((job) => ({
+      repo: job.repoId,
+      repository: job.repository,
+      jobId: job.jobId,
+      labels: job.labels,
+      at: new Date(job.at).toISOString(),
+    })),
     warnings,
+  };
+}
+
+function poolReport(
+  pool: PoolConfig,
+  sources: HealthSources,
+  warnings: string[],
+): PoolHealthReport {
+  const health = sources.poolHealth(pool.id);
+  const image = sources.imageHealth?.(pool.id);
+  if (health?.imageOutdated)
+    warnings.push(`${pool.id}: runner image is outdated; update the runner image`);
+  else if (health?.lastError)
+    warnings.push(`${pool.id}: runners fail to start: ${health.lastError}`);
+  if (health && health.givenUpJobs > 0)
+    warnings.push(`${pool.id}: ${health.givenUpJobs} job(s) given up`);
+  if (image?.pullError) warnings.push(`${pool.id}: runner image pull failed: ${image.pullError}`);
+  return {
+    id: pool.id,
+    labels: pool.runnerLabels,
+    jobSource:
+      pool.jobSource.kind === 'scaleset' ? `scaleset:${pool.jobSource.scaleSetName}` : 'webhook',
+    healthy: health?.lastError === undefined && !(health?.imageOutdated ?? false),
+    waitingJobs: sources.jobs.waiting(pool.id).length,
+    maxRunners: pool.maxRunners,
+    startFailures: health?.startFailures ?? 0,
+    earlyExits: health?.earlyExits ?? 0,
+    givenUpJobs: health?.givenUpJobs ?? 0,
+    imageOutdated: health?.imageOutdated ?? false,
+    runnerImage: {
+      image: pool.runnerImage,
+      version: image?.version ?? null,
+      revision: image?.revision ?? null,
+      ...(image?.pullError ? { pullError: image.pullError } : {}),
+    },
+    ...(health?.lastError ? { lastError: health.lastError } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { RANK, type JobAction, type JobEvent } from './job-event.ts';
 
 export type Job = {
   poolId: string;
+  repoId: string;
   repository: string;
   id: number;
   runId: number;
@@ -44,6 +45,7 @@ export class JobBook {
     const previous = known?.state;
     const job: Job = known ?? {
       poolId: event.poolId,
+      repoId: event.repoId,
       repository: event.repository,
       id: event.jobId,
       runId: event.runId,
@@ -81,11 +83,11 @@ export class JobBook {
     return out.sort((a, b) => a.queuedAt - b.queuedAt);
   }
 
-  /** Jobs not completed yet (queued, given up or not, and in progress), oldest first. */
-  unfinished(poolId: string): Job[] {
+  /** A repository's jobs not completed yet (queued, given up or not, in progress), oldest first. */
+  unfinished(repoId: string): Job[] {
     const out: Job[] = [];
     for (const job of this.#jobs.values()) {
-      if (job.poolId === poolId && job.state !== 'completed') out.push(job);
+      if (job.repoId === repoId && job.state !== 'completed') out.push(job);
     }
     return out.sort((a, b) => a.queuedAt - b.queuedAt);
   }

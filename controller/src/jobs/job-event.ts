@@ -2,7 +2,10 @@ export type JobAction = 'queued' | 'in_progress' | 'completed';
 
 /** One observation of a workflow job, from a webhook, a resync or a redelivery. */
 export type JobEvent = {
+  /** The pool serving the job (chosen by its labels). */
   poolId: string;
+  /** The repository or organization entry whose webhook or resync saw it. */
+  repoId: string;
   /** owner/name of the repository the job runs in. */
   repository: string;
   jobId: number;

@@ -7,9 +7,12 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export type MetricSources = {
   runners: () => readonly RunnerView[];
   waitingJobs: (poolId: string) => number;
-  pools: readonly { id: string; maxRunners: number }[];
+  pools: readonly { id: string; repoId: string; maxRunners: number; runnerImage: string }[];
   maxRunners: number;
   capacity: () => number;
+  build: { version: string; revision: string };
+  /** The version label of a pool's runner image, once known. */
+  runnerImageVersion?: (poolId: string) => string | undefined;
 };
 
 const STATES = ['starting', 'idle', 'busy', 'exited'] as const;
@@ -35,27 +38,53 @@ export function createMetrics() {
 }
 
 function bindGauges(registers: Registry[], sources: MetricSources): void {
+  const repoOf = new Map(sources.pools.map((pool) => [pool.id, pool.repoId]));
+  new Gauge({
+    name: 'autoscaler_build_info',
+    help: 'The running controller: its version and source revision (always 1)',
+    labelNames: ['version', 'revision'] as const,
+    registers,
+    collect() {
+      this.set(sources.build, 1);
+    },
+  });
+  new Gauge({
+    name: 'autoscaler_runner_image_info',
+    help: "Each pool's runner image and the version its label gives (always 1)",
+    labelNames: ['repo', 'pool', 'image', 'version'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const pool of sources.pools) {
+        const version = sources.runnerImageVersion?.(pool.id) ?? '';
+        this.set({ repo: pool.repoId, pool: pool.id, image: pool.runnerImage, version }, 1);
+      }
+    },
+  });
   new Gauge({
     name: 'autoscaler_runners',
-    help: 'Runner containers by repository and state',
-    labelNames: ['repo', 'state'] as const,
+    help: 'Runner containers by pool and state',
+    labelNames: ['repo', 'pool', 'state'] as const,
     registers,
     collect() {
       this.reset();
       for (const pool of sources.pools)
-        for (const state of STATES) this.set({ repo: pool.id, state }, 0);
-      for (const runner of sources.runners())
-        this.inc({ repo: runner.poolId, state: runner.phase });
+        for (const state of STATES) this.set({ repo: pool.repoId, pool: pool.id, state }, 0);
+      for (const runner of sources.runners()) {
+        const repo = repoOf.get(runner.poolId) ?? '';
+        this.inc({ repo, pool: runner.poolId, state: runner.phase });
+      }
     },
   });
   new Gauge({
     name: 'autoscaler_runners_max',
-    help: 'Cap on runner containers; repo="" is the global MAX_RUNNERS',
-    labelNames: ['repo'] as const,
+    help: 'Cap on runner containers; pool="" is the global MAX_RUNNERS',
+    labelNames: ['repo', 'pool'] as const,
     registers,
     collect() {
-      this.set({ repo: '' }, sources.maxRunners);
-      for (const pool of sources.pools) this.set({ repo: pool.id }, pool.maxRunners);
+      this.set({ repo: '', pool: '' }, sources.maxRunners);
+      for (const pool of sources.pools)
+        this.set({ repo: pool.repoId, pool: pool.id }, pool.maxRunners);
     },
   });
   new Gauge({
@@ -69,10 +98,11 @@ function bindGauges(registers: Registry[], sources: MetricSources): void {
   new Gauge({
     name: 'autoscaler_jobs_waiting',
     help: 'Served jobs queued and not yet taken by a runner',
-    labelNames: ['repo'] as const,
+    labelNames: ['repo', 'pool'] as const,
     registers,
     collect() {
-      for (const pool of sources.pools) this.set({ repo: pool.id }, sources.waitingJobs(pool.id));
+      for (const pool of sources.pools)
+        this.set({ repo: pool.repoId, pool: pool.id }, sources.waitingJobs(pool.id));
     },
   });
 }
@@ -92,51 +122,53 @@ function events(counter: CounterMaker, registers: Registry[]) {
     ),
     jobEvents: counter('autoscaler_job_events_total', 'Job state changes booked, by action', [
       'repo',
+      'pool',
       'action',
     ]),
     unservedJobs: counter(
       'autoscaler_jobs_unserved_total',
-      'Queued jobs not served because their labels are not all among the runner labels',
+      'Queued jobs no pool serves: no pool has all their labels',
       ['repo'],
     ),
     givenUpJobs: counter(
       'autoscaler_jobs_given_up_total',
       'Jobs given up because their runners kept exiting before taking them',
-      ['repo'],
+      ['repo', 'pool'],
     ),
     queueSeconds: new Histogram({
       name: 'autoscaler_job_queue_seconds',
       help: 'Time from queued until a runner was started for it (until="runner_started") or took it (until="in_progress")',
-      labelNames: ['repo', 'until'] as const,
+      labelNames: ['repo', 'pool', 'until'] as const,
       buckets: QUEUE_BUCKETS,
       registers,
     }),
     jobSeconds: new Histogram({
       name: 'autoscaler_job_duration_seconds',
       help: 'Time from in_progress to completed, by conclusion',
-      labelNames: ['repo', 'conclusion'] as const,
+      labelNames: ['repo', 'pool', 'conclusion'] as const,
       buckets: DURATION_BUCKETS,
       registers,
     }),
     spawnSeconds: new Histogram({
       name: 'autoscaler_runner_spawn_seconds',
       help: 'Time to register a runner and start its container',
-      labelNames: ['repo'] as const,
+      labelNames: ['repo', 'pool'] as const,
       buckets: SPAWN_BUCKETS,
       registers,
     }),
     spawnFailures: counter(
       'autoscaler_runner_spawn_failures_total',
       'Runners that failed to register or start',
-      ['repo'],
+      ['repo', 'pool'],
     ),
     earlyExits: counter(
       'autoscaler_runner_early_exits_total',
       'Runners that exited before taking a job',
-      ['repo'],
+      ['repo', 'pool'],
     ),
     removals: counter('autoscaler_runners_removed_total', 'Runner containers removed, by reason', [
       'repo',
+      'pool',
       'reason',
     ]),
     resyncs: counter('autoscaler_resyncs_total', 'Resyncs with GitHub, by result', [

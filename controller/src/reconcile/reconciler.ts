@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
-import type { PoolGitHub } from '../github/pool-github.ts';
+import type { RepoGitHub } from '../github/repo-github.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
 import type { RunnerRuntime } from '../runners/runtime.ts';
 import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
@@ -26,7 +26,7 @@ export type ReconcilerDeps = {
   idleTimeoutMs: number;
   jobs: JobBook;
   runtime: RunnerRuntime;
-  github: (poolId: string) => PoolGitHub;
+  github: (repoId: string) => RepoGitHub;
   log: Logger;
   now?: () => number;
   runnerName?: (pool: PoolConfig) => string;
@@ -68,6 +68,7 @@ export class Reconciler {
     this.#actions = new RunnerActions({
       runtime: deps.runtime,
       github: deps.github,
+      poolOf: (poolId) => deps.pools.find((pool) => pool.id === poolId),
       log: deps.log,
       now: this.#now,
       health: this.#health,
@@ -108,8 +109,8 @@ export class Reconciler {
   }
 
   /** Runner names GitHub reports busy: a restarted controller learns from them what not to stop. */
-  setRegisteredBusy(poolId: string, names: ReadonlySet<string>): void {
-    this.#registeredBusy.set(poolId, names);
+  setRegisteredBusy(repoId: string, names: ReadonlySet<string>): void {
+    this.#registeredBusy.set(repoId, names);
   }
 
   poolHealth(poolId: string): PoolHealth | undefined {
@@ -124,6 +125,11 @@ export class Reconciler {
   engineDown(error: Error): void {
     this.#engineError = error.message;
     this.trigger();
+  }
+
+  /** Spawns registering or starting right now. */
+  spawnsInFlight(): number {
+    return this.#actions.spawning;
   }
 
   /** Stops planning; spawns already under way are finished, running jobs are left alone. */
@@ -229,7 +235,7 @@ export class Reconciler {
         if (view && view.containerId !== '' && !this.#actions.isRemoving(view.name)) {
           const fields = {
             runner: view.name,
-            repo: view.poolId,
+            pool: view.poolId,
             jobId: view.jobId,
             exitCode: view.exitCode,
             stranded: view.stranded,

@@ -1,7 +1,8 @@
-import type { PoolConfig } from '../config/load-config.ts';
+import type { RepoConfig } from '../config/load-config.ts';
 import type { JobSource, ObservedJob } from '../github/job-source.ts';
 import type { JobBook } from '../jobs/job-book.ts';
-import { matchesLabels } from '../jobs/match-labels.ts';
+import { routeJob } from '../jobs/route-job.ts';
+import { webhookPools } from '../jobs/webhook-pools.ts';
 import { GitHubRefusal } from '../github/github-error.ts';
 
 /** How many unfinished jobs one resync looks up one by one when GitHub no longer lists them. */
@@ -14,7 +15,7 @@ const LOOKUP_LIMIT = 20;
  * many changed; throws, after booking, when GitHub refused to show some repositories.
  */
 export async function resyncJobs(
-  pool: PoolConfig,
+  repo: RepoConfig,
   source: JobSource,
   book: JobBook,
   now: () => number,
@@ -22,10 +23,13 @@ export async function resyncJobs(
   const startedAt = now();
   const { jobs, covered, refused } = await source.unfinishedJobs();
   let changed = 0;
+  const pools = webhookPools(repo);
   const book1 = (job: ObservedJob) => {
-    if (!matchesLabels(job.labels, pool.runnerLabels)) return;
+    const pool = routeJob(job.labels, pools);
+    if (!pool) return;
     const result = book.apply({
       poolId: pool.id,
+      repoId: repo.id,
       repository: job.repository,
       jobId: job.id,
       runId: job.runId,
@@ -40,7 +44,7 @@ export async function resyncJobs(
 
   const listed = new Set(jobs.map((job) => job.id));
   const missing = book
-    .unfinished(pool.id)
+    .unfinished(repo.id)
     .filter((job) => covered.has(job.repository) && !listed.has(job.id))
     .filter((job) => job.queuedAt < startedAt)
     .slice(0, LOOKUP_LIMIT);

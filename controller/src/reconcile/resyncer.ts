@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { PoolConfig } from '../config/load-config.ts';
-import type { PoolGitHub } from '../github/pool-github.ts';
+import type { RepoConfig } from '../config/load-config.ts';
+import type { RepoGitHub } from '../github/repo-github.ts';
+import { webhookPools } from '../jobs/webhook-pools.ts';
 import type { JobBook } from '../jobs/job-book.ts';
 import { classifyGitHubError } from '../github/github-error.ts';
 import { resyncJobs } from './resync-jobs.ts';
@@ -15,20 +16,20 @@ export type GitHubHealth = {
 export type ResyncTarget = {
   trigger(): void;
   hasRunner(name: string): boolean;
-  setRegisteredBusy(poolId: string, names: ReadonlySet<string>): void;
+  setRegisteredBusy(repoId: string, names: ReadonlySet<string>): void;
 };
 
 export type ResyncerDeps = {
-  pools: PoolConfig[];
-  github: (poolId: string) => PoolGitHub;
+  repos: RepoConfig[];
+  github: (repoId: string) => RepoGitHub;
   jobs: JobBook;
   target: ResyncTarget;
   log: Logger;
   now: () => number;
   intervalMs: number;
-  onResync?: (poolId: string, outcome: 'ok' | 'error') => void;
-  /** Extra work per pool after the job resync (e.g. redelivery of failed webhooks). */
-  extra?: ((pool: PoolConfig) => Promise<unknown>) | undefined;
+  onResync?: (repoId: string, outcome: 'ok' | 'error') => void;
+  /** Extra work per repository after the job resync (e.g. redelivery of failed webhooks). */
+  extra?: ((repo: RepoConfig) => Promise<unknown>) | undefined;
 };
 
 /** Re-reads GitHub on an interval: webhooks are only the fast path. */
@@ -42,8 +43,8 @@ export class Resyncer {
 
   constructor(deps: ResyncerDeps) {
     this.#deps = deps;
-    for (const pool of deps.pools) {
-      this.#health.set(pool.id, { reachable: true, lastError: undefined, lastSyncAt: undefined });
+    for (const repo of deps.repos) {
+      this.#health.set(repo.id, { reachable: true, lastError: undefined, lastSyncAt: undefined });
     }
   }
 
@@ -57,15 +58,15 @@ export class Resyncer {
     await this.#running;
   }
 
-  health(poolId: string): GitHubHealth | undefined {
-    return this.#health.get(poolId);
+  health(repoId: string): GitHubHealth | undefined {
+    return this.#health.get(repoId);
   }
 
   /** Runs one resync of every pool now (also used at start). */
   async resyncAll(): Promise<void> {
-    for (const pool of this.#deps.pools) {
+    for (const repo of this.#deps.repos) {
       if (this.#stopped) return;
-      await this.#resyncPool(pool);
+      await this.#resyncRepo(repo);
     }
     this.#deps.target.trigger();
   }
@@ -82,10 +83,10 @@ export class Resyncer {
   }
 
   /** Jobs, registrations and the extra work fail separately: one failing never stops the others. */
-  async #resyncPool(pool: PoolConfig): Promise<void> {
+  async #resyncRepo(repo: RepoConfig): Promise<void> {
     const deps = this.#deps;
-    const github = deps.github(pool.id);
-    const log = deps.log.child({ repo: pool.id });
+    const github = deps.github(repo.id);
+    const log = deps.log.child({ repo: repo.id });
     const failures: unknown[] = [];
     const step = async (what: string, work: () => Promise<void>) => {
       try {
@@ -95,40 +96,42 @@ export class Resyncer {
         log.warn({ err: error, step: what }, 'resync with GitHub failed');
       }
     };
-    await step('jobs', async () => {
-      const changed = await resyncJobs(pool, await github.jobs(), deps.jobs, deps.now);
-      if (changed > 0) log.info({ changed }, 'resync found job changes');
-    });
+    if (webhookPools(repo).length > 0) {
+      await step('jobs', async () => {
+        const changed = await resyncJobs(repo, await github.jobs(), deps.jobs, deps.now);
+        if (changed > 0) log.info({ changed }, 'resync found job changes');
+      });
+    }
     await step('runners', async () => {
       const registered = await github.runners();
       deps.target.setRegisteredBusy(
-        pool.id,
+        repo.id,
         new Set(registered.filter((r) => r.busy).map((r) => r.name)),
       );
-      const seen = this.#staleSeen.get(pool.id) ?? new Set<string>();
+      const seen = this.#staleSeen.get(repo.id) ?? new Set<string>();
       const { stale, candidates } = staleRunners(
         registered,
-        pool.runnerNamePrefix,
+        [...new Set(repo.pools.map((pool) => pool.runnerNamePrefix))],
         (name) => deps.target.hasRunner(name),
         seen,
       );
-      this.#staleSeen.set(pool.id, candidates);
+      this.#staleSeen.set(repo.id, candidates);
       for (const runner of stale) {
         const result = await github.deregister(runner.name, runner.id);
         log.info({ runner: runner.name, result }, 'offline runner without container deregistered');
       }
     });
-    if (deps.extra) await step('extra', async () => void (await deps.extra?.(pool)));
-    const health = this.#health.get(pool.id);
+    if (deps.extra) await step('extra', async () => void (await deps.extra?.(repo)));
+    const health = this.#health.get(repo.id);
     const first = failures[0];
     if (first === undefined) {
       if (health)
         Object.assign(health, { reachable: true, lastError: undefined, lastSyncAt: deps.now() });
-      deps.onResync?.(pool.id, 'ok');
+      deps.onResync?.(repo.id, 'ok');
     } else {
       const reachable = classifyGitHubError(first) !== 'unreachable';
       if (health) Object.assign(health, { reachable, lastError: messageOf(first) });
-      deps.onResync?.(pool.id, 'error');
+      deps.onResync?.(repo.id, 'error');
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
-import type { PoolGitHub } from '../github/pool-github.ts';
-import type { RunnerRuntime } from '../runners/runtime.ts';
+import type { RepoGitHub } from '../github/repo-github.ts';
+import { runtimeSettings, type RunnerRuntime } from '../runners/runtime.ts';
 import type { InFlight } from './observe-runners.ts';
 import type { PoolHealthBook } from './pool-health.ts';
 import { newRunnerName } from './runner-name.ts';
@@ -16,7 +16,8 @@ export type ActionEvents = {
 
 export type RunnerActionsDeps = {
   runtime: RunnerRuntime;
-  github: (poolId: string) => PoolGitHub;
+  github: (repoId: string) => RepoGitHub;
+  poolOf: (poolId: string) => PoolConfig | undefined;
   log: Logger;
   now: () => number;
   health: PoolHealthBook;
@@ -52,6 +53,11 @@ export class RunnerActions {
     return this.#removing.has(name);
   }
 
+  /** Spawns registering or starting right now. */
+  get spawning(): number {
+    return this.#spawning.size;
+  }
+
   /** Resolves when the spawns under way have finished, well or not. */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.#spawning]);
@@ -62,20 +68,15 @@ export class RunnerActions {
     const entry: InFlight = { poolId: pool.id, since: now, jobId };
     this.inFlight.set(name, entry);
     this.#deps.progress.started(name);
-    const log = this.#deps.log.child({ runner: name, repo: pool.id, jobId });
+    const log = this.#deps.log.child({ runner: name, repo: pool.repoId, pool: pool.id, jobId });
     const work = (async () => {
-      const jit = await this.#deps.github(pool.id).jitConfig(name);
+      const jit = await this.#deps
+        .github(pool.repoId)
+        .jitConfig(name, { labels: pool.runnerLabels, runnerGroup: pool.runnerGroup });
       this.#runnerIds.set(name, jit.runnerId);
       log.info({ runnerId: jit.runnerId }, 'runner registered');
       await this.#deps.runtime
-        .start({
-          name,
-          poolId: pool.id,
-          image: pool.runnerImage,
-          jitConfig: jit.encodedJitConfig,
-          dockerMode: pool.dockerMode,
-          jobId,
-        })
+        .start({ name, pool: runtimeSettings(pool), jitConfig: jit.encodedJitConfig, jobId })
         .catch((error: unknown) => {
           this.#deps.events.dockerError?.('start');
           throw error;
@@ -99,7 +100,7 @@ export class RunnerActions {
         if (runnerId === undefined) return;
         this.#runnerIds.delete(name);
         this.#deps
-          .github(pool.id)
+          .github(pool.repoId)
           .deregister(name, runnerId)
           .catch((cleanupError: unknown) =>
             log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
@@ -120,7 +121,7 @@ export class RunnerActions {
       .remove(name)
       .then(
         () => {
-          this.#deps.log.info({ runner: name, repo: poolId, reason }, 'runner removed');
+          this.#deps.log.info({ runner: name, pool: poolId, reason }, 'runner removed');
           this.#deps.events.removed?.(poolId, reason);
           this.#deps.progress.forget(name);
           this.#runnerIds.delete(name);
@@ -139,9 +140,15 @@ export class RunnerActions {
   retire(name: string, poolId: string): void {
     if (this.#removing.has(name)) return;
     this.#removing.add(name);
-    const log = this.#deps.log.child({ runner: name, repo: poolId });
+    const log = this.#deps.log.child({ runner: name, pool: poolId });
+    const pool = this.#deps.poolOf(poolId);
+    if (!pool) {
+      this.#removing.delete(name);
+      log.warn('idle runner of a pool no longer configured: left to exit by itself');
+      return;
+    }
     this.#deps
-      .github(poolId)
+      .github(pool.repoId)
       .deregister(name, this.#runnerIds.get(name))
       .then(
         (result) => {

@@ -9,14 +9,19 @@ import { isRunnerName } from './runner-name.ts';
  */
 export function staleRunners(
   registered: readonly RegisteredRunner[],
-  prefix: string,
+  prefixes: readonly string[],
   hasContainer: (name: string) => boolean,
   seenBefore: ReadonlySet<string>,
 ): { stale: RegisteredRunner[]; candidates: Set<string> } {
   const candidates = new Set<string>();
   const stale: RegisteredRunner[] = [];
   for (const runner of registered) {
-    if (!isRunnerName(runner.name, prefix) || runner.status !== 'offline' || runner.busy) continue;
+    if (
+      !prefixes.some((prefix) => isRunnerName(runner.name, prefix)) ||
+      runner.status !== 'offline' ||
+      runner.busy
+    )
+      continue;
     if (hasContainer(runner.name)) continue;
     candidates.add(runner.name);
     if (seenBefore.has(runner.name)) stale.push(runner);

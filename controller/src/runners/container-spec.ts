@@ -1,12 +1,11 @@
 import type Docker from 'dockerode';
+import type { ContainerLimits } from '../config/config-types.ts';
 import { LABELS } from './container-labels.ts';
 import type { ContainerRole, RunnerSpec } from './runtime.ts';
 
 export type SpecOptions = {
   controllerId: string;
   engineId: string;
-  network: string | undefined;
-  dind: { image: string; privileged: boolean };
   /** Group owning the engine's socket, added to runners in `host` mode so they may use it. */
   socketGroup: number | undefined;
 };
@@ -14,14 +13,17 @@ export type SpecOptions = {
 const DIND_SOCKET_DIR = '/var/run/dind';
 const DOCKER_GROUP_ID = '123';
 
+/** The labels that find a container again (ours win over a pool's own extra labels). */
 export function labelsFor(
   spec: RunnerSpec,
   role: ContainerRole,
   options: SpecOptions,
 ): Record<string, string> {
   return {
+    ...spec.pool.containerLabels,
     [LABELS.controller]: options.controllerId,
-    [LABELS.pool]: spec.poolId,
+    [LABELS.repo]: spec.pool.repoId,
+    [LABELS.pool]: spec.pool.id,
     [LABELS.runnerName]: spec.name,
     [LABELS.role]: role,
     [LABELS.engine]: options.engineId,
@@ -32,13 +34,31 @@ export function labelsFor(
 export const volumeNames = (name: string) => ({ docker: `${name}-docker`, socket: `${name}-sock` });
 export const sidecarName = (name: string) => `${name}-dind`;
 
-/** The docker-in-docker sidecar: its own engine, reachable by the runner through a shared socket. */
+/** Docker's HostConfig fields for a container's limits; unset ones are left out. */
+export function limitsConfig(limits: ContainerLimits): Docker.HostConfig {
+  return {
+    ...(limits.cpus === undefined ? {} : { NanoCpus: Math.round(limits.cpus * 1e9) }),
+    // Swap is not extra room: without MemorySwap the engine gives as much swap again.
+    ...(limits.memoryBytes === undefined
+      ? {}
+      : { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes }),
+    ...(limits.pidsLimit === undefined ? {} : { PidsLimit: limits.pidsLimit }),
+    ...(limits.shmSizeBytes === undefined ? {} : { ShmSize: limits.shmSizeBytes }),
+  };
+}
+
+/**
+ * The docker-in-docker sidecar: its own engine, reachable by the runner through a shared socket.
+ * `dataVolume` is the volume for its /var/lib/docker: the runner's own, or a leased cache volume.
+ */
 export function dindContainer(
   spec: RunnerSpec,
   options: SpecOptions,
+  dataVolume: string,
 ): Docker.ContainerCreateOptions {
   const volumes = volumeNames(spec.name);
-  const security: Docker.HostConfig = options.dind.privileged
+  const dind = spec.pool.dind;
+  const security: Docker.HostConfig = dind.privileged
     ? { Privileged: true }
     : {
         CapAdd: ['ALL'],
@@ -50,17 +70,25 @@ export function dindContainer(
       };
   return {
     name: sidecarName(spec.name),
-    Image: options.dind.image,
+    Image: dind.image,
     Labels: labelsFor(spec, 'dind', options),
     Env: ['DOCKER_TLS_CERTDIR='],
-    Cmd: [`--host=unix://${DIND_SOCKET_DIR}/docker.sock`, `--group=${DOCKER_GROUP_ID}`],
+    Cmd: [
+      `--host=unix://${DIND_SOCKET_DIR}/docker.sock`,
+      `--group=${DOCKER_GROUP_ID}`,
+      ...(dind.registryMirror ? [`--registry-mirror=${dind.registryMirror}`] : []),
+    ],
+    ...(spec.pool.stopTimeoutSeconds === undefined
+      ? {}
+      : { StopTimeout: spec.pool.stopTimeoutSeconds }),
     HostConfig: {
       ...security,
-      ...(options.network ? { NetworkMode: options.network } : {}),
+      ...limitsConfig(spec.pool.limits.dind),
+      ...(spec.pool.network ? { NetworkMode: spec.pool.network } : {}),
       Binds: [
-        `${volumes.docker}:/var/lib/docker`,
+        `${dataVolume}:/var/lib/docker`,
         `${volumes.socket}:${DIND_SOCKET_DIR}`,
-        ...(options.dind.privileged ? [] : ['/sys/fs/cgroup:/sys/fs/cgroup:rw']),
+        ...(dind.privileged ? [] : ['/sys/fs/cgroup:/sys/fs/cgroup:rw']),
       ],
     },
   };
@@ -76,8 +104,8 @@ export function runnerContainer(
     `ACTIONS_RUNNER_INPUT_JITCONFIG=${spec.jitConfig}`,
     'ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1',
   ];
-  const host: Docker.HostConfig = {};
-  switch (spec.dockerMode) {
+  const host: Docker.HostConfig = { ...limitsConfig(spec.pool.limits.runner) };
+  switch (spec.pool.dockerMode) {
     case 'dind':
       env.push(`DOCKER_HOST=unix://${DIND_SOCKET_DIR}/docker.sock`);
       host.NetworkMode = `container:${sidecarId ?? ''}`;
@@ -88,18 +116,18 @@ export function runnerContainer(
       // The runner image's user is in its own `docker` group, rarely the socket's on this host.
       if (options.socketGroup !== undefined) host.GroupAdd = [String(options.socketGroup)];
       break;
-    case 'sysbox':
-      host.Runtime = 'sysbox-runc';
-      break;
     case 'none':
       break;
   }
-  if (spec.dockerMode !== 'dind' && options.network) host.NetworkMode = options.network;
+  if (spec.pool.dockerMode !== 'dind' && spec.pool.network) host.NetworkMode = spec.pool.network;
   return {
     name: spec.name,
-    Image: spec.image,
+    Image: spec.pool.runnerImage,
     Labels: labelsFor(spec, 'runner', options),
     Env: env,
+    ...(spec.pool.stopTimeoutSeconds === undefined
+      ? {}
+      : { StopTimeout: spec.pool.stopTimeoutSeconds }),
     HostConfig: host,
   };
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { LABELS } from './container-labels.ts';
+import { LABELS, poolOfLabels } from './container-labels.ts';
 import { dindContainer, runnerContainer, volumeNames, type SpecOptions } from './container-spec.ts';
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
 import type { RunnerContainer, RunnerRuntime, RunnerSpec, RuntimeEvent } from './runtime.ts';
@@ -9,8 +9,6 @@ import { watchEngine } from './watch-engine.ts';
 export type DockerRuntimeOptions = {
   engines: DockerEngine[];
   controllerId: string;
-  network: string | undefined;
-  dind: { image: string; privileged: boolean };
   log: Logger;
 };
 
@@ -25,8 +23,6 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
   const specOptions = (engine: DockerEngine): SpecOptions => ({
     controllerId,
     engineId: engine.id,
-    network: options.network,
-    dind: options.dind,
     socketGroup: engine.socketGroup,
   });
 
@@ -52,7 +48,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     for (const info of containers) {
       const labels = info.Labels;
       const name = labels[LABELS.runnerName];
-      const poolId = labels[LABELS.pool] ?? '';
+      const poolId = poolOfLabels(labels);
       if (!name) continue;
       if (labels[LABELS.role] !== 'runner') {
         if (info.State !== 'running' && info.State !== 'created') stoppedSidecars.add(name);
@@ -81,7 +77,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     for (const volume of volumes.Volumes ?? []) {
       const name = volume.Labels?.[LABELS.runnerName];
       if (name && !byName.has(name))
-        byName.set(name, orphan(name, volume.Labels?.[LABELS.pool] ?? ''));
+        byName.set(name, orphan(name, poolOfLabels(volume.Labels ?? {})));
     }
     placed.set(engine.id, byName.size);
     return [...byName.values()];
@@ -121,12 +117,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     const opts = specOptions(engine);
     try {
       let sidecarId: string | undefined;
-      if (spec.dockerMode === 'dind') {
+      if (spec.pool.dockerMode === 'dind') {
         const labels = { Labels: runnerLabels(spec, opts) };
         const names = volumeNames(spec.name);
         await engine.docker.createVolume({ Name: names.docker, ...labels });
         await engine.docker.createVolume({ Name: names.socket, ...labels });
-        sidecarId = await createStarted(engine, dindContainer(spec, opts));
+        sidecarId = await createStarted(engine, dindContainer(spec, opts, names.docker));
       }
       await createStarted(engine, runnerContainer(spec, opts, sidecarId));
     } catch (error) {
@@ -182,7 +178,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
 function runnerLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, string> {
   return {
     [LABELS.controller]: opts.controllerId,
-    [LABELS.pool]: spec.poolId,
+    [LABELS.repo]: spec.pool.repoId,
+    [LABELS.pool]: spec.pool.id,
     [LABELS.runnerName]: spec.name,
   };
 }

@@ -1,4 +1,4 @@
-import type { DockerMode } from '../config/pool-settings.ts';
+import type { PoolConfig } from '../config/config-types.ts';
 
 export type ContainerRole = 'runner' | 'dind';
 
@@ -17,12 +17,42 @@ export type RunnerContainer = {
   sidecarDown: boolean;
 };
 
+/** What the engine needs of a pool to run its runners; no credential is part of it. */
+export type PoolRuntimeSettings = Pick<
+  PoolConfig,
+  | 'id'
+  | 'repoId'
+  | 'runnerImage'
+  | 'platform'
+  | 'dockerMode'
+  | 'network'
+  | 'stopTimeoutSeconds'
+  | 'containerLabels'
+  | 'limits'
+  | 'dind'
+>;
+
+export function runtimeSettings(pool: PoolConfig): PoolRuntimeSettings {
+  const { id, repoId, runnerImage, platform, dockerMode, network } = pool;
+  const { stopTimeoutSeconds, containerLabels, limits, dind } = pool;
+  return {
+    id,
+    repoId,
+    runnerImage,
+    platform,
+    dockerMode,
+    network,
+    stopTimeoutSeconds,
+    containerLabels,
+    limits,
+    dind,
+  };
+}
+
 export type RunnerSpec = {
   name: string;
-  poolId: string;
-  image: string;
+  pool: PoolRuntimeSettings;
   jitConfig: string;
-  dockerMode: DockerMode;
   /** The job whose arrival caused this runner; informational only. */
   jobId: number | undefined;
 };

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
-import type { PoolConfig } from '../config/load-config.ts';
+import type { RepoConfig } from '../config/load-config.ts';
 import type { DeliveryLog } from '../jobs/delivery-log.ts';
 import type { JobBook } from '../jobs/job-book.ts';
 import type { JobAction } from '../jobs/job-event.ts';
-import { matchesLabels } from '../jobs/match-labels.ts';
+import { routeJob } from '../jobs/route-job.ts';
+import { webhookPools } from '../jobs/webhook-pools.ts';
+import type { UnservedJobs } from '../jobs/unserved-jobs.ts';
 import { poolOwnsPayload } from './pool-owns-payload.ts';
 import { verifySignature } from './verify-signature.ts';
 import { parseJson, WorkflowJobPayload } from './workflow-job-payload.ts';
@@ -30,15 +32,16 @@ export type DeliveryResult =
 export type DeliveryAnswer = { status: number; result: DeliveryResult; message: string };
 
 export type IntakeDeps = {
-  pools: PoolConfig[];
-  secretOf: (poolId: string) => string;
+  repos: RepoConfig[];
+  secretOf: (repoId: string) => string;
   jobs: JobBook;
   deliveries: DeliveryLog;
+  unserved: UnservedJobs;
   onChange: () => void;
   log: Logger;
   now: () => number;
-  onResult?: (result: DeliveryResult, poolId: string | undefined) => void;
-  onUnserved?: (poolId: string) => void;
+  onResult?: (result: DeliveryResult, repoId: string | undefined) => void;
+  onUnserved?: (repoId: string) => void;
 };
 
 const ACTIONS = new Set<string>(['queued', 'in_progress', 'completed']);
@@ -49,15 +52,15 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
     status: number,
     result: DeliveryResult,
     message: string,
-    poolId?: string,
+    repoId?: string,
   ): DeliveryAnswer => {
-    deps.onResult?.(result, poolId);
+    deps.onResult?.(result, repoId);
     return { status, result, message };
   };
   const candidates =
     delivery.repoId === undefined
-      ? deps.pools
-      : deps.pools.filter((pool) => pool.id === delivery.repoId);
+      ? deps.repos
+      : deps.repos.filter((repo) => repo.id === delivery.repoId);
   if (candidates.length === 0) return answer(404, 'unknown-repo', 'unknown repository id');
   const verified = allVerified(candidates, deps.secretOf, delivery);
   const first = verified[0];
@@ -79,23 +82,38 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
     );
   }
   const payload = parsed.data;
-  const pool = verified.find((candidate) => poolOwnsPayload(candidate.target.scope, payload));
+  const repo = verified.find((candidate) => poolOwnsPayload(candidate.target.scope, payload));
   if (!ACTIONS.has(payload.action)) return answer(202, 'ignored', 'action ignored', first.id);
-  if (!pool) return answer(202, 'ignored', 'repository not served by this endpoint', first.id);
+  if (!repo) return answer(202, 'ignored', 'repository not served by this endpoint', first.id);
   const job = payload.workflow_job;
-  const log = deps.log.child({ repo: pool.id, jobId: job.id, delivery: delivery.deliveryId });
-  if (!matchesLabels(job.labels, pool.runnerLabels)) {
-    if (payload.action === 'queued') {
-      log.info({ labels: job.labels }, 'job not served: labels do not match');
-      deps.onUnserved?.(pool.id);
+  const log = deps.log.child({ repo: repo.id, jobId: job.id, delivery: delivery.deliveryId });
+  const pool = routeJob(job.labels, webhookPools(repo));
+  if (!pool) {
+    if (payload.action !== 'queued') {
+      deps.unserved.forget(job.id);
+    } else if (
+      deps.unserved.record({
+        repoId: repo.id,
+        repository: payload.repository.full_name,
+        jobId: job.id,
+        labels: job.labels,
+        at: deps.now(),
+      })
+    ) {
+      log.info(
+        { labels: job.labels, pools: webhookPools(repo).map((p) => p.runnerLabels.join(',')) },
+        'job not served: no pool has all its labels',
+      );
+      deps.onUnserved?.(repo.id);
     }
-    return answer(202, 'unserved', 'labels not served', pool.id);
+    return answer(202, 'unserved', 'labels not served', repo.id);
   }
   if (delivery.deliveryId !== undefined && !deps.deliveries.record(delivery.deliveryId)) {
-    return answer(200, 'duplicate', 'delivery already seen', pool.id);
+    return answer(200, 'duplicate', 'delivery already seen', repo.id);
   }
   const applied = deps.jobs.apply({
     poolId: pool.id,
+    repoId: repo.id,
     repository: payload.repository.full_name,
     jobId: job.id,
     runId: job.run_id,
@@ -106,18 +124,21 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
     at: deps.now(),
   });
   if (applied === 'duplicate')
-    return answer(200, 'duplicate', 'job already at this state', pool.id);
-  log.info({ action: payload.action, runner: job.runner_name ?? undefined }, 'job event booked');
+    return answer(200, 'duplicate', 'job already at this state', repo.id);
+  log.info(
+    { pool: pool.id, action: payload.action, runner: job.runner_name ?? undefined },
+    'job event booked',
+  );
   deps.onChange();
-  return answer(202, 'accepted', 'accepted', pool.id);
+  return answer(202, 'accepted', 'accepted', repo.id);
 }
 
 function allVerified(
-  pools: PoolConfig[],
-  secretOf: (poolId: string) => string,
+  repos: RepoConfig[],
+  secretOf: (repoId: string) => string,
   delivery: Delivery,
-): PoolConfig[] {
-  return pools.filter((pool) =>
-    verifySignature(secretOf(pool.id), delivery.body, delivery.signature),
+): RepoConfig[] {
+  return repos.filter((repo) =>
+    verifySignature(secretOf(repo.id), delivery.body, delivery.signature),
   );
 }

@@ -8,7 +8,8 @@ export function hookDrift(hook: Hook, desired: DesiredHook, secretChanged: boole
   const drift: string[] = [];
   if (hook.config.url !== desired.url) drift.push('url');
   if (hook.config.content_type !== 'json') drift.push('content_type');
-  if (String(hook.config.insecure_ssl ?? '0') !== '0') drift.push('insecure_ssl');
+  if (String(hook.config.insecure_ssl ?? '0') !== (desired.insecureSsl ? '1' : '0'))
+    drift.push('insecure_ssl');
   if (hook.events.length !== 1 || hook.events[0] !== 'workflow_job') drift.push('events');
   if (!hook.active) drift.push('active');
   if (secretChanged) drift.push('secret');

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PoolConfig } from '../config/load-config.ts';
+import type { RepoConfig } from '../config/load-config.ts';
 import type { HookApi } from '../github/hook-api.ts';
 import { hookDrift } from './hook-drift.ts';
 import { fingerprint, type HookState, type HookStateStore } from './hook-state.ts';
@@ -14,13 +14,15 @@ export type HookHealth = {
 
 export type HookManagerDeps = {
   webhookHost: string;
+  /** Register hooks with TLS verification off (a self-signed certificate on a private network). */
+  insecureSsl: boolean;
   mode: 'single' | 'multi';
-  hooks: (poolId: string) => Promise<HookApi>;
-  secretOf: (poolId: string) => string;
+  hooks: (repoId: string) => Promise<HookApi>;
+  secretOf: (repoId: string) => string;
   store: HookStateStore;
   log: Logger;
   now: () => number;
-  onRedelivery?: (poolId: string, outcome: 'ok' | 'error') => void;
+  onRedelivery?: (repoId: string, outcome: 'ok' | 'error') => void;
 };
 
 const JOB_QUEUE_LIMIT_MS = 24 * 3_600_000;
@@ -45,50 +47,50 @@ export class HookManager {
     this.#deps = deps;
   }
 
-  urlFor(poolId: string): string {
+  urlFor(repoId: string): string {
     const base = this.#deps.webhookHost.replace(/\/+$/, '');
-    return this.#deps.mode === 'single' ? `${base}/webhook` : `${base}/webhook/${poolId}`;
+    return this.#deps.mode === 'single' ? `${base}/webhook` : `${base}/webhook/${repoId}`;
   }
 
-  health(poolId: string): HookHealth | undefined {
-    return this.#health.get(poolId);
+  health(repoId: string): HookHealth | undefined {
+    return this.#health.get(repoId);
   }
 
   /** Called on every resync: the hook is checked every 10 minutes (sooner after a failure). */
-  async tend(pool: PoolConfig): Promise<void> {
-    const health = this.#health.get(pool.id) ?? {
-      url: this.urlFor(pool.id),
+  async tend(repo: RepoConfig): Promise<void> {
+    const health = this.#health.get(repo.id) ?? {
+      url: this.urlFor(repo.id),
       hookId: undefined,
       error: undefined,
       redelivered: 0,
     };
-    this.#health.set(pool.id, health);
-    const state = this.#state.get(pool.id) ?? (await this.#deps.store.load(pool.id));
-    this.#state.set(pool.id, state);
-    const due = (this.#lastSync.get(pool.id) ?? -Infinity) + SYNC_EVERY_MS <= this.#deps.now();
+    this.#health.set(repo.id, health);
+    const state = this.#state.get(repo.id) ?? (await this.#deps.store.load(repo.id));
+    this.#state.set(repo.id, state);
+    const due = (this.#lastSync.get(repo.id) ?? -Infinity) + SYNC_EVERY_MS <= this.#deps.now();
     try {
       if (due || health.error !== undefined || state.hookId === undefined) {
-        await this.#sync(pool, state, health);
-        this.#lastSync.set(pool.id, this.#deps.now());
+        await this.#sync(repo, state, health);
+        this.#lastSync.set(repo.id, this.#deps.now());
       }
-      await this.#redeliver(pool, state, health);
+      await this.#redeliver(repo, state, health);
       health.error = undefined;
     } catch (error) {
       health.error = error instanceof Error ? error.message : String(error);
       this.#deps.log.error(
-        { repo: pool.id, err: error, url: health.url },
+        { repo: repo.id, err: error, url: health.url },
         'webhook registration or redelivery failed',
       );
       throw error;
     }
   }
 
-  async #sync(pool: PoolConfig, state: HookState, health: HookHealth): Promise<void> {
-    const api = await this.#deps.hooks(pool.id);
-    const secret = this.#deps.secretOf(pool.id);
-    const desired = { url: health.url, secret };
+  async #sync(repo: RepoConfig, state: HookState, health: HookHealth): Promise<void> {
+    const api = await this.#deps.hooks(repo.id);
+    const secret = this.#deps.secretOf(repo.id);
+    const desired = { url: health.url, secret, insecureSsl: this.#deps.insecureSsl };
     const print = fingerprint(secret);
-    const log = this.#deps.log.child({ repo: pool.id, url: desired.url });
+    const log = this.#deps.log.child({ repo: repo.id, url: desired.url });
     let hook = state.hookId === undefined ? undefined : await api.find(state.hookId);
     hook ??= await api.findByUrl(desired.url);
     if (!hook) {
@@ -105,12 +107,12 @@ export class HookManager {
     state.hookId = hook.id;
     state.secretFingerprint = print;
     health.hookId = hook.id;
-    if (changed) await this.#deps.store.save(pool.id, state);
+    if (changed) await this.#deps.store.save(repo.id, state);
   }
 
-  async #redeliver(pool: PoolConfig, state: HookState, health: HookHealth): Promise<void> {
+  async #redeliver(repo: RepoConfig, state: HookState, health: HookHealth): Promise<void> {
     if (state.hookId === undefined) return;
-    const api = await this.#deps.hooks(pool.id);
+    const api = await this.#deps.hooks(repo.id);
     const deliveries = await api.deliveriesAfter(
       state.hookId,
       state.deliveryCursor,
@@ -128,20 +130,20 @@ export class HookManager {
         await api.redeliver(state.hookId, delivery.id);
         this.#attempts.set(delivery.guid, (this.#attempts.get(delivery.guid) ?? 0) + 1);
         health.redelivered += 1;
-        this.#deps.onRedelivery?.(pool.id, 'ok');
+        this.#deps.onRedelivery?.(repo.id, 'ok');
         this.#deps.log.info(
-          { repo: pool.id, delivery: delivery.guid, status: delivery.status_code },
+          { repo: repo.id, delivery: delivery.guid, status: delivery.status_code },
           'failed delivery redelivered',
         );
       } catch (error) {
-        this.#deps.onRedelivery?.(pool.id, 'error');
+        this.#deps.onRedelivery?.(repo.id, 'error');
         throw error;
       }
     }
     if (this.#attempts.size > 10_000) this.#attempts.clear();
     if (plan.cursor !== state.deliveryCursor) {
       state.deliveryCursor = plan.cursor;
-      await this.#deps.store.save(pool.id, state);
+      await this.#deps.store.save(repo.id, state);
     }
   }
 }

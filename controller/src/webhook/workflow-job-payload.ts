@@ -4,8 +4,9 @@ import { z } from 'zod';
 export const WorkflowJobPayload = z.object({
   action: z.string(),
   workflow_job: z.object({
-    id: z.number().int(),
-    run_id: z.number().int(),
+    // A job or run id is a positive integer: anything else is no job GitHub sent.
+    id: z.number().int().positive(),
+    run_id: z.number().int().positive(),
     labels: z.array(z.string()),
     runner_name: z.string().nullable().optional(),
     conclusion: z.string().nullable().optional(),

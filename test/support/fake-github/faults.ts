@@ -7,6 +7,8 @@ export interface Fault {
   message?: string;
   /** Only requests whose `METHOD /path` matches; all API requests when absent. */
   match?: RegExp;
+  /** Never answer (a GitHub that does not respond); the connection stays open until close. */
+  hang?: boolean;
 }
 
 export interface FailNextOptions extends Fault {
@@ -19,7 +21,7 @@ export interface Faults {
   /** Every matching API request fails until `clear()`. */
   failAlways: (fault: Fault) => void;
   clear: () => void;
-  take: (methodAndPath: string) => ApiResponse | undefined;
+  take: (methodAndPath: string) => ApiResponse | 'hang' | undefined;
 }
 
 const defaultMessages: Record<number, string> = {
@@ -30,12 +32,14 @@ const defaultMessages: Record<number, string> = {
 export function createFaults(): Faults {
   let pending: { fault: Fault; left: number }[] = [];
   let always: Fault | undefined;
-  const respond = (fault: Fault) =>
-    githubError(
-      fault.status,
-      fault.message ?? defaultMessages[fault.status] ?? 'Server Error',
-      fault.headers,
-    );
+  const respond = (fault: Fault): ApiResponse | 'hang' =>
+    fault.hang
+      ? 'hang'
+      : githubError(
+          fault.status,
+          fault.message ?? defaultMessages[fault.status] ?? 'Server Error',
+          fault.headers,
+        );
   return {
     failNext({ count = 1, ...fault }) {
       pending.push({ fault, left: count });

@@ -87,6 +87,7 @@ export function createRequestListener(deps: ListenerDeps) {
       if (kind === 'app' && who.kind !== 'app') return early(githubError(401, JWT_UNDECODABLE));
       principal = who;
       const fault = faults.take(`${method} ${apiPath}`);
+      if (fault === 'hang') return new Promise<Outcome>(() => undefined);
       if (fault) return early(fault);
       if (kind === 'api' && rateLimit.exhausted()) {
         return early(githubError(403, 'API rate limit exceeded for user ID 1.'));

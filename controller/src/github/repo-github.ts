@@ -1,5 +1,5 @@
 import { RequestError } from '@octokit/request-error';
-import type { PoolConfig } from '../config/load-config.ts';
+import type { RepoConfig } from '../config/load-config.ts';
 import { createConditionalGet } from './conditional-get.ts';
 import type { GitHubClient } from './create-octokit.ts';
 import { explainRefusal } from './github-error.ts';
@@ -26,9 +26,12 @@ const ACTIONS_RIGHTS = 'the token needs Actions read on the repository';
 
 export type DeregisterResult = 'removed' | 'busy';
 
-/** What the controller asks of GitHub for one pool. */
-export type PoolGitHub = {
-  jitConfig(name: string): Promise<JitConfig>;
+/** What a runner registers with: its labels and runner group (a pool's). */
+export type RunnerRegistration = { labels: readonly string[]; runnerGroup: string };
+
+/** What the controller asks of GitHub for one repository or organization. */
+export type RepoGitHub = {
+  jitConfig(name: string, registration: RunnerRegistration): Promise<JitConfig>;
   jobs(): Promise<JobSource>;
   hooks(): Promise<HookApi>;
   /** The runners registered in the repository or organization (conditional GET). */
@@ -37,11 +40,11 @@ export type PoolGitHub = {
   deregister(name: string, runnerId: number | undefined): Promise<DeregisterResult>;
 };
 
-export function createPoolGitHub(
-  pool: PoolConfig,
+export function createRepoGitHub(
+  repo: RepoConfig,
   client: () => Promise<GitHubClient>,
-): PoolGitHub {
-  const scope = pool.target.scope;
+): RepoGitHub {
+  const scope = repo.target.scope;
   let parts: Promise<ReturnType<typeof build>> | undefined;
   const build = (octokit: GitHubClient) => {
     const get = createConditionalGet(octokit);
@@ -54,7 +57,7 @@ export function createPoolGitHub(
         ACTIONS_RIGHTS,
       ),
       hooks: createHookApi(octokit, scope),
-      groupId: undefined as Promise<number> | undefined,
+      groupIds: new Map<string, Promise<number>>(),
     };
   };
   const withParts = () => {
@@ -64,15 +67,16 @@ export function createPoolGitHub(
     });
     return parts;
   };
-  const runnerGroupId = async () => {
+  const runnerGroupId = async (name: string) => {
     const p = await withParts();
-    p.groupId ??= resolveRunnerGroupId(p.octokit, scope, pool.runnerGroup).catch(
-      (error: unknown) => {
-        p.groupId = undefined;
-        throw explainRefusal(error, 'resolving the runner group', RUNNER_RIGHTS);
-      },
-    );
-    return p.groupId;
+    const known = p.groupIds.get(name);
+    if (known) return known;
+    const found = resolveRunnerGroupId(p.octokit, scope, name).catch((error: unknown) => {
+      p.groupIds.delete(name);
+      throw explainRefusal(error, 'resolving the runner group', RUNNER_RIGHTS);
+    });
+    p.groupIds.set(name, found);
+    return found;
   };
   const runners = async (): Promise<RegisteredRunner[]> => {
     const { get } = await withParts();
@@ -95,12 +99,12 @@ export function createPoolGitHub(
     jobs: async () => (await withParts()).jobs,
     hooks: async () => explained((await withParts()).hooks, 'managing the webhook', HOOK_RIGHTS),
     runners,
-    jitConfig: async (name) => {
+    jitConfig: async (name, registration) => {
       const { octokit } = await withParts();
       const request = {
         name,
-        labels: pool.runnerLabels,
-        runnerGroupId: await runnerGroupId(),
+        labels: [...registration.labels],
+        runnerGroupId: await runnerGroupId(registration.runnerGroup),
         workFolder: '_work',
       };
       return generateJitConfig(octokit, scope, request).catch((error: unknown) => {

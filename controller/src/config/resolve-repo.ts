@@ -1,0 +1,236 @@
+import type {
+  ConfigProblem,
+  ContainerLimits,
+  GitHubAuth,
+  JobSourceConfig,
+  PoolConfig,
+  RepoConfig,
+} from './config-types.ts';
+import { parseGitHubUrl, type GitHubTarget } from './github-url.ts';
+import {
+  DEFAULT_DIND_IMAGE,
+  DEFAULT_RUNNER_IMAGE,
+  POOL_FIELDS,
+  REPO_ID,
+  type DockerMode,
+  type Platform,
+  type PullPolicy,
+} from './pool-settings.ts';
+import { unreadableReason } from './problems.ts';
+import { readFields, type FieldValues } from './read-fields.ts';
+
+/** Parsed setting values by their snake_case key (labels as arrays, sizes in bytes, ...). */
+export type SettingValues = FieldValues;
+
+const DEFAULT_CACHE_MAX_BYTES = 20 * 2 ** 30;
+
+export type EntryInput = {
+  id: string;
+  /** The entry's values, already merged over `defaults` and the environment. */
+  values: SettingValues;
+  /** The raw `pools` list of the entry; undefined: the entry is one pool. */
+  pools: unknown[] | undefined;
+  /** The global MAX_RUNNERS: a pool's cap when it sets none. */
+  cap: number;
+  where: (key: string) => string;
+  readFile: (path: string) => string;
+  uid: number | undefined;
+  problems: ConfigProblem[];
+};
+
+/** A repository or organization with its pools, or undefined (with problems) when it is wrong. */
+export function repoFromEntry(input: EntryInput): RepoConfig | undefined {
+  const { values, where, problems } = input;
+  const url = typeof values.github_url === 'string' ? values.github_url : undefined;
+  const parsed = url === undefined ? undefined : parseGitHubUrl(url);
+  const auth = resolveAuth(values, where, input.readFile, input.uid, problems);
+  const poolInputs = poolValues(input);
+  if (url === undefined && !problems.some((p) => p.setting === where('github_url')))
+    problems.push({ setting: where('github_url'), reason: 'required' });
+  if (!parsed || !url) return undefined;
+  const apiUrl = typeof values.github_api_url === 'string' ? values.github_api_url : parsed.apiUrl;
+  const target: GitHubTarget = { ...parsed, apiUrl: apiUrl.replace(/\/+$/, '') };
+  // Every pool is read, even when the credentials are wrong, so all problems come at once.
+  const settings = poolInputs.pools.flatMap((pool) => {
+    const resolved = resolvePool(input.id, pool.id, pool.values, input.cap, pool.where, problems);
+    return resolved ? [resolved] : [];
+  });
+  if (!auth || !poolInputs.ok || settings.length !== poolInputs.pools.length) return undefined;
+  const pools = settings.map((pool): PoolConfig => ({ ...pool, target, auth }));
+  return {
+    id: input.id,
+    githubUrl: url,
+    target,
+    auth,
+    webhookSecret: typeof values.webhook_secret === 'string' ? values.webhook_secret : undefined,
+    pools,
+  };
+}
+
+type PoolInput = { id: string; values: SettingValues; where: (key: string) => string };
+
+function poolValues(input: EntryInput): { pools: PoolInput[]; ok: boolean } {
+  if (input.pools === undefined)
+    return { pools: [{ id: input.id, values: input.values, where: input.where }], ok: true };
+  const seen = new Set<string>();
+  const out: PoolInput[] = [];
+  let ok = true;
+  input.pools.forEach((raw, index) => {
+    const where = (key: string) => input.where(`pools[${index}].${key}`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      input.problems.push({ setting: input.where(`pools[${index}]`), reason: 'must be an object' });
+      ok = false;
+      return;
+    }
+    const entry = raw as Record<string, unknown>;
+    const before = input.problems.length;
+    const own = readFields(entry, POOL_FIELDS, {
+      mode: 'json',
+      where,
+      problems: input.problems,
+      strict: true,
+      own: ['id'],
+    });
+    const id = REPO_ID.safeParse(entry.id);
+    if (!id.success) {
+      input.problems.push({
+        setting: where('id'),
+        reason: 'must be 1-63 letters, digits, ".", "_" or "-"',
+      });
+    } else if (seen.has(id.data)) {
+      input.problems.push({ setting: where('id'), reason: `duplicate pool id "${id.data}"` });
+    } else {
+      seen.add(id.data);
+      if (input.problems.length === before)
+        out.push({ id: `${input.id}/${id.data}`, values: { ...input.values, ...own }, where });
+      return;
+    }
+    ok = false;
+  });
+  return { pools: out, ok: ok && out.length === input.pools.length };
+}
+
+function resolvePool(
+  repoId: string,
+  id: string,
+  v: SettingValues,
+  cap: number,
+  where: (key: string) => string,
+  problems: ConfigProblem[],
+): Omit<PoolConfig, 'target' | 'auth'> | undefined {
+  const jobSource = resolveJobSource(v, where, problems);
+  if (!jobSource) return undefined;
+  const str = (key: string) => {
+    const value = v[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const num = (key: string) => {
+    const value = v[key];
+    return typeof value === 'number' ? value : undefined;
+  };
+  const map = (key: string) => (v[key] ?? {}) as Record<string, string>;
+  const limits = (prefix: 'runner' | 'dind'): ContainerLimits => ({
+    cpus: num(`${prefix}_cpus`),
+    memoryBytes: num(`${prefix}_memory`),
+    pidsLimit: num(`${prefix}_pids_limit`),
+    shmSizeBytes: prefix === 'runner' ? num('runner_shm_size') : undefined,
+  });
+  return {
+    id,
+    repoId,
+    runnerLabels: (v.runner_labels as string[] | undefined) ?? ['self-hosted', 'linux'],
+    runnerGroup: str('runner_group') ?? 'default',
+    runnerNamePrefix: str('runner_name_prefix') ?? 'runner',
+    runnerImage: str('runner_image') ?? DEFAULT_RUNNER_IMAGE,
+    pullPolicy: (str('runner_pull_policy') ?? 'auto') as PullPolicy,
+    platform: str('platform') as Platform | undefined,
+    dockerMode: (str('runner_docker_mode') ?? 'dind') as DockerMode,
+    maxRunners: num('max_runners') ?? cap,
+    minIdleRunners: num('min_idle_runners') ?? 0,
+    jobSource,
+    engineLabels: map('engine_labels'),
+    network: str('runner_network'),
+    stopTimeoutSeconds: num('runner_stop_timeout_seconds'),
+    containerLabels: map('runner_container_labels'),
+    limits: { runner: limits('runner'), dind: limits('dind') },
+    dind: {
+      image: str('dind_image') ?? DEFAULT_DIND_IMAGE,
+      privileged: (v.dind_privileged as boolean | undefined) ?? true,
+      registryMirror: str('dind_registry_mirror'),
+      cacheVolumes: num('dind_cache_volumes') ?? 0,
+      cacheMaxBytes: num('dind_cache_max_size') ?? DEFAULT_CACHE_MAX_BYTES,
+    },
+  };
+}
+
+function resolveJobSource(
+  v: SettingValues,
+  where: (key: string) => string,
+  problems: ConfigProblem[],
+): JobSourceConfig | undefined {
+  if (v.job_source !== 'scaleset') {
+    if (v.scale_set_name !== undefined && v.job_source === undefined) {
+      problems.push({
+        setting: where('job_source'),
+        reason: 'set it to scaleset to use scale_set_name',
+      });
+      return undefined;
+    }
+    return { kind: 'webhook' };
+  }
+  if (typeof v.scale_set_name !== 'string') {
+    problems.push({
+      setting: where('scale_set_name'),
+      reason: 'a scaleset pool needs the scale set name its workflows target (runs-on)',
+    });
+    return undefined;
+  }
+  return { kind: 'scaleset', scaleSetName: v.scale_set_name };
+}
+
+function resolveAuth(
+  v: SettingValues,
+  where: (key: string) => string,
+  readFile: (path: string) => string,
+  uid: number | undefined,
+  problems: ConfigProblem[],
+): GitHubAuth | undefined {
+  const appId = typeof v.github_app_id === 'string' ? v.github_app_id : undefined;
+  const keyFile =
+    typeof v.github_app_private_key_file === 'string' ? v.github_app_private_key_file : undefined;
+  if (appId !== undefined || keyFile !== undefined) {
+    if (appId === undefined || keyFile === undefined) {
+      problems.push({
+        setting: where(appId === undefined ? 'github_app_id' : 'github_app_private_key_file'),
+        reason: 'a GitHub App needs both github_app_id and github_app_private_key_file',
+      });
+      return undefined;
+    }
+    let privateKey: string;
+    try {
+      privateKey = readFile(keyFile);
+    } catch (error) {
+      problems.push({
+        setting: where('github_app_private_key_file'),
+        reason: unreadableReason(keyFile, error, uid),
+      });
+      return undefined;
+    }
+    if (!privateKey.includes('PRIVATE KEY')) {
+      problems.push({
+        setting: where('github_app_private_key_file'),
+        reason: 'is not a PEM private key',
+      });
+      return undefined;
+    }
+    const installationId =
+      typeof v.github_app_installation_id === 'string' ? v.github_app_installation_id : undefined;
+    return { kind: 'app', appId, privateKey, installationId };
+  }
+  if (typeof v.github_token === 'string') return { kind: 'token', token: v.github_token };
+  problems.push({
+    setting: where('github_token'),
+    reason: 'set a token, or github_app_id with github_app_private_key_file',
+  });
+  return undefined;
+}
