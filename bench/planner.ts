@@ -32,6 +32,7 @@ function runners(): ObservedRunner[] {
   return Array.from({ length: RUNNERS }, (_, i) => ({
     name: `runner-${i}`,
     poolId: POOLS[i % POOLS.length]!,
+    engineId: 'local',
     phase: PHASES[i % PHASES.length]!,
     since: NOW - ((i * 7_919) % 600_000),
   }));
@@ -74,7 +75,13 @@ export async function benchPlanner(): Promise<BenchResult> {
   const list = runners();
   const jobs = jobBook();
   const jobList = jobs.all();
-  const limits = POOLS.map((id) => ({ id, maxRunners: 250, minIdleRunners: 2 }));
+  const limits = POOLS.map((id) => ({
+    id,
+    maxRunners: 250,
+    minIdleRunners: 2,
+    platform: undefined,
+    engineLabels: {},
+  }));
   const waitingOf = (id: string) => jobs.waiting(id);
   const demand = poolDemand(limits, waitingOf, () => 0);
   const input: PlanInput = {
@@ -83,6 +90,7 @@ export async function benchPlanner(): Promise<BenchResult> {
     idleTimeoutMs: 300_000,
     pools: demand,
     runners: list,
+    engines: [{ id: 'local', capacity: 600, platforms: ['linux/amd64'], labels: {} }],
   };
   const spawns = plan(input).filter((action) => action.kind === 'spawn');
   const planned = await comparePerCall(

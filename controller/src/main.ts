@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
 import { observeAttempts } from './github/attempt-observer.ts';
@@ -10,12 +9,12 @@ import { createMetrics } from './metrics/metrics.ts';
 import { createRepoGitHub, type RepoGitHub } from './github/repo-github.ts';
 import { logOptions } from './log/log-options.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
+import { dockerEngines } from './runners/engine-clients.ts';
 import { startController } from './start-controller.ts';
 import { loadWebhookSecret } from './webhook/secret-store.ts';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 const DOCKER_API_TIMEOUT_MS = 30_000;
-const DOCKER_SOCKET = '/var/run/docker.sock';
 
 async function main(): Promise<void> {
   const result = loadConfig({
@@ -60,16 +59,13 @@ async function main(): Promise<void> {
     github.set(repo.id, createRepoGitHub(repo, client));
   }
   const runtime = createDockerRuntime({
-    engines: [
-      {
-        id: 'local',
-        docker: new Docker({ timeout: DOCKER_API_TIMEOUT_MS }),
-        streams: new Docker(),
-        capacity: config.maxRunners,
-        socketGroup: statSync(DOCKER_SOCKET, { throwIfNoEntry: false })?.gid,
-      },
-    ],
+    engines: dockerEngines(config.engines, config.maxRunners, {
+      readFile: (path) => readFileSync(path),
+      socketGroup: (path) => statSync(path, { throwIfNoEntry: false })?.gid,
+      apiTimeoutMs: DOCKER_API_TIMEOUT_MS,
+    }),
     controllerId: config.controllerId,
+    probeImages: [...new Set(config.pools.map((pool) => pool.runnerImage))],
     log,
   });
   const controller = startController({

@@ -87,7 +87,11 @@ export function startController(deps: ControllerDeps): Controller {
     waitingJobs: (poolId) => jobs.waiting(poolId).length,
     pools: config.pools,
     maxRunners: config.maxRunners,
-    capacity: () => runtime.capacity(),
+    capacity: () =>
+      runtime
+        .engines()
+        .filter((engine) => engine.up)
+        .reduce((sum, engine) => sum + engine.capacity, 0),
     build: config.build,
   });
   const healthSources: HealthSources = {
@@ -95,6 +99,7 @@ export function startController(deps: ControllerDeps): Controller {
     jobs,
     runners: () => reconciler.runners(),
     engineError: () => reconciler.engineError(),
+    engines: () => runtime.engines(),
     poolHealth: (poolId) => reconciler.poolHealth(poolId),
     githubHealth: (repoId) => {
       const sync = resyncer.health(repoId);
@@ -136,8 +141,8 @@ export function startController(deps: ControllerDeps): Controller {
   });
   const stopWatching = runtime.watch((event) => {
     if (event.kind === 'engine-down') {
-      log.warn({ engine: event.engineId, err: event.error }, 'docker engine unreachable');
-      reconciler.engineDown(event.error);
+      log.debug({ engine: event.engineId, err: event.error }, 'docker engine event stream lost');
+      reconciler.engineDown();
       return;
     }
     reconciler.noteDeaths(event.died);

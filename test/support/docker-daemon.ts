@@ -1,7 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
 import { docker } from './docker-cleanup.ts';
 import { waitUntil } from './wait-until.ts';
+
+/** The main engine's pidfile: other dockerds on this machine (extra test engines) are left alone. */
+const PIDFILE = '/var/run/docker.pid';
 
 const answers = () =>
   docker.ping().then(
@@ -11,24 +14,36 @@ const answers = () =>
 
 /** Stops the local dockerd (as a crash or an upgrade would) and waits until it no longer answers. */
 export async function stopDockerDaemon(): Promise<void> {
-  execFileSync('pkill', ['-TERM', '-x', 'dockerd']);
+  const pid = mainPid();
+  if (pid === undefined) throw new Error(`no running dockerd in ${PIDFILE}`);
+  process.kill(pid, 'SIGTERM');
   await waitUntil(async () => !(await answers()), 60_000, 'dockerd stopped');
-  await waitUntil(() => !isRunning(), 60_000, 'dockerd process gone');
+  await waitUntil(() => !alive(pid), 60_000, 'dockerd process gone');
 }
 
 /** Starts dockerd the way .ci/ensure-docker.sh does, detached, and waits until it answers. */
 export async function startDockerDaemon(): Promise<void> {
   if (await answers()) return;
-  if (!isRunning()) {
+  const pid = mainPid();
+  if (pid === undefined || !alive(pid)) {
     const log = openSync('/tmp/dockerd.log', 'a');
     spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
   }
   await waitUntil(answers, 60_000, 'dockerd answering');
 }
 
-function isRunning(): boolean {
+function mainPid(): number | undefined {
   try {
-    execFileSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' });
+    const pid = Number(readFileSync(PIDFILE, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;

@@ -12,8 +12,21 @@ import { observeRunners, runnersOfJobs } from '../../controller/src/reconcile/ob
 import { plan, type Action, type PlanInput } from '../../controller/src/reconcile/plan.ts';
 import type { RunnerContainer } from '../../controller/src/runners/runtime.ts';
 
-export type PoolSpec = { id: string; maxRunners: number; minIdleRunners: number };
-export type SimConfig = { pools: PoolSpec[]; maxRunners: number; idleTimeoutMs: number };
+export type PoolSpec = {
+  id: string;
+  maxRunners: number;
+  minIdleRunners: number;
+  platform: undefined;
+  /** `{ host: <engine id> }` pins the pool to one engine; empty: any engine. */
+  engineLabels: Record<string, string>;
+};
+export type EngineSpec = { id: string; capacity: number };
+export type SimConfig = {
+  pools: PoolSpec[];
+  maxRunners: number;
+  idleTimeoutMs: number;
+  engines: EngineSpec[];
+};
 
 export type ContainerPhase = 'starting' | 'idle' | 'busy' | 'exited';
 export type TruthJob = {
@@ -26,6 +39,7 @@ export type TruthJob = {
 export type Container = {
   name: string;
   poolId: string;
+  engineId: string;
   phase: ContainerPhase;
   createdAt: number;
   jobId: number | undefined;
@@ -224,7 +238,7 @@ export class World {
     const listed: RunnerContainer[] = [...this.containers.values()].map((c) => ({
       name: c.name,
       poolId: c.poolId,
-      engineId: 'local',
+      engineId: c.engineId,
       containerId: `id-${c.name}`,
       state: c.phase === 'starting' ? 'created' : c.phase === 'exited' ? 'exited' : 'running',
       exitCode: c.phase === 'exited' ? 0 : undefined,
@@ -249,7 +263,18 @@ export class World {
         (id) => this.book.waiting(id),
         () => 0,
       ),
-      runners: views.map(({ name, poolId, phase, since }) => ({ name, poolId, phase, since })),
+      runners: views.map(({ name, poolId, engineId, phase, since }) => ({
+        name,
+        poolId,
+        engineId,
+        phase,
+        since,
+      })),
+      engines: this.config.engines.map((engine) => ({
+        ...engine,
+        platforms: ['linux/amd64'],
+        labels: { host: engine.id },
+      })),
     };
     const actions = plan(input);
     const notes: string[] = [];
@@ -259,6 +284,7 @@ export class World {
         this.containers.set(name, {
           name,
           poolId: action.poolId,
+          engineId: action.engineId,
           phase: 'starting',
           createdAt: this.now,
           jobId: undefined,
@@ -334,6 +360,17 @@ export class World {
         throw new Violation(
           `invariant 1: ${count} containers in pool ${pool.id}, cap ${pool.maxRunners}`,
         );
+      const pin = pool.engineLabels.host;
+      const astray = all.filter((c) => c.poolId === pool.id && pin && c.engineId !== pin);
+      if (astray.length > 0)
+        throw new Violation(`placement: pool ${pool.id} is pinned to ${pin}, runs on another`);
+    }
+    for (const engine of this.config.engines) {
+      const count = all.filter((c) => c.engineId === engine.id).length;
+      if (count > engine.capacity)
+        throw new Violation(
+          `invariant 1: ${count} containers on engine ${engine.id}, capacity ${engine.capacity}`,
+        );
     }
   }
 
@@ -390,8 +427,11 @@ export class World {
     const warm = this.config.pools.map((p) => Math.min(p.minIdleRunners, p.maxRunners));
     const wantTotal = Math.min(
       this.config.maxRunners,
+      this.config.engines.reduce((sum, engine) => sum + engine.capacity, 0),
       warm.reduce((a, b) => a + b, 0),
     );
+    // With pools pinned to engines the most that fits is a flow problem: only the bound is checked.
+    const pinned = this.config.pools.some((pool) => pool.engineLabels.host !== undefined);
     this.config.pools.forEach((pool, i) => {
       const idle = this.#all('idle').filter((c) => c.poolId === pool.id).length;
       if (idle > warm[i]!)
@@ -399,7 +439,7 @@ export class World {
           `invariant 2: ${idle} idle containers left in pool ${pool.id}, warm ${warm[i]}`,
         );
     });
-    if (this.containers.size !== wantTotal)
+    if (pinned ? this.containers.size > wantTotal : this.containers.size !== wantTotal)
       throw new Violation(
         `invariant 2: ${this.containers.size} warm containers left, want ${wantTotal}`,
       );
@@ -448,17 +488,25 @@ function describeAction(action: Action): string {
 export const configArb: fc.Arbitrary<SimConfig> = fc
   .record({
     pools: fc.array(
-      fc.record({ maxRunners: fc.integer({ min: 1, max: 4 }), minIdle: fc.nat({ max: 2 }) }),
+      fc.record({
+        maxRunners: fc.integer({ min: 1, max: 4 }),
+        minIdle: fc.nat({ max: 2 }),
+        pin: fc.option(fc.nat({ max: 1 }), { freq: 3 }),
+      }),
       { minLength: 1, maxLength: 3 },
     ),
+    engines: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 2 }),
     globalCap: fc.integer({ min: 1, max: 12 }),
     idleTimeoutMs: fc.integer({ min: 1, max: 3 }).map((s) => s * 1000),
   })
-  .map(({ pools, globalCap, idleTimeoutMs }) => ({
+  .map(({ pools, engines, globalCap, idleTimeoutMs }) => ({
+    engines: engines.map((capacity, i) => ({ id: `e${i}`, capacity })),
     pools: pools.map((p, i) => ({
       id: 'abc'[i]!,
       maxRunners: p.maxRunners,
       minIdleRunners: p.minIdle,
+      platform: undefined,
+      engineLabels: p.pin === null ? {} : { host: `e${Math.min(p.pin, engines.length - 1)}` },
     })),
     // Often below the sum of the pools' caps, sometimes above it.
     maxRunners: Math.min(

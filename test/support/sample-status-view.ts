@@ -49,7 +49,20 @@ export const sampleStatusView = (): StatusView => ({
     build: { version: '1.4.0', revision: '0123abc' },
     maxRunners: 6,
     queueDepth: 2,
-    docker: { reachable: true },
+    docker: {
+      reachable: true,
+      engines: [
+        {
+          name: 'local',
+          endpoint: 'unix:///var/run/docker.sock',
+          up: true,
+          capacity: 6,
+          runners: 3,
+          platforms: ['linux/amd64'],
+          labels: {},
+        },
+      ],
+    },
     runners: [
       {
         name: 'runner-api-7f3a',

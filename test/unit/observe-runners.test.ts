@@ -84,7 +84,11 @@ describe('observeRunners', () => {
         container('slow-start', { state: 'created', createdAt: old }),
         container('young', { state: 'created', createdAt: NOW - 5_000 }),
       ],
-      { inFlight: new Map([['slow-start', { poolId: 'p', since: old, jobId: undefined }]]) },
+      {
+        inFlight: new Map([
+          ['slow-start', { poolId: 'p', engineId: 'local', since: old, jobId: undefined }],
+        ]),
+      },
     );
     expect(views).toEqual({
       orphan: ['exited', 'never-started'],

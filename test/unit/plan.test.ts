@@ -8,6 +8,8 @@ import {
 
 const pool = (overrides: Partial<PoolDemand> = {}): PoolDemand => ({
   id: 'a',
+  platform: undefined,
+  engineLabels: {},
   maxRunners: 5,
   minIdleRunners: 0,
   waitingJobs: 0,
@@ -22,6 +24,7 @@ const runner = (
 ): ObservedRunner => ({
   name,
   poolId: 'a',
+  engineId: 'e',
   phase,
   since: 0,
   ...overrides,
@@ -32,6 +35,7 @@ const input = (overrides: Partial<PlanInput>): PlanInput => ({
   idleTimeoutMs: 300_000,
   pools: [pool()],
   runners: [],
+  engines: [{ id: 'e', capacity: 1000, platforms: ['linux/amd64'], labels: {} }],
   ...overrides,
 });
 const spawns = (actions: ReturnType<typeof plan>, poolId = 'a') =>

@@ -40,6 +40,7 @@ function view(name: string, fields: Partial<RunnerView> = {}): RunnerView {
   return {
     name,
     poolId: 'p',
+    engineId: 'local',
     phase: 'exited',
     since: 0,
     jobId: 42,

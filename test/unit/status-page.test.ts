@@ -70,7 +70,7 @@ describe('renderStatusPage', () => {
     const view = sampleStatusView();
     view.health.status = 'ok';
     view.health.warnings = [`<script>alert(1)</script>`];
-    view.health.docker = { reachable: false, error: hostile };
+    view.health.docker = { reachable: false, error: hostile, engines: [] };
     view.health.runners = [
       { name: hostile, repo: hostile, pool: hostile, state: hostile, jobId: 1, ageSeconds: 1 },
     ];

@@ -3,6 +3,8 @@ import type { JobBook } from '../jobs/job-book.ts';
 import type { UnservedJob } from '../jobs/unserved-jobs.ts';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
 import type { PoolHealth } from '../reconcile/pool-health.ts';
+import { unplaceable } from '../reconcile/placement.ts';
+import type { EngineStatus } from '../runners/runtime.ts';
 import type { GitHubHealth } from '../reconcile/resyncer.ts';
 import type { HookHealth } from '../webhook/hook-manager.ts';
 
@@ -37,13 +39,25 @@ export type RepositoryHealth = {
   pools: PoolHealthReport[];
 };
 
+export type EngineHealth = {
+  name: string;
+  endpoint: string;
+  up: boolean;
+  capacity: number;
+  runners: number;
+  platforms: string[];
+  labels: Record<string, string>;
+  error?: string;
+  downSince?: string;
+};
+
 export type HealthReport = {
   /** failing (503): Docker or GitHub unreachable, or an outdated runner image; degraded: a repository is unhealthy. */
   status: 'ok' | 'degraded' | 'failing';
   build: { version: string; revision: string };
   maxRunners: number;
   queueDepth: number;
-  docker: { reachable: boolean; error?: string };
+  docker: { reachable: boolean; error?: string; engines: EngineHealth[] };
   runners: {
     name: string;
     repo: string;
@@ -63,6 +77,7 @@ export type HealthSources = {
   jobs: JobBook;
   runners: () => readonly RunnerView[];
   engineError: () => string | undefined;
+  engines?: () => readonly EngineStatus[];
   poolHealth: (poolId: string) => PoolHealth | undefined;
   githubHealth: (repoId: string) => GitHubHealth | undefined;
   hookHealth: (repoId: string) => HookHealth | undefined;
@@ -73,8 +88,13 @@ export type HealthSources = {
 /** Built from what the controller already knows: answering never waits on Docker or GitHub. */
 export function healthReport(sources: HealthSources, now: number): HealthReport {
   const engineError = sources.engineError();
+  const engines = sources.engines?.() ?? [];
   const warnings: string[] = [];
-  if (engineError) warnings.push('Docker engine unreachable');
+  if (engineError) warnings.push(`Docker: ${engineError}`);
+  for (const engine of engines) {
+    if (!engine.up)
+      warnings.push(`engine ${engine.id} unreachable: ${engine.error ?? 'no answer'}`);
+  }
   const repoOf = new Map<string, string>();
   const repositories = sources.config.repos.map((repo): RepositoryHealth => {
     const github = sources.githubHealth(repo.id);
@@ -84,7 +104,7 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
     if (hook?.error) warnings.push(`${repo.id}: webhook registration failed: ${hook.error}`);
     const pools = repo.pools.map((pool) => {
       repoOf.set(pool.id, repo.id);
-      return poolReport(pool, sources, warnings);
+      return poolReport(pool, sources, engines, warnings);
     });
     return {
       id: repo.id,
@@ -110,13 +130,15 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
     };
   });
   const allPools = repositories.flatMap((repo) => repo.pools);
+  const allDown = engines.length > 0 && engines.every((engine) => !engine.up);
   const failing =
     engineError !== undefined ||
+    allDown ||
     allPools.some((pool) => pool.imageOutdated) ||
     repositories.some((repo) => !repo.github.reachable);
   const status = failing
     ? 'failing'
-    : repositories.every((repo) => repo.healthy)
+    : repositories.every((repo) => repo.healthy) && engines.every((engine) => engine.up)
       ? 'ok'
       : 'degraded';
   return {
@@ -124,7 +146,23 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
     build: sources.config.build,
     maxRunners: sources.config.maxRunners,
     queueDepth: allPools.reduce((sum, pool) => sum + pool.waitingJobs, 0),
-    docker: engineError ? { reachable: false, error: engineError } : { reachable: true },
+    docker: {
+      reachable: engineError === undefined && !allDown,
+      ...(engineError ? { error: engineError } : {}),
+      engines: engines.map((engine) => ({
+        name: engine.id,
+        endpoint: engine.endpoint,
+        up: engine.up,
+        capacity: engine.capacity,
+        runners: sources.runners().filter((runner) => runner.engineId === engine.id).length,
+        platforms: engine.platforms,
+        labels: engine.labels,
+        ...(engine.error ? { error: engine.error } : {}),
+        ...(engine.downSince === undefined
+          ? {}
+          : { downSince: new Date(engine.downSince).toISOString() }),
+      })),
+    },
     runners: sources.runners().map((runner) => ({
       name: runner.name,
       repo: repoOf.get(runner.poolId) ?? runner.poolId,
@@ -148,9 +186,18 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
 function poolReport(
   pool: PoolConfig,
   sources: HealthSources,
+  engines: readonly EngineStatus[],
   warnings: string[],
 ): PoolHealthReport {
   const health = sources.poolHealth(pool.id);
+  // A pool no engine can run is refused rather than served with containers that crash.
+  const placeable = engines.length === 0 || unplaceable([pool], engines).length === 0;
+  if (!placeable) {
+    const offered = engines.map((e) => `${e.id}: ${e.platforms.join(', ') || 'unknown'}`);
+    warnings.push(
+      `${pool.id}: no engine can run it (${pool.platform ?? 'native'}${labelText(pool.engineLabels)}; engines: ${offered.join('; ')})`,
+    );
+  }
   const image = sources.imageHealth?.(pool.id);
   if (health?.imageOutdated)
     warnings.push(`${pool.id}: runner image is outdated; update the runner image`);
@@ -164,7 +211,7 @@ function poolReport(
     labels: pool.runnerLabels,
     jobSource:
       pool.jobSource.kind === 'scaleset' ? `scaleset:${pool.jobSource.scaleSetName}` : 'webhook',
-    healthy: health?.lastError === undefined && !(health?.imageOutdated ?? false),
+    healthy: placeable && health?.lastError === undefined && !(health?.imageOutdated ?? false),
     waitingJobs: sources.jobs.waiting(pool.id).length,
     maxRunners: pool.maxRunners,
     startFailures: health?.startFailures ?? 0,
@@ -179,4 +226,9 @@ function poolReport(
     },
     ...(health?.lastError ? { lastError: health.lastError } : {}),
   };
+}
+
+function labelText(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+  return pairs.length === 0 ? '' : ` on engines labelled ${pairs.join(', ')}`;
 }

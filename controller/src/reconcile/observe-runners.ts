@@ -4,6 +4,7 @@ import type { ObservedRunner } from './plan.ts';
 
 export type InFlight = {
   poolId: string;
+  engineId: string;
   since: number;
   jobId: number | undefined;
   doneAtListing?: number;
@@ -23,6 +24,8 @@ export const NEVER_STARTED_MS = 120_000;
 
 export type Observation = {
   containers: RunnerContainer[];
+  /** Containers last seen on engines that no longer answer. */
+  unreachable?: RunnerContainer[];
   inFlight: Map<string, InFlight>;
   /** The number of this listing; a spawn counts until a listing begun after it is read. */
   listing: number;
@@ -79,6 +82,7 @@ export function observeRunners(observation: Observation): RunnerView[] {
     views.push({
       name: container.name,
       poolId: container.poolId,
+      engineId: container.engineId,
       phase:
         inFlight.has(container.name) && phase === 'exited' && container.containerId === ''
           ? 'starting'
@@ -88,6 +92,19 @@ export function observeRunners(observation: Observation): RunnerView[] {
       exitCode,
       containerId: container.containerId,
       ...(stranded && { stranded }),
+    });
+  }
+  for (const container of observation.unreachable ?? []) {
+    listed.add(container.name);
+    views.push({
+      name: container.name,
+      poolId: container.poolId,
+      engineId: container.engineId,
+      phase: 'unreachable',
+      since: container.createdAt,
+      jobId: busy.get(container.name) ?? container.jobId,
+      exitCode: undefined,
+      containerId: container.containerId,
     });
   }
   for (const [name, spawn] of inFlight) {
@@ -102,6 +119,7 @@ export function observeRunners(observation: Observation): RunnerView[] {
     views.push({
       name,
       poolId: spawn.poolId,
+      engineId: spawn.engineId,
       phase: 'starting',
       since: spawn.since,
       jobId: spawn.jobId,

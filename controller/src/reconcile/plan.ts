@@ -1,14 +1,24 @@
-export type RunnerPhase = 'starting' | 'idle' | 'busy' | 'exited';
+import { canRun, place, type EngineRoom, type Placement } from './placement.ts';
+
+export type { EngineRoom } from './placement.ts';
+
+/**
+ * `unreachable`: a container last seen on an engine that no longer answers. It may still run,
+ * so it counts against the caps, but it is no runner a job can count on.
+ */
+export type RunnerPhase = 'starting' | 'idle' | 'busy' | 'exited' | 'unreachable';
 
 export type ObservedRunner = {
   name: string;
   poolId: string;
+  /** The engine it runs on ('' when unknown). */
+  engineId: string;
   phase: RunnerPhase;
   /** When the runner was created, or when it last became idle. */
   since: number;
 };
 
-export type PoolDemand = {
+export type PoolDemand = Placement & {
   id: string;
   maxRunners: number;
   minIdleRunners: number;
@@ -25,29 +35,34 @@ export type PlanInput = {
   idleTimeoutMs: number;
   pools: PoolDemand[];
   runners: ObservedRunner[];
+  /** The engines that answer now, with their capacity; runners go only where there is room. */
+  engines: EngineRoom[];
 };
 
 export type Action =
-  | { kind: 'spawn'; poolId: string }
+  | { kind: 'spawn'; poolId: string; engineId: string }
   | { kind: 'cleanup'; name: string; poolId: string }
   | { kind: 'retire'; name: string; poolId: string };
 
 /**
  * Decides what to change, from what is wanted and what exists. Per pool, starting + idle
  * runners are kept at min(waiting + warm, cap - busy); every existing container, exited or
- * not, counts against the caps until it is removed. Global room goes to waiting jobs first
- * (oldest first), then to warm runners; when the global cap keeps a waiting job from a runner,
- * warm idle runners of other pools make room for it.
+ * not (or out of reach), counts against the caps until it is removed. Global room goes to
+ * waiting jobs first (oldest first), then to warm runners; each new runner goes to the least
+ * loaded engine that has room and can run its pool. When a waiting job finds no room, warm
+ * idle runners of other pools on engines it could use make room for it.
  */
 export function plan(input: PlanInput): Action[] {
   const actions: Action[] = [];
   const byPool = new Map<string, ObservedRunner[]>();
+  const used = new Map<string, number>();
   for (const runner of input.runners) {
     if (runner.phase === 'exited')
       actions.push({ kind: 'cleanup', name: runner.name, poolId: runner.poolId });
     const list = byPool.get(runner.poolId) ?? [];
     list.push(runner);
     byPool.set(runner.poolId, list);
+    used.set(runner.engineId, (used.get(runner.engineId) ?? 0) + 1);
   }
 
   const jobWant = new Map<string, number>();
@@ -87,36 +102,57 @@ export function plan(input: PlanInput): Action[] {
   const byAge = (a: PoolDemand, b: PoolDemand) =>
     (a.oldestWaitingAt ?? Infinity) - (b.oldestWaitingAt ?? Infinity);
   const order = [...input.pools].sort(byAge);
-  const roomAfterJobs = allocate(order, jobWant, input.maxRunners - input.runners.length, actions);
-  allocate(order, warmWant, roomAfterJobs, actions);
+  const room = { left: input.maxRunners - input.runners.length, used };
+  allocate(order, jobWant, room, input.engines, actions);
+  allocate(order, warmWant, room, input.engines, actions);
 
-  const starved = [...jobWant.values()].reduce((sum, left) => sum + left, 0);
+  // Warm runners give way to jobs that found no room, where such a job could run instead.
   const makeRoom = warmOnly.filter((r) => !retiring.has(r.name)).sort((a, b) => a.since - b.since);
-  for (const runner of makeRoom.slice(0, starved)) {
-    actions.push({ kind: 'retire', name: runner.name, poolId: runner.poolId });
+  for (const pool of order) {
+    let starved = jobWant.get(pool.id) ?? 0;
+    if (starved <= 0) continue;
+    const usable = input.engines.filter((e) => canRun(e, pool));
+    // An engine it could use has room: the global cap holds it back, and any warm runner's
+    // retirement frees global room. Else only one on an engine it could use makes room.
+    const globalOnly = usable.some((e) => (room.used.get(e.id) ?? 0) < e.capacity);
+    const helps = new Set(usable.map((e) => e.id));
+    for (const runner of makeRoom) {
+      if (starved <= 0) break;
+      if (retiring.has(runner.name) || (!globalOnly && !helps.has(runner.engineId))) continue;
+      retiring.add(runner.name);
+      actions.push({ kind: 'retire', name: runner.name, poolId: runner.poolId });
+      starved -= 1;
+    }
   }
   return actions;
 }
 
-/** Hands out global room one runner at a time, round-robin over the pools in order. */
+/**
+ * Hands out room one runner at a time, round-robin over the pools in order; a pool that no
+ * engine can take now stops asking in this pass.
+ */
 function allocate(
   order: PoolDemand[],
   want: Map<string, number>,
-  room: number,
+  room: { left: number; used: Map<string, number> },
+  engines: readonly EngineRoom[],
   actions: Action[],
-): number {
-  let left = room;
+): void {
   let pending = order.filter((pool) => (want.get(pool.id) ?? 0) > 0);
-  while (left > 0 && pending.length > 0) {
+  while (room.left > 0 && pending.length > 0) {
     for (const pool of pending) {
-      if (left <= 0) break;
-      actions.push({ kind: 'spawn', poolId: pool.id });
-      left -= 1;
+      if (room.left <= 0) break;
+      const engine = place(pool, engines, room.used);
+      if (engine === undefined) continue;
+      actions.push({ kind: 'spawn', poolId: pool.id, engineId: engine });
+      room.used.set(engine, (room.used.get(engine) ?? 0) + 1);
+      room.left -= 1;
       want.set(pool.id, (want.get(pool.id) ?? 0) - 1);
     }
-    pending = pending.filter((pool) => (want.get(pool.id) ?? 0) > 0);
+    pending = pending.filter(
+      (pool) => (want.get(pool.id) ?? 0) > 0 && place(pool, engines, room.used) !== undefined,
+    );
   }
-  return left;
 }
 
 type RetireAction = Extract<Action, { kind: 'retire' }>;

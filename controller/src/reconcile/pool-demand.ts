@@ -1,7 +1,13 @@
 import type { Job } from '../jobs/job-book.ts';
 import type { PoolDemand } from './plan.ts';
 
-type PoolLimits = { id: string; maxRunners: number; minIdleRunners: number };
+type PoolLimits = {
+  id: string;
+  maxRunners: number;
+  minIdleRunners: number;
+  platform: string | undefined;
+  engineLabels: Readonly<Record<string, string>>;
+};
 
 /** What each pool asks of the planner: its limits and its waiting jobs, oldest first. */
 export function poolDemand(
@@ -15,6 +21,8 @@ export function poolDemand(
       id: pool.id,
       maxRunners: pool.maxRunners,
       minIdleRunners: pool.minIdleRunners,
+      platform: pool.platform,
+      engineLabels: pool.engineLabels,
       waitingJobs: waiting.length,
       oldestWaitingAt: waiting[0]?.queuedAt,
       blockedUntil: blockedUntil(pool.id),

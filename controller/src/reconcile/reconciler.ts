@@ -121,9 +121,8 @@ export class Reconciler {
     return this.#engineError;
   }
 
-  /** The engine's event stream broke: report it now; the next good pass clears it. */
-  engineDown(error: Error): void {
-    this.#engineError = error.message;
+  /** An engine's event stream broke: the next listing finds out whether it still answers. */
+  engineDown(): void {
     this.trigger();
   }
 
@@ -153,7 +152,7 @@ export class Reconciler {
   async #pass(): Promise<void> {
     const deps = this.#deps;
     const listing = ++this.#listing;
-    const containers = await deps.runtime.list();
+    const { containers, unreachable } = await deps.runtime.list();
     const now = this.#now();
     deps.jobs.prune(now);
     const { busy, working } = runnersOfJobs(deps.jobs.all());
@@ -165,6 +164,7 @@ export class Reconciler {
     }
     const views = observeRunners({
       containers,
+      unreachable,
       inFlight: this.#actions.inFlight,
       listing,
       busy,
@@ -186,12 +186,14 @@ export class Reconciler {
       waitingOf,
       (id) => this.#health.get(id)?.blockedUntil ?? 0,
     );
+    const engines = deps.runtime.engines().filter((engine) => engine.up);
     const actions = plan({
       now,
-      maxRunners: Math.min(deps.maxRunners, deps.runtime.capacity()),
+      maxRunners: deps.maxRunners,
       idleTimeoutMs: deps.idleTimeoutMs,
       pools: demand,
       runners: views,
+      engines,
     });
     if (actions.length > 0) {
       deps.log.debug({ runners: views.length, actions: actions.map(describe) }, 'reconcile pass');
@@ -227,7 +229,8 @@ export class Reconciler {
         if (!pool) return;
         const index = pass.nextJob.get(pool.id) ?? 0;
         pass.nextJob.set(pool.id, index + 1);
-        this.#actions.spawn(pool, pass.waitingOf(pool.id)[index]?.id, pass.now);
+        const jobId = pass.waitingOf(pool.id)[index]?.id;
+        this.#actions.spawn(pool, action.engineId, jobId, pass.now);
         return;
       }
       case 'cleanup': {
@@ -254,5 +257,7 @@ export class Reconciler {
 }
 
 function describe(action: Action): string {
-  return action.kind === 'spawn' ? `spawn:${action.poolId}` : `${action.kind}:${action.name}`;
+  return action.kind === 'spawn'
+    ? `spawn:${action.poolId}@${action.engineId}`
+    : `${action.kind}:${action.name}`;
 }

@@ -63,12 +63,18 @@ export class RunnerActions {
     await Promise.allSettled([...this.#spawning]);
   }
 
-  spawn(pool: PoolConfig, jobId: number | undefined, now: number): void {
+  spawn(pool: PoolConfig, engineId: string, jobId: number | undefined, now: number): void {
     const name = this.#deps.runnerName?.(pool) ?? newRunnerName(pool.runnerNamePrefix);
-    const entry: InFlight = { poolId: pool.id, since: now, jobId };
+    const entry: InFlight = { poolId: pool.id, engineId, since: now, jobId };
     this.inFlight.set(name, entry);
     this.#deps.progress.started(name);
-    const log = this.#deps.log.child({ runner: name, repo: pool.repoId, pool: pool.id, jobId });
+    const log = this.#deps.log.child({
+      runner: name,
+      repo: pool.repoId,
+      pool: pool.id,
+      engine: engineId,
+      jobId,
+    });
     const work = (async () => {
       const jit = await this.#deps
         .github(pool.repoId)
@@ -76,7 +82,13 @@ export class RunnerActions {
       this.#runnerIds.set(name, jit.runnerId);
       log.info({ runnerId: jit.runnerId }, 'runner registered');
       await this.#deps.runtime
-        .start({ name, pool: runtimeSettings(pool), jitConfig: jit.encodedJitConfig, jobId })
+        .start({
+          name,
+          pool: runtimeSettings(pool),
+          engineId,
+          jitConfig: jit.encodedJitConfig,
+          jobId,
+        })
         .catch((error: unknown) => {
           this.#deps.events.dockerError?.('start');
           throw error;

@@ -1,24 +1,59 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { LABELS, poolOfLabels } from './container-labels.ts';
+import { LABELS } from './container-labels.ts';
 import { dindContainer, runnerContainer, volumeNames, type SpecOptions } from './container-spec.ts';
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
-import type { RunnerContainer, RunnerRuntime, RunnerSpec, RuntimeEvent } from './runtime.ts';
+import { emulatedPlatforms, nativePlatform } from './engine-platforms.ts';
+import { listEngine, ownFilter } from './list-engine.ts';
+import type {
+  EngineStatus,
+  Listing,
+  RunnerContainer,
+  RunnerRuntime,
+  RunnerSpec,
+  RuntimeEvent,
+} from './runtime.ts';
 import { watchEngine } from './watch-engine.ts';
 
 export type DockerRuntimeOptions = {
   engines: DockerEngine[];
   controllerId: string;
   log: Logger;
+  now?: () => number;
+  /** Images with a shell that may be on an engine, to probe its emulated platforms with. */
+  probeImages?: readonly string[];
+};
+
+type EngineState = {
+  engine: DockerEngine;
+  up: boolean;
+  error: string | undefined;
+  downSince: number | undefined;
+  /** Its containers at its last good listing: what may still run while it is unreachable. */
+  lastSeen: RunnerContainer[];
+  platforms: string[];
+  /** Platform detection is due (at start, and when the engine returns). */
+  detect: boolean;
 };
 
 /** Runner containers on one or more Docker engines, found again by their labels. */
 export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntime {
-  const { engines, controllerId, log } = options;
-  const ownFilter = (extra: string[] = []) => ({
-    label: [`${LABELS.controller}=${controllerId}`, ...extra],
-  });
-  const placed = new Map<string, number>();
+  const { controllerId, log } = options;
+  const now = options.now ?? Date.now;
+  const states = new Map<string, EngineState>(
+    options.engines.map((engine) => [
+      engine.id,
+      {
+        engine,
+        up: true,
+        error: undefined,
+        downSince: undefined,
+        lastSeen: [],
+        platforms: engine.platforms ?? [],
+        detect: engine.platforms === undefined,
+      },
+    ]),
+  );
 
   const specOptions = (engine: DockerEngine): SpecOptions => ({
     controllerId,
@@ -26,105 +61,74 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     socketGroup: engine.socketGroup,
   });
 
-  async function listEngine(engine: DockerEngine): Promise<RunnerContainer[]> {
-    const [containers, volumes] = await Promise.all([
-      engine.docker.listContainers({ all: true, filters: ownFilter() }),
-      engine.docker.listVolumes({ filters: ownFilter() }),
-    ]);
-    const byName = new Map<string, RunnerContainer>();
-    const orphan = (name: string, poolId: string): RunnerContainer => ({
-      name,
-      poolId,
-      engineId: engine.id,
-      containerId: '',
-      state: 'exited',
-      exitCode: undefined,
-      createdAt: 0,
-      startedAt: undefined,
-      jobId: undefined,
-      sidecarDown: false,
+  async function detectPlatforms(state: EngineState): Promise<void> {
+    const native = await nativePlatform(state.engine);
+    const emulated = await emulatedPlatforms(
+      state.engine,
+      controllerId,
+      options.probeImages ?? [],
+    ).catch((error: unknown) => {
+      log.warn({ engine: state.engine.id, err: error }, 'probing emulated platforms failed');
+      return [];
     });
-    const stoppedSidecars = new Set<string>();
-    for (const info of containers) {
-      const labels = info.Labels;
-      const name = labels[LABELS.runnerName];
-      const poolId = poolOfLabels(labels);
-      if (!name) continue;
-      if (labels[LABELS.role] !== 'runner') {
-        if (info.State !== 'running' && info.State !== 'created') stoppedSidecars.add(name);
-        if (!byName.has(name)) byName.set(name, orphan(name, poolId));
-        continue;
-      }
-      const jobId = Number(labels[LABELS.jobId]);
-      byName.set(name, {
-        name,
-        poolId,
-        engineId: engine.id,
-        containerId: info.Id,
-        state:
-          info.State === 'running' ? 'running' : info.State === 'created' ? 'created' : 'exited',
-        exitCode: exitCodeOf(info.Status),
-        createdAt: info.Created * 1000,
-        startedAt: undefined,
-        jobId: Number.isFinite(jobId) ? jobId : undefined,
-        sidecarDown: false,
-      });
-    }
-    for (const name of stoppedSidecars) {
-      const runner = byName.get(name);
-      if (runner && runner.containerId !== '') runner.sidecarDown = true;
-    }
-    for (const volume of volumes.Volumes ?? []) {
-      const name = volume.Labels?.[LABELS.runnerName];
-      if (name && !byName.has(name))
-        byName.set(name, orphan(name, poolOfLabels(volume.Labels ?? {})));
-    }
-    placed.set(engine.id, byName.size);
-    return [...byName.values()];
+    state.platforms = [...new Set([...(native ? [native] : []), ...emulated])];
+    state.detect = false;
+    log.info({ engine: state.engine.id, platforms: state.platforms }, 'docker engine platforms');
   }
 
-  function pickEngine(): DockerEngine {
-    let best: DockerEngine | undefined;
-    let bestFree = -Infinity;
-    for (const engine of engines) {
-      const free = engine.capacity - (placed.get(engine.id) ?? 0);
-      if (free > bestFree) [best, bestFree] = [engine, free];
+  async function listOne(state: EngineState): Promise<void> {
+    try {
+      const containers = await listEngine(state.engine, controllerId);
+      if (!state.up) log.info({ engine: state.engine.id }, 'docker engine answers again');
+      if (!state.up && state.engine.platforms === undefined) state.detect = true;
+      Object.assign(state, { up: true, error: undefined, downSince: undefined });
+      state.lastSeen = containers;
+      if (state.detect) await detectPlatforms(state).catch(() => undefined);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (state.up) log.warn({ engine: state.engine.id, err: error }, 'docker engine unreachable');
+      state.downSince ??= now();
+      Object.assign(state, { up: false, error: message });
     }
-    if (!best) throw new Error('no Docker engine configured');
-    return best;
   }
 
   async function createStarted(
     engine: DockerEngine,
     create: Docker.ContainerCreateOptions,
+    platform: string | undefined,
   ): Promise<string> {
+    // Only the name and platform go in the query string; the rest (the JIT config in Env
+    // among it) stays in the body, out of request logs and proxies.
+    const query = { name: create.name, ...(platform ? { platform } : {}) };
+    const request = { _query: query, _body: create } as unknown as Docker.ContainerCreateOptions;
     let container: Docker.Container;
     try {
-      container = await engine.docker.createContainer(create);
+      container = await engine.docker.createContainer(request);
     } catch (error) {
       if (!isNotFound(error) || !create.Image) throw error;
       log.info({ image: create.Image, engine: engine.id }, 'pulling image');
-      await pull(engine.streams, create.Image);
-      container = await engine.docker.createContainer(create);
+      await pull(engine.streams, create.Image, platform);
+      container = await engine.docker.createContainer(request);
     }
     await container.start();
     return container.id;
   }
 
   async function start(spec: RunnerSpec): Promise<void> {
-    const engine = pickEngine();
-    placed.set(engine.id, (placed.get(engine.id) ?? 0) + 1);
+    const state = states.get(spec.engineId);
+    if (!state) throw new Error(`no Docker engine named ${spec.engineId}`);
+    const engine = state.engine;
     const opts = specOptions(engine);
     try {
       let sidecarId: string | undefined;
       if (spec.pool.dockerMode === 'dind') {
-        const labels = { Labels: runnerLabels(spec, opts) };
+        const labels = { Labels: volumeLabels(spec, opts) };
         const names = volumeNames(spec.name);
         await engine.docker.createVolume({ Name: names.docker, ...labels });
         await engine.docker.createVolume({ Name: names.socket, ...labels });
-        sidecarId = await createStarted(engine, dindContainer(spec, opts, names.docker));
+        sidecarId = await createStarted(engine, dindContainer(spec, opts, names.docker), undefined);
       }
-      await createStarted(engine, runnerContainer(spec, opts, sidecarId));
+      await createStarted(engine, runnerContainer(spec, opts, sidecarId), spec.pool.platform);
     } catch (error) {
       await removeFrom(engine, spec.name).catch((cleanupError: unknown) =>
         log.warn({ err: cleanupError, runner: spec.name }, 'cleanup after failed start failed'),
@@ -134,7 +138,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
   }
 
   async function removeFrom(engine: DockerEngine, name: string): Promise<void> {
-    const filters = ownFilter([`${LABELS.runnerName}=${name}`]);
+    const filters = ownFilter(controllerId, [`${LABELS.runnerName}=${name}`]);
     const containers = await engine.docker.listContainers({ all: true, filters });
     // The runner goes first: a sidecar still in use by its runner cannot lose its volumes.
     containers.sort(
@@ -147,35 +151,50 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     }
     const volumes = await engine.docker.listVolumes({ filters });
     for (const volume of volumes.Volumes ?? []) {
+      if (volume.Labels?.[LABELS.role] === 'cache') continue;
       await idempotent(() => engine.docker.getVolume(volume.Name).remove());
     }
   }
 
   return {
-    capacity: () => engines.reduce((sum, engine) => sum + engine.capacity, 0),
-    list: async () => (await Promise.all(engines.map(listEngine))).flat(),
+    engines: (): EngineStatus[] =>
+      [...states.values()].map((state) => ({
+        id: state.engine.id,
+        endpoint: state.engine.endpoint,
+        capacity: state.engine.capacity,
+        labels: state.engine.labels,
+        up: state.up,
+        platforms: state.platforms,
+        error: state.error,
+        downSince: state.downSince,
+      })),
+    list: async (): Promise<Listing> => {
+      const all = [...states.values()];
+      await Promise.all(all.map(listOne));
+      return {
+        containers: all.filter((s) => s.up).flatMap((s) => s.lastSeen),
+        unreachable: all
+          .filter((s) => !s.up)
+          .flatMap((s) => s.lastSeen.filter((c) => c.state !== 'exited')),
+      };
+    },
     start,
     remove: async (name) => {
-      await Promise.all(engines.map((engine) => removeFrom(engine, name)));
+      // A name is on one engine; the others answer with nothing to remove. An engine that does
+      // not answer keeps what it has until it returns (its listing then shows it again).
+      const up = [...states.values()].filter((state) => state.up);
+      await Promise.all(up.map((state) => removeFrom(state.engine, name)));
     },
     watch: (onEvent: (event: RuntimeEvent) => void) => {
-      const stops = engines.map((engine) => watchEngine(engine, ownFilter(), onEvent, log));
+      const stops = [...states.values()].map((state) =>
+        watchEngine(state.engine, ownFilter(controllerId), onEvent, log),
+      );
       return () => stops.forEach((stop) => stop());
     },
-    ping: () =>
-      Promise.all(
-        engines.map(async (engine) => ({
-          engineId: engine.id,
-          ok: await engine.docker.ping().then(
-            () => true,
-            () => false,
-          ),
-        })),
-      ),
   };
 }
 
-function runnerLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, string> {
+function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, string> {
   return {
     [LABELS.controller]: opts.controllerId,
     [LABELS.repo]: spec.pool.repoId,
@@ -184,13 +203,8 @@ function runnerLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, strin
   };
 }
 
-function exitCodeOf(status: string): number | undefined {
-  const match = /^Exited \((\d+)\)/.exec(status);
-  return match ? Number(match[1]) : undefined;
-}
-
-async function pull(docker: Docker, image: string): Promise<void> {
-  const stream = await docker.pull(image);
+async function pull(docker: Docker, image: string, platform: string | undefined): Promise<void> {
+  const stream = await docker.pull(image, platform ? { platform } : {});
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null) =>
       error ? reject(error) : resolve(),

@@ -52,6 +52,8 @@ export function runtimeSettings(pool: PoolConfig): PoolRuntimeSettings {
 export type RunnerSpec = {
   name: string;
   pool: PoolRuntimeSettings;
+  /** The engine the planner placed it on. */
+  engineId: string;
   jitConfig: string;
   /** The job whose arrival caused this runner; informational only. */
   jobId: number | undefined;
@@ -66,15 +68,36 @@ export type RuntimeEvent =
     }
   | { kind: 'engine-down'; engineId: string; error: Error };
 
+/** An engine as the controller knows it now; its endpoint is shown without credentials. */
+export type EngineStatus = {
+  id: string;
+  endpoint: string;
+  capacity: number;
+  labels: Record<string, string>;
+  /** It answered its last listing. */
+  up: boolean;
+  /** Platforms it can run: configured, or found out (its own, plus emulated ones). */
+  platforms: string[];
+  error: string | undefined;
+  downSince: number | undefined;
+};
+
+/** One reading of every engine. */
+export type Listing = {
+  /** The containers of the engines that answered. */
+  containers: RunnerContainer[];
+  /** The containers last seen on engines that no longer answer: they may still run. */
+  unreachable: RunnerContainer[];
+};
+
 /** Where runner containers live: one or several Docker engines. */
 export type RunnerRuntime = {
-  /** Total runner capacity over all engines. */
-  capacity(): number;
-  list(): Promise<RunnerContainer[]>;
+  engines(): EngineStatus[];
+  /** Reads every engine; an engine that does not answer is marked down, never thrown for. */
+  list(): Promise<Listing>;
   start(spec: RunnerSpec): Promise<void>;
   /** Removes a runner with its sidecar and volumes; removing what is gone already succeeds. */
   remove(name: string): Promise<void>;
   /** Follows engine events until the returned function is called. */
   watch(onEvent: (event: RuntimeEvent) => void): () => void;
-  ping(): Promise<{ engineId: string; ok: boolean }[]>;
 };
