@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,8 @@ import { proxyRequest, type RequestOptions } from '../support/proxy-request.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.autoscale.yml');
+const BUILD_FILE = path.join(ROOT, 'docker-compose.build.yml');
+const DEFAULT_PREFIX = 'ghcr.io/runner-autoscaler/runner-autoscaler';
 const NGINX_IMAGE = 'autoscaler-test/nginx:local';
 const NGINX_BASE_IMAGE = 'autoscaler-test/nginx-base:local';
 const TEST_LABEL = 'io.runner-autoscaler.test=true';
@@ -32,29 +34,36 @@ function service(config: ComposeConfig, name: string): ComposeService {
 describe('docker-compose.autoscale.yml', () => {
   let project: string;
   let config: ComposeConfig;
+  // A clean environment: nothing of the caller's (IMAGE_TAG, DOCKER_GID...) leaks in.
+  const cleanEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project });
+  const configWith = (env: Record<string, string>, file: string | string[] = COMPOSE_FILE) =>
+    composeConfig({
+      file,
+      projectDirectory: project,
+      projectName: 'autoscaler-e2e',
+      env: { ...cleanEnv(), ...env },
+    });
 
   beforeAll(async () => {
     project = await mkdtemp(path.join(tmpdir(), 'autoscaler-compose-'));
-    // A stand-in for a user's checkout: their .env, and the nginx build context the file names.
+    // A stand-in for a user's checkout: .env made from .env.example with their settings after
+    // it (a later line wins), and the build contexts the files name.
+    const example = await readFile(path.join(ROOT, '.env.example'), 'utf8');
     await writeFile(
       path.join(project, '.env'),
-      [
-        'GITHUB_URL=https://github.com/octocat/hello-world',
-        'GITHUB_TOKEN=ghp_e2e-not-a-real-token',
-        'DOCKER_GID=4242',
-        `WEBHOOK_DOMAIN=${DOMAIN}`,
-        'PORT=9999',
-      ].join('\n') + '\n',
+      example +
+        [
+          'GITHUB_URL=https://github.com/octocat/hello-world',
+          'GITHUB_TOKEN=ghp_e2e-not-a-real-token',
+          'DOCKER_GID=4242',
+          `WEBHOOK_DOMAIN=${DOMAIN}`,
+          'PORT=9999',
+        ].join('\n') +
+        '\n',
     );
-    await symlink(path.join(ROOT, 'nginx'), path.join(project, 'nginx'));
-    // A clean environment: nothing of the caller's (CONTROLLER_IMAGE, DOCKER_GID...) leaks in.
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project };
-    config = await composeConfig({
-      file: COMPOSE_FILE,
-      projectDirectory: project,
-      projectName: 'autoscaler-e2e',
-      env,
-    });
+    for (const dir of ['nginx', 'runner-image'])
+      await symlink(path.join(ROOT, dir), path.join(project, dir));
+    config = await configWith({});
   }, 60_000);
 
   afterAll(async () => {
@@ -91,7 +100,7 @@ describe('docker-compose.autoscale.yml', () => {
 
   it('runs the controller image by default, with a liveness check and a restart policy', () => {
     const controller = service(config, 'controller');
-    expect(controller.image).toBe('ghcr.io/runner-autoscaler/controller:latest');
+    expect(controller.image).toBe(`${DEFAULT_PREFIX}-controller:latest`);
     expect(controller.restart).toBe('unless-stopped');
     expect(JSON.stringify(controller.healthcheck?.test)).toContain('/livez');
     expect(controller.environment?.GITHUB_TOKEN).toBe('ghp_e2e-not-a-real-token');
@@ -108,6 +117,88 @@ describe('docker-compose.autoscale.yml', () => {
     expect(mounts(nginx)).toContainEqual(
       expect.objectContaining({ target: '/etc/nginx/certs', readOnly: true }),
     );
+    // certbot's webroot, where nginx serves /.well-known/acme-challenge/ from
+    expect(mounts(nginx)).toContainEqual(
+      expect.objectContaining({
+        type: 'bind',
+        source: path.join(project, 'acme'),
+        target: '/var/www/acme',
+        readOnly: true,
+      }),
+    );
+  });
+
+  it('names all three images from IMAGE_PREFIX and IMAGE_TAG; the controller runs the runner image', async () => {
+    const images = (c: ComposeConfig) =>
+      ['controller', 'nginx', 'runner'].map((name) => service(c, name).image);
+    expect(images(config)).toEqual([
+      `${DEFAULT_PREFIX}-controller:latest`,
+      `${DEFAULT_PREFIX}-nginx:latest`,
+      `${DEFAULT_PREFIX}-runner:latest`,
+    ]);
+    const pinned = await configWith({
+      IMAGE_PREFIX: 'registry.example.com/me/ra',
+      IMAGE_TAG: '1.2.3',
+    });
+    expect(images(pinned)).toEqual([
+      'registry.example.com/me/ra-controller:1.2.3',
+      'registry.example.com/me/ra-nginx:1.2.3',
+      'registry.example.com/me/ra-runner:1.2.3',
+    ]);
+    expect(service(pinned, 'controller').environment?.RUNNER_IMAGE).toBe(
+      'registry.example.com/me/ra-runner:1.2.3',
+    );
+    expect(service(config, 'controller').environment?.RUNNER_IMAGE).toBe(
+      `${DEFAULT_PREFIX}-runner:latest`,
+    );
+  });
+
+  it('never builds: every image is pulled when missing, and the runner service never runs', () => {
+    for (const name of ['controller', 'nginx', 'runner']) {
+      expect(service(config, name).build).toBeUndefined();
+      expect(service(config, name).pull_policy).toBe('if_not_present');
+    }
+    expect(service(config, 'runner').scale).toBe(0);
+  });
+
+  it('refuses to start without RUNNER_IMAGE, saying where to set it', async () => {
+    const bare = await mkdtemp(path.join(tmpdir(), 'autoscaler-compose-bare-'));
+    try {
+      await writeFile(path.join(bare, '.env'), 'GITHUB_URL=https://github.com/o/r\n');
+      await expect(
+        composeConfig({
+          file: COMPOSE_FILE,
+          projectDirectory: bare,
+          projectName: 'autoscaler-e2e',
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: bare },
+        }),
+      ).rejects.toMatchObject({ stderr: expect.stringContaining('set RUNNER_IMAGE in .env') });
+    } finally {
+      await rm(bare, { recursive: true, force: true });
+    }
+  });
+
+  it('with the build file, builds the three images under those names with version build args', async () => {
+    const built = await configWith({ VERSION: '1.2.3', REVISION: 'abc123' }, [
+      COMPOSE_FILE,
+      BUILD_FILE,
+    ]);
+    const contexts = {
+      controller: [project, 'controller/Dockerfile'],
+      nginx: [path.join(project, 'nginx'), undefined],
+      runner: [path.join(project, 'runner-image'), undefined],
+    };
+    for (const [name, [context, dockerfile]] of Object.entries(contexts)) {
+      const build = service(built, name).build;
+      expect(build?.context).toBe(context);
+      if (dockerfile) expect(build?.dockerfile).toBe(dockerfile);
+      expect(build?.args).toMatchObject({
+        VERSION: '1.2.3',
+        REVISION: 'abc123',
+        SOURCE_URL: 'https://github.com/runner-autoscaler/runner-autoscaler',
+      });
+      expect(service(built, name).image).toBe(service(config, name).image);
+    }
   });
 
   it('gives nginx the domain but none of the controller secrets', () => {

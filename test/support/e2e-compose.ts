@@ -6,6 +6,9 @@ const run = promisify(execFile);
 /** The parts of a resolved compose file the e2e tests look at, the same for compose v1 and v2. */
 export type ComposeService = {
   image?: string;
+  build?: { context?: string; dockerfile?: string; args?: Record<string, string | null> };
+  pull_policy?: string;
+  scale?: number;
   environment?: Record<string, string | null>;
   group_add?: (string | number)[];
   ports?: unknown[];
@@ -32,14 +35,14 @@ export type Mount = {
  * python3's yaml module (a dependency of that docker-compose) converts; compose v2 prints JSON.
  */
 export async function composeConfig(options: {
-  file: string;
+  file: string | string[];
   projectDirectory: string;
   projectName: string;
   env: Record<string, string>;
 }): Promise<ComposeConfig> {
+  const files = Array.isArray(options.file) ? options.file : [options.file];
   const args = [
-    '-f',
-    options.file,
+    ...files.flatMap((file) => ['-f', file]),
     '--project-directory',
     options.projectDirectory,
     '-p',
