@@ -1,45 +1,68 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { noLeftovers, removeAllOf, testControllerId } from '../support/docker-cleanup.ts';
+import {
+  noLeftovers,
+  removeAllOf,
+  runnerContainers,
+  testControllerId,
+} from '../support/docker-cleanup.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 import { proxyRequest } from '../support/proxy-request.ts';
+import {
+  STACK_PREFIX,
+  STACK_REVISION,
+  STACK_RUNNER_VERSION,
+  STACK_VERSION,
+  buildStandins,
+  dropReplaced,
+  imageIds,
+  stackImages,
+  writeStackProject,
+} from '../support/stack-project.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
-// The whole product as a user runs it: docker-compose.autoscale.yml with the controller image
-// (controller/Dockerfile) and the nginx image (nginx/Dockerfile), both built here on local
-// stand-ins for their base images; GitHub is the fake, reached on Docker's bridge gateway, and
-// delivers over HTTPS through nginx. Runners get dind sidecars (the docker:dind stand-in) and
-// their jobs build and run images. The only change to the compose file: its host ports are
-// made ephemeral, so that the test can run beside whatever holds 80, 443 or 8080 here.
+// The whole product as a user runs it: docker-compose.autoscale.yml, its images built with the
+// build file (docker-compose.build.yml; base images and the runner's downloads stood in for by
+// test/support/compose-stack-standins.yml) under a pinned version tag, brought up with that tag
+// and .env made from .env.example. GitHub is the fake, reached on Docker's bridge address, and
+// delivers over HTTPS through nginx with the secret the controller generated, read with the
+// documented command. Runners get dind sidecars (the docker:dind stand-in) and their jobs build
+// and run images.
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SECRET = 'stack-webhook-secret';
 const suffix = randomBytes(4).toString('hex');
 const projectName = `autoscaler-stack-${suffix}`;
 const controllerId = testControllerId();
+const REPO_ID = 'octocat-hello-world';
+const TEST_LABEL = 'io.runner-autoscaler.test=true';
 
 let fake: FakeGitHub;
 let project: string;
 let controllerUrl: string;
 let proxyUrl: string;
+let secret = '';
 
-async function compose(...args: string[]): Promise<string> {
-  const file = path.join(project, 'docker-compose.autoscale.yml');
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project };
-  const { stdout } = await run('docker-compose', ['-p', projectName, '-f', file, ...args], {
+const MAIN = ['-f', 'docker-compose.autoscale.yml'];
+const BUILD = [...MAIN, '-f', 'docker-compose.build.yml', '-f', 'standins.yml'];
+
+async function composeWith(
+  files: string[],
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { stdout } = await run('docker-compose', ['-p', projectName, ...files, ...args], {
     cwd: project,
-    env,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project, ...env },
     maxBuffer: 16 * 1024 * 1024,
   });
   return stdout;
 }
+const compose = (...args: string[]) => composeWith(MAIN, args);
 
 async function publishedPort(service: string, port: number): Promise<string> {
   const address = (await compose('port', service, String(port))).trim();
@@ -57,51 +80,8 @@ async function answers(url: string): Promise<boolean> {
   );
 }
 
-async function writeProject(): Promise<void> {
-  const original = parse(
-    await readFile(path.join(ROOT, 'docker-compose.autoscale.yml'), 'utf8'),
-  ) as { services: Record<string, { ports?: string[] }> };
-  const controller = original.services.controller;
-  const nginx = original.services.nginx;
-  if (!controller || !nginx) throw new Error('the compose file lost a service');
-  controller.ports = ['127.0.0.1::8080'];
-  nginx.ports = ['127.0.0.1::80', '127.0.0.1::443'];
-  await writeFile(path.join(project, 'docker-compose.autoscale.yml'), stringify(original));
-  await symlink(path.join(ROOT, 'nginx'), path.join(project, 'nginx'));
-  await mkdir(path.join(project, 'certs'));
-  const socketGroup = (await stat('/var/run/docker.sock')).gid;
-  // What a user's .env holds (see .env.example), pointed at the fake and the local images.
-  const env = {
-    GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
-    GITHUB_API_URL: fake.apiUrl,
-    GITHUB_TOKEN: fake.token,
-    WEBHOOK_SECRET: SECRET,
-    WEBHOOK_DOMAIN: 'localhost',
-    DOCKER_GID: String(socketGroup),
-    CONTROLLER_IMAGE: 'autoscaler-test/controller:local',
-    NGINX_IMAGE: 'autoscaler-test/nginx:local',
-    CONTROLLER_ID: controllerId,
-    RUNNER_IMAGE: 'autoscaler-test/runner-stub-docker:local',
-    RUNNER_DOCKER_MODE: 'dind',
-    DIND_IMAGE: 'autoscaler-test/dind:local',
-    DIND_PRIVILEGED: 'false',
-    MAX_RUNNERS: '2',
-    RESYNC_INTERVAL_SECONDS: '10',
-  };
-  const lines = Object.entries(env).map(([name, value]) => `${name}=${value}`);
-  await writeFile(path.join(project, '.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
-}
-
-beforeAll(async () => {
-  for (const script of ['e2e-build-nginx.sh', 'e2e-build-controller.sh', 'build-dind-images.sh'])
-    await run('sh', [path.join(ROOT, 'test/support', script)], { cwd: ROOT });
-  fake = await startFakeGitHub({ host: await dockerBridgeGateway() });
-  project = await mkdtemp(path.join(tmpdir(), 'autoscaler-stack-'));
-  await writeProject();
-  await compose('up', '-d');
-  controllerUrl = `http://${await publishedPort('controller', 8080)}`;
+async function waitForProxy(): Promise<void> {
   proxyUrl = `https://${await publishedPort('nginx', 443)}`;
-  await waitUntil(() => answers(`${controllerUrl}/livez`), 60_000, 'the controller', 250);
   await waitUntil(
     () =>
       getThroughProxy('/health').then(
@@ -112,7 +92,37 @@ beforeAll(async () => {
     'the proxy',
     250,
   );
-  fake.setWebhookTarget({ url: `${proxyUrl}/webhook`, secret: SECRET, insecureSsl: true });
+}
+
+beforeAll(async () => {
+  await buildStandins();
+  fake = await startFakeGitHub({ host: await dockerBridgeGateway() });
+  project = await mkdtemp(path.join(tmpdir(), 'autoscaler-stack-'));
+  // What a user's .env holds (see .env.example), pointed at the fake; no WEBHOOK_SECRET, so the
+  // controller generates one.
+  await writeStackProject(project, {
+    GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
+    GITHUB_API_URL: fake.apiUrl,
+    GITHUB_TOKEN: fake.token,
+    WEBHOOK_DOMAIN: 'localhost',
+    DOCKER_GID: String((await stat('/var/run/docker.sock')).gid),
+    CONTROLLER_ID: controllerId,
+    RUNNER_DOCKER_MODE: 'dind',
+    DIND_IMAGE: 'autoscaler-test/dind:local',
+    DIND_PRIVILEGED: 'false',
+    MAX_RUNNERS: '2',
+    RESYNC_INTERVAL_SECONDS: '10',
+  });
+  const before = await imageIds(stackImages());
+  // As the README builds: VERSION and REVISION from the shell.
+  await composeWith(BUILD, ['build'], { VERSION: STACK_VERSION, REVISION: STACK_REVISION });
+  await dropReplaced(before, await imageIds(stackImages()));
+  await mkdir(path.join(project, 'acme/.well-known/acme-challenge'), { recursive: true });
+  await writeFile(path.join(project, 'acme/.well-known/acme-challenge/e2e-token'), 'e2e-token.key');
+  await compose('up', '-d');
+  controllerUrl = `http://${await publishedPort('controller', 8080)}`;
+  await waitUntil(() => answers(`${controllerUrl}/livez`), 60_000, 'the controller', 250);
+  await waitForProxy();
 }, 600_000);
 
 afterEach(async (context) => {
@@ -134,11 +144,116 @@ const jobIdOf = (payload: unknown) =>
 
 const completed = (ids: number[]) => () => ids.every((id) => fake.job(id)?.status === 'completed');
 
+const labelsOf = async (image: string) =>
+  JSON.parse(
+    (await run('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', image]))
+      .stdout,
+  ) as Record<string, string>;
+
+/** A self-signed certificate for `cn` in certs/, made with the openssl of the stack's nginx image. */
+async function writeCertificate(cn: string, dir: string): Promise<void> {
+  await run('docker', [
+    'run',
+    '--rm',
+    '--label',
+    TEST_LABEL,
+    '-v',
+    `${dir}:/out`,
+    '--entrypoint',
+    'openssl',
+    `${STACK_PREFIX}-nginx:${STACK_VERSION}`,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${cn}`,
+    '-keyout',
+    '/out/privkey.pem',
+    '-out',
+    '/out/fullchain.pem',
+  ]);
+}
+
 describe('the compose stack', () => {
+  it('runs the images built as the pinned version, labelled with it, and reports it in /health', async () => {
+    const [controllerImage, nginxImage, runnerImage] = stackImages();
+    for (const service of ['controller', 'nginx']) {
+      const id = (await compose('ps', '-q', service)).trim();
+      const { stdout } = await run('docker', ['inspect', '--format', '{{.Config.Image}}', id]);
+      expect(stdout.trim()).toBe(`${STACK_PREFIX}-${service}:${STACK_VERSION}`);
+    }
+    for (const image of [controllerImage, nginxImage]) {
+      expect(await labelsOf(image ?? '')).toMatchObject({
+        'org.opencontainers.image.version': STACK_VERSION,
+        'org.opencontainers.image.revision': STACK_REVISION,
+        'org.opencontainers.image.source': 'https://github.com/runner-autoscaler/runner-autoscaler',
+      });
+    }
+    // The runner image's own version is its actions/runner release; the project's is beside it.
+    expect(await labelsOf(runnerImage ?? '')).toMatchObject({
+      'org.opencontainers.image.version': STACK_RUNNER_VERSION,
+      'io.runner-autoscaler.version': STACK_VERSION,
+      'org.opencontainers.image.revision': STACK_REVISION,
+    });
+    const health = JSON.parse((await getThroughProxy('/health')).body) as {
+      build?: { version?: string; revision?: string };
+    };
+    expect(health.build).toEqual({ version: STACK_VERSION, revision: STACK_REVISION });
+  });
+
+  it('refuses to bring up a pinned tag it cannot pull, and builds nothing for it', async () => {
+    const other = `${projectName}-missing`;
+    const missing = { IMAGE_TAG: '0.0.0-missing' };
+    const up = run('docker-compose', ['-p', other, ...MAIN, 'up', '--no-start'], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project, ...missing },
+    });
+    await expect(up).rejects.toMatchObject({
+      stderr: expect.stringContaining(
+        `Pulling controller (${STACK_PREFIX}-controller:0.0.0-missing)`,
+      ),
+    });
+    await run('docker-compose', ['-p', other, ...MAIN, 'down'], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project, ...missing },
+    }).catch(() => undefined);
+    expect(await imageIds(stackImages('0.0.0-missing'))).toEqual([]);
+  });
+
+  it('prints the generated webhook secret with the documented command, and never logs it', async () => {
+    const show = (...args: string[]) =>
+      compose(
+        'exec',
+        '-T',
+        'controller',
+        '/nodejs/bin/node',
+        'controller/dist/show-secret.js',
+        ...args,
+      );
+    secret = (await show(REPO_ID)).trim();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(await show()).toBe(`${REPO_ID} ${secret}\n`);
+    expect(await compose('logs', '--no-color')).not.toContain(secret);
+    // The secret a user pastes into GitHub's webhook settings.
+    fake.setWebhookTarget({ url: `${proxyUrl}/webhook`, secret, insecureSsl: true });
+  });
+
   it('serves jobs delivered over HTTPS through nginx, with dind runners, and leaves nothing', async () => {
     const jobs = await Promise.all(
       [1, 2, 3].map(() => fake.queueJob({ labels: ['self-hosted', 'linux'], durationMs: 1_000 })),
     );
+    // The controller starts the runner image of the pinned version (RUNNER_IMAGE from .env).
+    await waitUntil(
+      async () => (await runnerContainers(controllerId)).length > 0,
+      60_000,
+      'a runner container',
+    );
+    const [runner] = await runnerContainers(controllerId);
+    expect(runner?.Image).toBe(`${STACK_PREFIX}-runner:${STACK_VERSION}`);
     await waitUntil(completed(jobs.map((job) => job.id)), 120_000, 'three jobs completed');
     expect(jobs.map((job) => fake.job(job.id)?.conclusion)).toEqual([
       'success',
@@ -183,5 +298,66 @@ describe('the compose stack', () => {
     expect(fake.job(missed.id)?.conclusion).toBe('success');
     await noLeftovers(controllerId);
     fake.assertClean();
+  });
+
+  it("reads repos.json in the mode the compose file advises, as the image's user (uid 65532)", async () => {
+    const file = path.join(project, 'repos.json');
+    await writeFile(file, '{"repositories":[]}');
+    const read = () =>
+      run('docker', [
+        'run',
+        '--rm',
+        '--label',
+        TEST_LABEL,
+        '-v',
+        `${file}:/config/repos.json:ro`,
+        `${STACK_PREFIX}-controller:${STACK_VERSION}`,
+        '-e',
+        "process.stdout.write(require('node:fs').readFileSync('/config/repos.json', 'utf8'))",
+      ]);
+    // chmod 600 alone: the owner (root here) only, not the controller's user.
+    await chmod(file, 0o600);
+    await expect(read()).rejects.toMatchObject({ stderr: expect.stringContaining('EACCES') });
+    // As advised: sudo chown 65532 repos.json && sudo chmod 600 repos.json
+    await chown(file, 65532, 0);
+    await chmod(file, 0o600);
+    expect((await read()).stdout).toBe('{"repositories":[]}');
+  });
+
+  it("serves certbot's challenge files from the mounted webroot over plain HTTP", async () => {
+    const http = `http://${await publishedPort('nginx', 80)}`;
+    const answer = await proxyRequest(`${http}/.well-known/acme-challenge/e2e-token`, {
+      serverName: 'localhost',
+    });
+    expect(answer).toMatchObject({ status: 200, body: 'e2e-token.key' });
+  });
+
+  it('serves a certificate copied into certs/ after a restart, and a renewed one after a reload', async () => {
+    const certs = path.join(project, 'certs');
+    expect((await getThroughProxy('/health')).peerCN).toBe('localhost');
+    // First issuance: nginx started on its self-signed certificate; a restart picks certs/ up.
+    await writeCertificate('issued.localhost', certs);
+    await compose('restart', 'nginx');
+    await waitForProxy();
+    expect((await getThroughProxy('/health')).peerCN).toBe('issued.localhost');
+    // Renewal, as the deploy hook does it: copy the files over, then reload.
+    const renewed = await mkdtemp(path.join(tmpdir(), 'autoscaler-renewed-'));
+    try {
+      await writeCertificate('renewed.localhost', renewed);
+      await run('cp', [
+        path.join(renewed, 'fullchain.pem'),
+        path.join(renewed, 'privkey.pem'),
+        `${certs}/`,
+      ]);
+    } finally {
+      await rm(renewed, { recursive: true, force: true });
+    }
+    await compose('exec', '-T', 'nginx', 'nginx', '-s', 'reload');
+    await waitUntil(
+      async () => (await getThroughProxy('/health')).peerCN === 'renewed.localhost',
+      15_000,
+      'the renewed certificate served',
+      200,
+    );
   });
 });

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes local stand-ins for the controller image's two base images, so that controller/Dockerfile
-# can be built here without a registry (e2e-build-controller.sh builds the image on them):
+# can be built here without a registry (the e2e stack test builds the image on them, through
+# test/support/compose-stack-standins.yml):
 #   autoscaler-test/node:24             for NODE_IMAGE (node:24-bookworm-slim): node + npm
 #   autoscaler-test/node-distroless:24  for RUNTIME_IMAGE (distroless nodejs24 :nonroot):
 #                                       /nodejs/bin/node as ENTRYPOINT, user 65532
