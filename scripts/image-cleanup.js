@@ -25,7 +25,8 @@ import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 
-const RELEASE = /^(?:v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|v?\d+\.\d+|v?\d{1,4}|runner-\d+\.\d+\.\d+)$/;
+const RELEASE =
+  /^(?:v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|v?\d+\.\d+|v?\d{1,4}|runner-\d+\.\d+\.\d+)$/;
 const ATTACHED = /^sha256-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/;
 const DAY_MS = 86_400_000;
 

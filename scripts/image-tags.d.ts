@@ -14,11 +14,14 @@ export interface TagContext {
   defaultBranch?: string;
   /** build time, default now */
   date?: Date | string;
+  /** the actions/runner release in the runner image: adds runner-<version> on the default branch */
+  runnerVersion?: string;
 }
 
 export declare function sanitizeRefName(name: string, max?: number): string;
 export declare function branchTags(branch: string, shortSha: string): string[];
 export declare function computeTags(ctx: TagContext): string[];
+export declare function runnerTag(version: string): string;
 export declare function versionTags(name: string): string[];
 export declare function formatDate(date: Date | string): string;
 export declare function normalizeImage(image: string): string;

@@ -12,7 +12,8 @@
 //
 //   event             tags
 //   push/dispatch/    sha-<short>, <branch>, <branch>-<short>; on the default branch also
-//   schedule, branch  `latest` and the UTC build date YYYYMMDD
+//   schedule, branch  `latest`, the UTC build date YYYYMMDD and, with --runner-version (the
+//                     runner image), runner-<actions/runner version>
 //   push, tag v1.2.3  sha-<short>, 1.2.3, 1.2, 1 (a pre-release gets only its full version, and
 //                     0.x gets no bare major); never `latest`
 //   push, other tag   sha-<short>, <sanitized tag>
@@ -23,7 +24,8 @@
 // becomes `-`; runs of `-` or `.` collapse to one; leading and trailing `-`/`.` are trimmed; at
 // most 128 characters (120 when `-<short sha>` is appended, so that tag also stays within 128).
 // A branch name that would read as one of the other tag kinds (`latest`, `sha-…`, `pr-…`, a
-// version or a date) is prefixed with `branch-`, so no branch can move `latest` or fake a release.
+// version, a date or runner-<version>) is prefixed with `branch-`, so no branch can move `latest`
+// or fake a release.
 
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
@@ -39,7 +41,8 @@ const IMAGE_NAME = new RegExp(
 );
 const SEMVER =
   /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/;
-const RESERVED = /^(?:latest$|sha-|pr-[0-9]|v?[0-9]+(?:\.[0-9]+)*(?:-|$))/;
+const RESERVED = /^(?:latest$|sha-|pr-[0-9]|runner-[0-9]|v?[0-9]+(?:\.[0-9]+)*(?:-|$))/;
+const RUNNER_VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
 
 /**
  * A ref name (branch or tag) as a Docker tag, or '' when nothing usable is left.
@@ -81,6 +84,7 @@ export function branchTags(branch, shortSha) {
  * @property {number | string} [prNumber]  required for pull_request
  * @property {string} [defaultBranch]  default 'main'
  * @property {Date | string} [date]  build time, default now
+ * @property {string} [runnerVersion]  the actions/runner release in the runner image
  */
 
 /**
@@ -111,7 +115,10 @@ export function computeTags(ctx) {
       if (ref.startsWith('refs/heads/')) {
         const branch = ref.slice('refs/heads/'.length);
         tags.push(...branchTags(branch, short));
-        if (branch === defaultBranch) tags.push('latest', formatDate(ctx.date ?? new Date()));
+        if (branch === defaultBranch) {
+          tags.push('latest', formatDate(ctx.date ?? new Date()));
+          if (ctx.runnerVersion !== undefined) tags.push(runnerTag(ctx.runnerVersion));
+        }
       } else if (ref.startsWith('refs/tags/')) {
         tags.push(...versionTags(ref.slice('refs/tags/'.length)));
       } else {
@@ -128,6 +135,18 @@ export function computeTags(ctx) {
     if (!DOCKER_TAG.test(tag)) throw new Error(`produced an invalid Docker tag: ${tag}`);
   }
   return unique;
+}
+
+/**
+ * The runner image's tag for an actions/runner release, as runner-sync.yml also pushes it.
+ * @param {string} version  e.g. 2.330.0 (a leading v is dropped)
+ * @returns {string} runner-2.330.0
+ */
+export function runnerTag(version) {
+  const bare = String(version).replace(/^v/, '');
+  if (!RUNNER_VERSION.test(bare))
+    throw new Error(`runnerVersion: not a runner release: ${version}`);
+  return `runner-${bare}`;
 }
 
 /**
@@ -201,7 +220,11 @@ export function cli(argv) {
     i++;
   }
   for (const key of Object.keys(opts)) {
-    if (!['image', 'event', 'ref', 'sha', 'pr', 'default-branch', 'date'].includes(key)) {
+    if (
+      !['image', 'event', 'ref', 'sha', 'pr', 'default-branch', 'date', 'runner-version'].includes(
+        key,
+      )
+    ) {
       throw new Error(`unknown option --${key}`);
     }
   }
@@ -215,6 +238,7 @@ export function cli(argv) {
   if (opts.pr) ctx.prNumber = opts.pr;
   if (opts['default-branch']) ctx.defaultBranch = opts['default-branch'];
   if (opts.date) ctx.date = opts.date;
+  if (opts['runner-version']) ctx.runnerVersion = opts['runner-version'];
   if (tagsOnly) return computeTags(ctx);
   return imageRefs(ctx);
 }

@@ -2,9 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { actionlint } from '../support/actionlint.ts';
 
-// Structural checks of .github/workflows (no actionlint: neither Debian nor a dependency of this
-// project ships it).
+// .github/workflows: every file through actionlint (WebAssembly, offline: test/support/actionlint.ts),
+// which checks expressions, contexts, action inputs and job structure, and then what this
+// project requires of its workflows on top.
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
 type Job = {
@@ -37,11 +39,39 @@ const buildSteps = (w: Workflow): Step[] =>
 
 describe('workflows', () => {
   it('are the expected files', () => {
-    expect(files.sort()).toEqual(['ci.yml', 'publish.yml', 'runner-sync.yml']);
+    expect(files.sort()).toEqual(['ci.yml', 'cleanup.yml', 'publish.yml', 'runner-sync.yml']);
+  });
+
+  it('actionlint catches what structural checks miss: a misspelt context property', async () => {
+    const bad = [
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: echo "$X"',
+      '        env:',
+      '          X: ${{ github.evnt.x }}',
+      '',
+    ].join('\n');
+    const findings = await actionlint(bad, 'bad.yml');
+    expect(findings).toEqual([
+      expect.objectContaining({
+        line: 8,
+        kind: 'expression',
+        message: expect.stringContaining('property "evnt" is not defined'),
+      }),
+    ]);
+    // the same workflow spelt right is clean
+    expect(await actionlint(bad.replace('evnt', 'event'), 'good.yml')).toEqual([]);
   });
 
   describe.each(files)('%s', (file) => {
     const w = wf(file);
+
+    it('passes actionlint', async () => {
+      expect(await actionlint(raw[file] ?? '', `.github/workflows/${file}`)).toEqual([]);
+    });
 
     it('has on, jobs, explicit least permissions and a concurrency group', () => {
       expect(w.on).toBeTruthy();
@@ -54,7 +84,9 @@ describe('workflows', () => {
         if (job.permissions !== undefined) {
           const perms = job.permissions as Record<string, string>;
           for (const [scope, level] of Object.entries(perms)) {
-            expect(`${scope}: ${level}`).toMatch(/^(contents: read|packages: write)$/);
+            expect(`${scope}: ${level}`).toMatch(
+              /^(contents: read|packages: write|id-token: write)$/,
+            );
           }
         }
       }
@@ -144,11 +176,45 @@ describe('workflows', () => {
       }
     });
 
-    it('takes its tags from scripts/image-tags.js and images from the lowercased owner', () => {
+    it('takes its tags from scripts/image-tags.js and the prefix from scripts/image-prefix.js', () => {
       const text = raw['publish.yml'] ?? '';
       expect(text).toContain('node scripts/image-tags.js');
-      expect(text).toContain('image="ghcr.io/${OWNER,,}/${IMAGE_NAME}"');
-      expect(text).toContain('IMAGE_NAME: runner-autoscaler-${{ matrix.name }}');
+      expect(text).toContain('prefix="$(node scripts/image-prefix.js --registry "$REGISTRY_KIND"');
+      expect(text).toContain('image="${prefix}-${COMPONENT}"');
+      expect(text).toContain('--runner-version "$RUNNER_VERSION"');
+      expect(job?.env).toMatchObject({ REGISTRY_KIND: "${{ vars.IMAGE_REGISTRY || 'ghcr' }}" });
+      for (const b of buildSteps(w)) {
+        expect(String(b.with?.['build-args'])).toContain(
+          'VERSION=${{ steps.meta.outputs.version }}',
+        );
+        expect(String(b.with?.['build-args'])).toContain('REVISION=');
+      }
+    });
+
+    it('logs in to the registry IMAGE_REGISTRY chooses: GHCR, Docker Hub or ECR', () => {
+      const ifs = steps(w)
+        .filter((s) => /login|aws-credentials/.test(s.uses ?? ''))
+        .map((s) => s.if);
+      for (const kind of ['ghcr', 'dockerhub', 'ecr'])
+        expect(ifs.some((c) => c?.includes(`env.REGISTRY_KIND == '${kind}'`))).toBe(true);
+    });
+
+    it('signs the pushed digest and attests its SBOM and provenance before tagging it further', () => {
+      const names = steps(w).map((s) => s.name ?? s.uses ?? '');
+      const sign = steps(w).find((s) => s.name === 'Sign and attest (cosign)');
+      expect(steps(w).some((s) => s.uses?.startsWith('sigstore/cosign-installer@'))).toBe(true);
+      expect(sign?.run).toContain('cosign sign --yes "$REF"');
+      expect(sign?.run).toContain('cosign attest --yes --type spdxjson');
+      expect(sign?.run).toContain('cosign attest --yes --type slsaprovenance02');
+      expect(names.indexOf('Scan (Trivy)')).toBeLessThan(names.indexOf('Sign and attest (cosign)'));
+      expect(names.indexOf('Sign and attest (cosign)')).toBeLessThan(
+        names.indexOf('Add the other tags'),
+      );
+      expect(job?.permissions).toEqual({
+        contents: 'read',
+        packages: 'write',
+        'id-token': 'write',
+      });
     });
 
     it('pushes pull requests only from this repository, and scans on CRITICAL', () => {
@@ -157,7 +223,6 @@ describe('workflows', () => {
       for (const b of buildSteps(w)) expect(b.with?.push).toBe("${{ env.PUSH == 'true' }}");
       const trivy = steps(w).find((s) => s.uses?.startsWith('aquasecurity/trivy-action@'));
       expect(trivy?.with).toMatchObject({ severity: 'CRITICAL', 'exit-code': '1' });
-      expect(job?.permissions).toEqual({ contents: 'read', packages: 'write' });
     });
   });
 
@@ -174,6 +239,10 @@ describe('workflows', () => {
       const text = raw['runner-sync.yml'] ?? '';
       expect(text).toContain('gh api repos/actions/runner/releases/latest');
       expect(text).toContain('docker manifest inspect');
+      // the same runner-<version> tag publish.yml gives default-branch builds (image-tags.js)
+      expect(text).toContain('echo "$image:runner-$version"');
+      expect(text).toContain(':runner-${{ steps.version.outputs.version }}');
+      expect(text).toContain('cosign sign --yes "$REF"');
       expect(text).toContain('ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE');
       const builds = buildSteps(w);
       expect(builds.length).toBeGreaterThanOrEqual(1);
@@ -189,10 +258,37 @@ describe('workflows', () => {
         expect(String(b.with?.['build-args'])).toContain(
           'RUNNER_VERSION=${{ steps.version.outputs.version }}',
         );
+        expect(String(b.with?.tags)).toBe('${{ steps.version.outputs.tags }}');
         expect(b.if).toMatch(
           /steps\.(check\.outputs\.build == 'true'|build\d\.outcome == 'failure')/,
         );
       }
+    });
+  });
+
+  describe('cleanup', () => {
+    const w = wf('cleanup.yml');
+    const job = Object.values(w.jobs ?? {})[0];
+    const text = raw['cleanup.yml'] ?? '';
+
+    it('runs weekly and by hand (a dry run unless told otherwise), one at a time', () => {
+      expect(w.on).toHaveProperty('schedule');
+      expect(w.on).toMatchObject({
+        workflow_dispatch: { inputs: { 'dry-run': { type: 'boolean', default: true } } },
+      });
+      expect(w.concurrency).toEqual({ group: 'cleanup', 'cancel-in-progress': false });
+    });
+
+    it('selects with scripts/image-cleanup.js from the packages API, for each of the three images', () => {
+      expect(job?.strategy?.matrix).toEqual({ image: ['controller', 'runner', 'nginx'] });
+      expect(text).toContain('gh api --paginate "/$scope/packages/container/$PACKAGE/versions"');
+      expect(text).toContain('node scripts/image-cleanup.js --versions');
+      expect(text).toContain('--children "$RUNNER_TEMP/children.json" --days "$DAYS" --keep 5');
+      expect(text).toContain('docker buildx imagetools inspect --raw');
+      expect(text).toContain(
+        'gh api --method DELETE "/$scope/packages/container/$PACKAGE/versions/$id"',
+      );
+      expect(job?.permissions).toEqual({ contents: 'read', packages: 'write' });
     });
   });
 });
