@@ -8,34 +8,17 @@ import {
   computeTags,
   imageRefs,
   sanitizeRefName,
+  runnerTag,
   versionTags,
 } from '../../scripts/image-tags.js';
+import { SEED_CHECKLIST, seedTransforms } from '../support/seed-004.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const DATE = '2026-03-04T05:06:07Z';
 
-// Test vectors quoted verbatim from the "build once, test many" plan (seed 004, "Feature Branch
-// Sanitized Tagging", "Example Transforms"). `ghi9012` is not hexadecimal, so that vector goes
-// through branchTags() rather than a full commit hash.
-const SEED_TRANSFORMS = `
-feature/Add_New-Feature     → feature-add-new-feature-abc1234
-feature/dns/subdomain        → feature-dns-subdomain-def5678
-feature/fix-#123             → feature-fix-123-ghi9012
-`;
-
-// Same plan, "Testing Checklist / Feature Branch Workflow", `{sha}` left as written there.
-const SEED_CHECKLIST = [
-  ['feature/my-feature', 'feature-my-feature-{sha}'],
-  ['feature/Sub/Feature', 'feature-sub-feature-{sha}'],
-  ['feature/fix-#123', 'feature-fix-123-{sha}'],
-] as const;
-
-const vectors = SEED_TRANSFORMS.trim()
-  .split('\n')
-  .map((line) => {
-    const [branch = '', expected = ''] = line.split('→').map((s) => s.trim());
-    return { branch, expected, sha: expected.slice(-7) };
-  });
+// Seed 004's vectors (test/support/seed-004.ts). `ghi9012` is not hexadecimal, so that vector
+// goes through branchTags() rather than a full commit hash.
+const vectors = seedTransforms();
 
 describe('branch tags: seed 004 vectors', () => {
   it('has the three example transforms', () => {
@@ -89,6 +72,8 @@ describe('sanitizeRefName', () => {
       ['v1.2.3', 'branch-v1.2.3'],
       ['1.2', 'branch-1.2'],
       ['20260304', 'branch-20260304'],
+      ['runner-2.330.0', 'branch-runner-2.330.0'],
+      ['runner/2.330.0', 'branch-runner-2.330.0'],
     ] as const) {
       expect(branchTags(branch, 'abc1234')).toEqual([tag, `${tag}-abc1234`]);
     }
@@ -102,6 +87,29 @@ describe('computeTags', () => {
     expect(
       computeTags({ eventName: 'push', ref: 'refs/heads/main', sha: SHA, date: DATE }),
     ).toEqual(['sha-0123456', 'main', 'main-0123456', 'latest', '20260304']);
+  });
+
+  it('runner image: runner-<actions/runner release> on the default branch only', () => {
+    const main = { eventName: 'push', ref: 'refs/heads/main', sha: SHA, date: DATE };
+    expect(computeTags({ ...main, runnerVersion: '2.330.0' })).toEqual([
+      'sha-0123456',
+      'main',
+      'main-0123456',
+      'latest',
+      '20260304',
+      'runner-2.330.0',
+    ]);
+    expect(
+      computeTags({ ...main, ref: 'refs/heads/feature/x', runnerVersion: '2.330.0' }),
+    ).not.toContain('runner-2.330.0');
+    expect(computeTags({ ...main, ref: 'refs/tags/v1.2.3', runnerVersion: '2.330.0' })).toEqual([
+      'sha-0123456',
+      '1.2.3',
+      '1.2',
+      '1',
+    ]);
+    expect(runnerTag('v2.331.0')).toBe('runner-2.331.0');
+    expect(() => runnerTag('latest')).toThrow(/runnerVersion/);
   });
 
   it('honours another default branch name', () => {

@@ -7,6 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { showSecrets, type SecretFiles } from '../../controller/src/show-secret.ts';
 import { loadWebhookSecret } from '../../controller/src/webhook/secret-store.ts';
 
+/** expect's string matcher, typed for use inside object literals. */
+const text = (pattern: string | RegExp): unknown =>
+  typeof pattern === 'string' ? expect.stringContaining(pattern) : expect.stringMatching(pattern);
+
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../controller/src/show-secret.ts');
 
@@ -53,11 +57,11 @@ describe('showSecrets', () => {
     const none = await showSecrets(folder(), dir, undefined);
     expect(none).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/no webhook secret is stored in .*WEBHOOK_SECRET/),
+      error: text(/no webhook secret is stored in .*WEBHOOK_SECRET/),
     });
     const { secret } = await loadWebhookSecret(dataDir, 'repo', undefined);
     const missing = await showSecrets(folder(), dir, 'other');
-    expect(missing).toMatchObject({ ok: false, error: expect.stringContaining('(stored: repo)') });
+    expect(missing).toMatchObject({ ok: false, error: text('(stored: repo)') });
     expect(JSON.stringify(missing)).not.toContain(secret);
   });
 
@@ -66,7 +70,7 @@ describe('showSecrets', () => {
     for (const id of ['../repo', '..', 'a/b', '']) {
       expect(await showSecrets(folder(), dir, id)).toMatchObject({
         ok: false,
-        error: expect.stringContaining('not a repository id'),
+        error: text('not a repository id'),
       });
     }
   });
@@ -78,7 +82,7 @@ describe('showSecrets', () => {
       '/data/secrets',
       undefined,
     );
-    expect(result).toMatchObject({ ok: false, error: expect.stringContaining('uid 65532') });
+    expect(result).toMatchObject({ ok: false, error: text('uid 65532') });
   });
 });
 
@@ -100,7 +104,7 @@ describe('show-secret command', () => {
     await chmod(dir, 0o700);
     await expect(cli([])).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/^show-secret: no webhook secret is stored/),
+      stderr: text(/^show-secret: no webhook secret is stored/),
     });
     await expect(cli(['a', 'b'])).rejects.toMatchObject({ code: 2 });
   });
