@@ -20,6 +20,7 @@ import {
   STACK_RUNNER_VERSION,
   STACK_VERSION,
   buildStandins,
+  danglingTestImages,
   dropReplaced,
   imageIds,
   stackImages,
@@ -118,9 +119,10 @@ beforeAll(async () => {
     RESYNC_INTERVAL_SECONDS: '10',
   });
   const before = await imageIds(stackImages());
+  const danglingBefore = await danglingTestImages();
   // As the README builds: VERSION and REVISION from the shell.
   await composeWith(BUILD, ['build'], { VERSION: STACK_VERSION, REVISION: STACK_REVISION });
-  await dropReplaced(before, await imageIds(stackImages()));
+  await dropReplaced(before, await imageIds(stackImages()), danglingBefore);
   await mkdir(path.join(project, 'acme/.well-known/acme-challenge'), { recursive: true });
   await writeFile(path.join(project, 'acme/.well-known/acme-challenge/e2e-token'), 'e2e-token.key');
   await compose('up', '-d');
@@ -219,7 +221,7 @@ describe('the compose stack', () => {
     await expect(up).rejects.toMatchObject({
       stderr: text(`Pulling controller (${STACK_PREFIX}-controller:0.0.0-missing)`),
     });
-    await run('docker-compose', ['-p', other, ...MAIN, 'down'], {
+    await run('docker-compose', ['-p', other, ...MAIN, 'down', '-v'], {
       cwd: project,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project, ...missing },
     }).catch(() => undefined);

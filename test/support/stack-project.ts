@@ -101,8 +101,30 @@ export async function imageIds(images: string[]): Promise<string[]> {
   return ids.filter(Boolean);
 }
 
-/** Removes images a rebuild left untagged, unless something still uses them. */
-export async function dropReplaced(before: string[], after: string[]): Promise<void> {
-  for (const id of before.filter((old) => !after.includes(old)))
-    await run('docker', ['rmi', id]).catch(() => undefined);
+/** Untagged test images: a replaced image, or the build stage the legacy builder leaves. */
+export async function danglingTestImages(): Promise<string[]> {
+  const { stdout } = await run('docker', [
+    'images',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    'dangling=true',
+    '--filter',
+    'label=io.runner-autoscaler.test=true',
+  ]);
+  return stdout.split('\n').filter(Boolean);
+}
+
+/**
+ * Removes what a build left: the images it replaced and the untagged test images that appeared
+ * while it ran (the controller's build stage), unless something still uses them.
+ */
+export async function dropReplaced(
+  before: string[],
+  after: string[],
+  danglingBefore: string[],
+): Promise<void> {
+  const stale = before.filter((old) => !after.includes(old));
+  const left = (await danglingTestImages()).filter((id) => !danglingBefore.includes(id));
+  for (const id of [...stale, ...left]) await run('docker', ['rmi', id]).catch(() => undefined);
 }
