@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
 import { observeAttempts } from './github/attempt-observer.ts';
@@ -10,6 +11,7 @@ import { createRepoGitHub, type RepoGitHub } from './github/repo-github.ts';
 import { logOptions } from './log/log-options.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
 import { dockerEngines } from './runners/engine-clients.ts';
+import { registryAuthFrom } from './runners/registry-auth.ts';
 import { startController } from './start-controller.ts';
 import { loadWebhookSecret } from './webhook/secret-store.ts';
 
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     }),
     controllerId: config.controllerId,
     probeImages: [...new Set(config.pools.map((pool) => pool.runnerImage))],
+    registryAuth: registryAuthFrom(readDockerConfig(config.dockerConfigDir)),
     log,
   });
   const controller = startController({
@@ -120,6 +123,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Docker's client config (registry logins), if there is one. */
+function readDockerConfig(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, 'config.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 main().catch((error: unknown) => {

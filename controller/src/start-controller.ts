@@ -14,6 +14,7 @@ import { jobMetrics } from './metrics/job-metrics.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Resyncer } from './reconcile/resyncer.ts';
+import { ImageKeeper } from './runners/image-keeper.ts';
 import type { RunnerRuntime } from './runners/runtime.ts';
 import { handleDelivery } from './webhook/handle-delivery.ts';
 import { HookManager } from './webhook/hook-manager.ts';
@@ -54,6 +55,13 @@ export function startController(deps: ControllerDeps): Controller {
   const unserved = new UnservedJobs();
   // Repositories whose jobs come by webhook: only they need a secret, a hook and a job resync.
   const webhookRepos = config.repos.filter((repo) => webhookPools(repo).length > 0);
+  const images = new ImageKeeper({
+    pools: config.pools,
+    runtime,
+    log,
+    now,
+    pullIntervalMs: config.pullIntervalSeconds * 1000,
+  });
   const repoOf = new Map(config.pools.map((pool) => [pool.id, pool.repoId]));
   const poolLabels = (pool: string) => ({ repo: repoOf.get(pool) ?? '', pool });
   const reconciler = new Reconciler({
@@ -93,6 +101,7 @@ export function startController(deps: ControllerDeps): Controller {
         .filter((engine) => engine.up)
         .reduce((sum, engine) => sum + engine.capacity, 0),
     build: config.build,
+    runnerImageVersion: (poolId) => images.state(poolId)?.version,
   });
   const healthSources: HealthSources = {
     config,
@@ -109,6 +118,15 @@ export function startController(deps: ControllerDeps): Controller {
     },
     hookHealth: (repoId) => hookManager?.health(repoId),
     unserved: () => unserved.list(),
+    imageHealth: (poolId) => {
+      const image = images.state(poolId);
+      if (!image) return undefined;
+      return {
+        version: image.version ?? null,
+        revision: image.revision ?? null,
+        ...(image.pullError ? { pullError: image.pullError } : {}),
+      };
+    },
   };
   let accepting = true;
   const app = buildApp({
@@ -178,6 +196,7 @@ export function startController(deps: ControllerDeps): Controller {
       : undefined,
   });
   resyncer.start();
+  images.start();
   reconciler.trigger();
 
   return {
@@ -186,7 +205,9 @@ export function startController(deps: ControllerDeps): Controller {
     shutdown: async (graceMs = SHUTDOWN_GRACE_MS) => {
       accepting = false;
       stopWatching();
-      const stopped = Promise.all([resyncer.stop(), reconciler.stop()]).then(() => true);
+      const stopped = Promise.all([resyncer.stop(), reconciler.stop(), images.stop()]).then(
+        () => true,
+      );
       if (!(await within(stopped, graceMs))) {
         // GitHub (or the engine) does not answer: what is under way is left, and said so once.
         const spawns = reconciler.spawnsInFlight();

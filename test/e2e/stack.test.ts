@@ -113,6 +113,8 @@ beforeAll(async () => {
     DOCKER_GID: String((await stat('/var/run/docker.sock')).gid),
     CONTROLLER_ID: controllerId,
     RUNNER_DOCKER_MODE: 'dind',
+    // The pinned images were built here and no registry is reachable: none is pulled again.
+    RUNNER_PULL_POLICY: 'missing',
     DIND_IMAGE: 'autoscaler-test/dind:local',
     DIND_PRIVILEGED: 'false',
     MAX_RUNNERS: '2',

@@ -62,6 +62,8 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
           CONTROLLER_ID: harness.controllerId,
           RUNNER_IMAGE: STUB_IMAGE,
           RUNNER_DOCKER_MODE: 'none',
+          // Test images are built here; nothing can be pulled.
+          RUNNER_PULL_POLICY: 'missing',
           RUNNER_NETWORK: 'host',
           LOG_LEVEL: 'debug',
           PORT: String(port),

@@ -78,6 +78,8 @@ export type Config = {
   webhookBodyLimitBytes: number;
   runnerReleasesUrl: string;
   pullIntervalSeconds: number;
+  /** Docker's client config directory: registry logins (config.json) and contexts. */
+  dockerConfigDir: string;
   build: { version: string; revision: string };
   engines: EngineConfig[] | undefined;
   repos: RepoConfig[];

@@ -34,8 +34,9 @@ export const GlobalSettings = z.object({
   RUNNER_PULL_INTERVAL_SECONDS: z.coerce
     .number()
     .int()
-    .min(60)
+    .min(10)
     .default(6 * 3600),
+  DOCKER_CONFIG: z.string().min(1).optional(),
   AUTOSCALER_VERSION: z.string().min(1).optional(),
   AUTOSCALER_REVISION: z.string().min(1).optional(),
 });
@@ -46,7 +47,6 @@ export const NEIGHBOUR_VARIABLES = [
   'DOCKER_GID',
   'DOCKER_SOCKET',
   'DOCKER_HOST',
-  'DOCKER_CONFIG',
   'WEBHOOK_DOMAIN',
   'NGINX_CERTS_DIR',
   'ACME_WEBROOT',

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type {
   Config,
   ConfigProblem,
@@ -69,6 +70,7 @@ export function loadConfig({ env, readFile, uid }: ConfigSources): ConfigResult 
     webhookBodyLimitBytes: g.WEBHOOK_BODY_LIMIT_BYTES,
     runnerReleasesUrl: g.RUNNER_RELEASES_URL,
     pullIntervalSeconds: g.RUNNER_PULL_INTERVAL_SECONDS,
+    dockerConfigDir: g.DOCKER_CONFIG ?? join(clean.HOME ?? '/root', '.docker'),
     build: { version: g.AUTOSCALER_VERSION ?? 'dev', revision: g.AUTOSCALER_REVISION ?? 'unknown' },
     engines,
     repos,

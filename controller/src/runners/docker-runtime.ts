@@ -5,6 +5,7 @@ import { dindContainer, runnerContainer, volumeNames, type SpecOptions } from '.
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
 import { emulatedPlatforms, nativePlatform } from './engine-platforms.ts';
 import { listEngine, ownFilter } from './list-engine.ts';
+import type { RegistryAuth } from './registry-auth.ts';
 import type {
   EngineStatus,
   Listing,
@@ -22,6 +23,8 @@ export type DockerRuntimeOptions = {
   now?: () => number;
   /** Images with a shell that may be on an engine, to probe its emulated platforms with. */
   probeImages?: readonly string[];
+  /** Credentials for the registry an image is on. */
+  registryAuth?: (image: string) => RegistryAuth | undefined;
 };
 
 type EngineState = {
@@ -107,7 +110,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     } catch (error) {
       if (!isNotFound(error) || !create.Image) throw error;
       log.info({ image: create.Image, engine: engine.id }, 'pulling image');
-      await pull(engine.streams, create.Image, platform);
+      await pull(engine.streams, create.Image, platform, options.registryAuth?.(create.Image));
       container = await engine.docker.createContainer(request);
     }
     await container.start();
@@ -119,6 +122,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     if (!state) throw new Error(`no Docker engine named ${spec.engineId}`);
     const engine = state.engine;
     const opts = specOptions(engine);
+    if (spec.pool.pullPolicy === 'always') {
+      const image = spec.pool.runnerImage;
+      await pull(engine.streams, image, spec.pool.platform, options.registryAuth?.(image));
+    }
     try {
       let sidecarId: string | undefined;
       if (spec.pool.dockerMode === 'dind') {
@@ -185,6 +192,22 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       const up = [...states.values()].filter((state) => state.up);
       await Promise.all(up.map((state) => removeFrom(state.engine, name)));
     },
+    pullImage: async (engineId, image, platform) => {
+      const state = states.get(engineId);
+      if (!state) throw new Error(`no Docker engine named ${engineId}`);
+      await pull(state.engine.streams, image, platform, options.registryAuth?.(image));
+    },
+    inspectImage: async (engineId, image) => {
+      const state = states.get(engineId);
+      if (!state) return undefined;
+      try {
+        const info = await state.engine.docker.getImage(image).inspect();
+        return { labels: info.Config.Labels ?? {} };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
     watch: (onEvent: (event: RuntimeEvent) => void) => {
       const stops = [...states.values()].map((state) =>
         watchEngine(state.engine, ownFilter(controllerId), onEvent, log),
@@ -203,8 +226,16 @@ function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, strin
   };
 }
 
-async function pull(docker: Docker, image: string, platform: string | undefined): Promise<void> {
-  const stream = await docker.pull(image, platform ? { platform } : {});
+async function pull(
+  docker: Docker,
+  image: string,
+  platform: string | undefined,
+  auth: RegistryAuth | undefined,
+): Promise<void> {
+  const stream = await docker.pull(image, {
+    ...(platform ? { platform } : {}),
+    ...(auth ? { authconfig: auth } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null) =>
       error ? reject(error) : resolve(),

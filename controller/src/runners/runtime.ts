@@ -23,6 +23,7 @@ export type PoolRuntimeSettings = Pick<
   | 'id'
   | 'repoId'
   | 'runnerImage'
+  | 'pullPolicy'
   | 'platform'
   | 'dockerMode'
   | 'network'
@@ -33,12 +34,13 @@ export type PoolRuntimeSettings = Pick<
 >;
 
 export function runtimeSettings(pool: PoolConfig): PoolRuntimeSettings {
-  const { id, repoId, runnerImage, platform, dockerMode, network } = pool;
+  const { id, repoId, runnerImage, pullPolicy, platform, dockerMode, network } = pool;
   const { stopTimeoutSeconds, containerLabels, limits, dind } = pool;
   return {
     id,
     repoId,
     runnerImage,
+    pullPolicy,
     platform,
     dockerMode,
     network,
@@ -100,4 +102,11 @@ export type RunnerRuntime = {
   remove(name: string): Promise<void>;
   /** Follows engine events until the returned function is called. */
   watch(onEvent: (event: RuntimeEvent) => void): () => void;
+  /** Pulls an image onto an engine (with the registry's credentials, if configured). */
+  pullImage(engineId: string, image: string, platform: string | undefined): Promise<void>;
+  /** An image's labels on an engine; undefined when the engine does not have it. */
+  inspectImage(
+    engineId: string,
+    image: string,
+  ): Promise<{ labels: Record<string, string> } | undefined>;
 };
