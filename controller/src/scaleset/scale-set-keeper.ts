@@ -28,6 +28,8 @@ export type ScaleSetKeeperOptions = {
 export function createScaleSetKeeper(options: ScaleSetKeeperOptions) {
   const { actions, log, name } = options;
   let scaleSetId: number | undefined;
+  /** The id last held, kept when it turned out gone: a create then is a recreation. */
+  let lastId: number | undefined;
 
   async function create(runnerGroupId: number, replacing: number | undefined): Promise<number> {
     try {
@@ -57,7 +59,6 @@ export function createScaleSetKeeper(options: ScaleSetKeeperOptions) {
   async function ensure(): Promise<number> {
     const runnerGroupId = await actions.runnerGroupId(options.runnerGroup);
     const found = await actions.findScaleSet(runnerGroupId, name);
-    const previous = scaleSetId;
     if (found) {
       const labels = new Set((found.labels ?? []).map((label) => label.name.toLowerCase()));
       const missing = [name, ...options.labels].filter((label) => !labels.has(label.toLowerCase()));
@@ -65,8 +66,9 @@ export function createScaleSetKeeper(options: ScaleSetKeeperOptions) {
         log.warn({ scaleSet: name, id: found.id, missing }, 'scale set lacks configured labels');
       scaleSetId = found.id;
     } else {
-      scaleSetId = await create(runnerGroupId, previous);
+      scaleSetId = await create(runnerGroupId, lastId);
     }
+    lastId = scaleSetId;
     return scaleSetId;
   }
 

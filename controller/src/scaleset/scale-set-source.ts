@@ -40,11 +40,17 @@
 import type { Logger } from 'pino';
 import type { ActionsClient } from './actions-client.ts';
 import { classifyActionsError } from './actions-error.ts';
-import type { ScaleSetSession, ScaleSetStatistics } from './actions-wire.ts';
-import { abortableSleep, backoffDelay, type BackoffOptions, type Sleep } from './backoff.ts';
-import type { ParsedMessage } from './message-queue.ts';
-import { toEvents, type ScaleSetBatch } from './scale-set-events.ts';
+import type { ScaleSetStatistics } from './actions-wire.ts';
+import { abortableSleep, type BackoffOptions, type Sleep } from './backoff.ts';
 import { createScaleSetKeeper } from './scale-set-keeper.ts';
+import {
+  createScaleSetListener,
+  type ListenerStatus,
+  type OnScaleSetBatch,
+  type ScaleSetState,
+} from './scale-set-listener.ts';
+
+export type { OnScaleSetBatch, ScaleSetState } from './scale-set-listener.ts';
 
 export type ScaleSetSourceOptions = {
   /** The Actions client of the repository or organization (shared by its scale sets). */
@@ -69,9 +75,6 @@ export type ScaleSetSourceOptions = {
   workFolder?: string;
 };
 
-export type ScaleSetState =
-  'idle' | 'connecting' | 'waiting-for-session' | 'listening' | 'backing-off' | 'stopped';
-
 export type ScaleSetHealth = {
   scaleSetName: string;
   scaleSetId: number | undefined;
@@ -95,8 +98,6 @@ export type ScaleSetRunnerConfig = {
   encodedJitConfig: string;
 };
 
-export type OnScaleSetBatch = (batch: ScaleSetBatch) => void | Promise<void>;
-
 export type ScaleSetSource = {
   start(onBatch: OnScaleSetBatch): void;
   stop(): Promise<void>;
@@ -104,38 +105,22 @@ export type ScaleSetSource = {
   health(): ScaleSetHealth;
 };
 
-const NO_STATISTICS: ScaleSetStatistics = {
-  totalAvailableJobs: 0,
-  totalAcquiredJobs: 0,
-  totalAssignedJobs: 0,
-  totalRunningJobs: 0,
-  totalRegisteredRunners: 0,
-  totalBusyRunners: 0,
-  totalIdleRunners: 0,
-};
-
-/** The session is gone (deleted, expired, or its scale set removed): open a new one. */
-class SessionLost extends Error {}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSource {
   const { actions, log } = options;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const scaleSet = options.scaleSetName;
   const abort = new AbortController();
-  let state: ScaleSetState = 'idle';
-  let running: Promise<void> | undefined;
-  let current: { scaleSetId: number; session: ScaleSetSession } | undefined;
-  let statistics: ScaleSetStatistics | undefined;
-  let lastPollAt: number | undefined;
-  let lastMessageAt: number | undefined;
-  let messagesHandled = 0;
-  let failures = 0;
-  let lastError: string | undefined;
+  const status: ListenerStatus = {
+    state: 'idle',
+    current: undefined,
+    statistics: undefined,
+    lastPollAt: undefined,
+    lastMessageAt: undefined,
+    messagesHandled: 0,
+    failures: 0,
+    lastError: undefined,
+  };
   const keeper = createScaleSetKeeper({
     actions,
     name: scaleSet,
@@ -146,164 +131,47 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
     sleep,
     sessionConflictRetryMs: options.sessionConflictRetryMs ?? 30_000,
     onWaiting: (waiting) => {
-      state = waiting ? 'waiting-for-session' : 'connecting';
+      status.state = waiting ? 'waiting-for-session' : 'connecting';
     },
   });
-  const stopping = () => abort.signal.aborted;
-
-  async function refreshSession(): Promise<void> {
-    if (!current) throw new SessionLost('no session');
-    try {
-      current.session = await actions.refreshSession(current.scaleSetId, current.session.sessionId);
-      log.info({ scaleSet }, 'message queue token refreshed');
-    } catch (error) {
-      const kind = classifyActionsError(error);
-      if (kind === 'not-found' || kind === 'refused') throw new SessionLost(errorText(error));
-      throw error;
-    }
-  }
-
-  /** Runs a call with the session's queue token; on 401 refreshes the session and runs it again. */
-  async function withSession<T>(call: (session: ScaleSetSession) => Promise<T>): Promise<T> {
-    if (!current) throw new SessionLost('no session');
-    try {
-      return await call(current.session);
-    } catch (error) {
-      if (classifyActionsError(error) !== 'unauthorized') throw error;
-      await refreshSession();
-      return call(current.session);
-    }
-  }
-
-  async function deliver(onBatch: OnScaleSetBatch, batch: ScaleSetBatch): Promise<void> {
-    await onBatch(batch);
-    statistics = batch.statistics;
-  }
-
-  async function handle(onBatch: OnScaleSetBatch, message: ParsedMessage): Promise<void> {
-    const offered = message.jobs.flatMap((job) =>
-      job.messageType === 'JobAvailable' ? [job.runnerRequestId] : [],
-    );
-    const scaleSetId = current?.scaleSetId ?? 0;
-    const acquired = new Set(
-      offered.length === 0
-        ? []
-        : await withSession((session) => actions.acquireJobs(scaleSetId, session, offered)),
-    );
-    if (offered.length > 0)
-      log.debug({ scaleSet, offered: offered.length, acquired: acquired.size }, 'jobs acquired');
-    await deliver(onBatch, {
-      messageId: message.messageId,
-      statistics: message.statistics ?? statistics ?? NO_STATISTICS,
-      events: toEvents(message.jobs, acquired),
-      receivedAt: now(),
-    });
-    lastMessageAt = now();
-    messagesHandled += 1;
-    try {
-      await withSession((session) => actions.acknowledgeMessage(session, message.messageId));
-    } catch (error) {
-      // Applied but not acknowledged: it comes again to a later session, applied idempotently.
-      log.warn(
-        { scaleSet, messageId: message.messageId, err: error },
-        'message acknowledgement failed',
-      );
-    }
-  }
-
-  /** Polls the open session until it is lost or the source stops. */
-  async function listen(onBatch: OnScaleSetBatch, initial: ScaleSetBatch): Promise<void> {
-    let pendingInitial: ScaleSetBatch | undefined = initial;
-    let lastMessageId = 0;
-    while (!stopping() && current) {
-      try {
-        if (pendingInitial) {
-          await deliver(onBatch, pendingInitial);
-          pendingInitial = undefined;
-        }
-        const capacity = Math.max(0, Math.floor(options.maxCapacity()));
-        const answer = await withSession((session) =>
-          actions.pollMessage(session, lastMessageId, capacity, abort.signal),
-        );
-        lastPollAt = now();
-        failures = 0;
-        lastError = undefined;
-        state = 'listening';
-        if (answer.kind === 'empty') continue;
-        await handle(onBatch, answer.message);
-        lastMessageId = answer.message.messageId;
-      } catch (error) {
-        if (stopping()) return;
-        const kind = error instanceof SessionLost ? 'lost' : classifyActionsError(error);
-        lastError = errorText(error);
-        if (kind === 'lost' || kind === 'not-found' || kind === 'refused') {
-          log.warn({ scaleSet, err: error }, 'scale set session lost; opening a new one');
-          return;
-        }
-        failures += 1;
-        state = 'backing-off';
-        const retryInMs = backoffDelay(failures, options.backoff);
-        log.warn({ scaleSet, err: error, retryInMs }, 'scale set listener failed; retrying');
-        await sleep(retryInMs, abort.signal);
-      }
-    }
-  }
-
-  async function run(onBatch: OnScaleSetBatch): Promise<void> {
-    while (!stopping()) {
-      try {
-        state = 'connecting';
-        current = await keeper.open(abort.signal);
-        log.info(
-          { scaleSet, scaleSetId: current.scaleSetId, sessionId: current.session.sessionId },
-          'scale set session opened',
-        );
-        await listen(onBatch, {
-          messageId: undefined,
-          statistics: current.session.statistics ?? statistics ?? NO_STATISTICS,
-          events: [],
-          receivedAt: now(),
-        });
-        if (stopping()) return;
-        // Lost: a first loss reconnects at once, repeated ones back off. A session the service
-        // still holds (refused, say) would only make the next one wait out a 409.
-        const lost = current;
-        current = undefined;
-        await actions.deleteSession(lost.scaleSetId, lost.session.sessionId).catch(() => undefined);
-        failures += 1;
-        if (failures > 1) await sleep(backoffDelay(failures - 1, options.backoff), abort.signal);
-      } catch (error) {
-        if (stopping()) return;
-        failures += 1;
-        lastError = errorText(error);
-        state = 'backing-off';
-        const retryInMs = backoffDelay(failures, options.backoff);
-        log.warn({ scaleSet, err: error, retryInMs }, 'scale set session failed; retrying');
-        await sleep(retryInMs, abort.signal);
-      }
-    }
-  }
+  const run = createScaleSetListener({
+    actions,
+    keeper,
+    scaleSet,
+    maxCapacity: options.maxCapacity,
+    log,
+    now,
+    sleep,
+    backoff: options.backoff,
+    signal: abort.signal,
+    status,
+  });
+  let running: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
 
   return {
     start(onBatch) {
-      if (running || stopping()) throw new Error(`scale set source ${scaleSet} already started`);
+      if (running || abort.signal.aborted)
+        throw new Error(`scale set source ${scaleSet} already started`);
       running = run(onBatch);
     },
 
-    async stop() {
-      if (state === 'stopped') return;
-      abort.abort();
-      await running;
-      const ending = current;
-      current = undefined;
-      state = 'stopped';
-      if (!ending) return;
-      try {
-        await actions.deleteSession(ending.scaleSetId, ending.session.sessionId);
-        log.info({ scaleSet, sessionId: ending.session.sessionId }, 'scale set session deleted');
-      } catch (error) {
-        log.warn({ scaleSet, err: error }, 'scale set session deletion failed');
-      }
+    stop() {
+      stopping ??= (async () => {
+        abort.abort();
+        await running;
+        const ending = status.current;
+        status.current = undefined;
+        status.state = 'stopped';
+        if (!ending) return;
+        try {
+          await actions.deleteSession(ending.scaleSetId, ending.session.sessionId);
+          log.info({ scaleSet, sessionId: ending.session.sessionId }, 'scale set session deleted');
+        } catch (error) {
+          log.warn({ scaleSet, err: error }, 'scale set session deletion failed');
+        }
+      })();
+      return stopping;
     },
 
     async jitConfig(runnerName) {
@@ -328,19 +196,20 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
 
     health() {
       const at = now();
+      const { lastPollAt, lastMessageAt } = status;
       return {
         scaleSetName: scaleSet,
         scaleSetId: keeper.id(),
-        state,
-        sessionId: current?.session.sessionId,
-        statistics,
+        state: status.state,
+        sessionId: status.current?.session.sessionId,
+        statistics: status.statistics,
         lastPollAt,
         lastMessageAt,
         sincePollMs: lastPollAt === undefined ? undefined : at - lastPollAt,
         sinceMessageMs: lastMessageAt === undefined ? undefined : at - lastMessageAt,
-        messagesHandled,
-        consecutiveFailures: failures,
-        lastError,
+        messagesHandled: status.messagesHandled,
+        consecutiveFailures: status.failures,
+        lastError: status.lastError,
         adminTokenExpiresAt: actions.admin.expiresAt(),
       };
     },
