@@ -268,9 +268,12 @@ describe('fake Actions service: message queue', () => {
     expect(assigned.body).toMatchObject({
       statistics: { totalAcquiredJobs: 1, totalAssignedJobs: 2, totalRunningJobs: 0 },
     });
-    expect(fake.requests().filter((r) => r.capacity !== undefined).map((r) => r.capacity)).toEqual(
-      [0, 0, 2],
-    );
+    expect(
+      fake
+        .requests()
+        .filter((r) => r.capacity !== undefined)
+        .map((r) => r.capacity),
+    ).toEqual([0, 0, 2]);
   });
 
   it('refuses a poll without X-ScaleSetMaxCapacity as a contract violation', async () => {
