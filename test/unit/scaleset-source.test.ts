@@ -113,6 +113,26 @@ describe('scale-set source: the job flow', () => {
   });
 });
 
+describe('scale-set source: where it registers', () => {
+  it('puts its scale set into a named runner group, on a GHES-style API prefix', async () => {
+    await fake.close();
+    fake = await startFakeActions({
+      apiPathPrefix: '/api/v3',
+      configUrls: ['https://ghes.example/acme'],
+      longPollMs: 300,
+    });
+    const group = fake.addRunnerGroup('builders');
+    const client = connect({ runnerGroup: 'builders' });
+    client.start();
+    await fake.waitFor(() => client.source.health().state === 'listening', 5000, 'listening');
+    expect(fake.apiUrl).toMatch(/\/api\/v3$/);
+    expect(fake.requests().some((r) => r.path === '/api/v3/actions/runner-registration')).toBe(
+      true,
+    );
+    expect(fake.scaleSet('linux-x64', 'https://ghes.example/acme')?.runnerGroupId).toBe(group);
+  });
+});
+
 describe('scale-set source: restarts', () => {
   it('finds its scale set again, waits out the 409 of a killed predecessor and gets its unacknowledged message again', async () => {
     let crashed = false;
