@@ -124,6 +124,18 @@ describe('scale-set source: failures', () => {
     expect(fake.sessions()).toHaveLength(1);
   });
 
+  it('gives up on a poll that hangs past its bound and polls again', async () => {
+    const { fake, client } = await setup({ longPollMs: 2000 }, { pollTimeoutMs: 200 });
+    client.start();
+    await fake.waitFor(
+      () => client.logged('scale set listener failed; retrying').length >= 2,
+      5000,
+      'two timed-out polls',
+    );
+    expect(client.source.health().lastError).toMatch(/timeout|aborted/i);
+    expect(fake.sessions()).toHaveLength(1);
+  });
+
   it('retries the registration exchange after a failure, with a fresh registration token', async () => {
     const { fake, client } = await setup();
     fake.failNext({ status: 502, match: /runner-registration$/ });

@@ -31,9 +31,26 @@ type CallOptions = {
 
 export type CreateScaleSetInput = { name: string; runnerGroupId: number; labels: string[] };
 
-export function createActionsClient(options: AdminConnectionOptions) {
-  const doFetch = options.fetch ?? fetch;
+export type ActionsClientOptions = AdminConnectionOptions & {
+  /** Bound of one service call; 30 s. */
+  requestTimeoutMs?: number;
+  /** Bound of one long poll, which the service answers within about 50 s; 120 s. */
+  pollTimeoutMs?: number;
+};
+
+export function createActionsClient(options: ActionsClientOptions) {
   const admin = createAdminConnection(options);
+  const baseFetch = options.fetch ?? fetch;
+  // A call that hangs (a dead connection, a black-holed route) fails instead, and is retried.
+  const bounded =
+    (ms: number): typeof fetch =>
+    (input, init) => {
+      const timeout = AbortSignal.timeout(ms);
+      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+      return baseFetch(input, { ...init, signal });
+    };
+  const doFetch = bounded(options.requestTimeoutMs ?? 30_000);
+  const pollFetch = bounded(options.pollTimeoutMs ?? 120_000);
 
   async function send(method: string, path: string, request: CallOptions): Promise<Response> {
     const credentials = await admin.get();
@@ -218,7 +235,7 @@ export function createActionsClient(options: AdminConnectionOptions) {
       lastMessageId: number,
       maxCapacity: number,
       signal?: AbortSignal,
-    ): Promise<PollAnswer> => pollMessage(doFetch, session, lastMessageId, maxCapacity, signal),
+    ): Promise<PollAnswer> => pollMessage(pollFetch, session, lastMessageId, maxCapacity, signal),
 
     acknowledgeMessage: (session: ScaleSetSession, messageId: number): Promise<void> =>
       acknowledgeMessage(doFetch, session, messageId),

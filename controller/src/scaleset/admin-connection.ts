@@ -15,6 +15,8 @@ export type AdminConnectionOptions = {
   now?: () => number;
   /** Exchange again this long before the admin token's `exp`; 60 s, as the reference does. */
   refreshMarginMs?: number;
+  /** Bound of one exchange; 30 s. */
+  requestTimeoutMs?: number;
   log?: Logger;
 };
 
@@ -52,6 +54,7 @@ export function createAdminConnection(options: AdminConnectionOptions) {
     const registrationToken = await options.registrationToken();
     const response = await doFetch(endpoint, {
       method: 'POST',
+      signal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000),
       headers: {
         authorization: `RemoteAuth ${registrationToken}`,
         'content-type': 'application/json',

@@ -1,4 +1,8 @@
-export { createActionsClient, type ActionsClient } from './actions-client.ts';
+export {
+  createActionsClient,
+  type ActionsClient,
+  type ActionsClientOptions,
+} from './actions-client.ts';
 export { ActionsServiceError, classifyActionsError } from './actions-error.ts';
 export type { RegistrationTokenSource, AdminConnectionOptions } from './admin-connection.ts';
 export type {

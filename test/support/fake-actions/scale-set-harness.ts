@@ -22,6 +22,7 @@ export function connectSource(
   fake: FakeActions,
   options: Partial<Omit<ScaleSetSourceOptions, 'actions' | 'log'>> & {
     refreshMarginMs?: number;
+    pollTimeoutMs?: number;
     onBatch?: (batch: ScaleSetBatch) => void | Promise<void>;
   } = {},
 ) {
@@ -53,8 +54,9 @@ export function connectSource(
     fetch: tracedFetch,
     log,
     ...(options.refreshMarginMs === undefined ? {} : { refreshMarginMs: options.refreshMarginMs }),
+    ...(options.pollTimeoutMs === undefined ? {} : { pollTimeoutMs: options.pollTimeoutMs }),
   });
-  const { onBatch, refreshMarginMs: _margin, ...sourceOptions } = options;
+  const { onBatch, refreshMarginMs: _margin, pollTimeoutMs: _poll, ...sourceOptions } = options;
   const source: ScaleSetSource = createScaleSetSource({
     actions,
     scaleSetName: 'linux-x64',
