@@ -1,0 +1,206 @@
+import type { Logger } from 'pino';
+import type { ActionsClient } from './actions-client.ts';
+import { classifyActionsError } from './actions-error.ts';
+import type { ScaleSetSession, ScaleSetStatistics } from './actions-wire.ts';
+import { backoffDelay, type BackoffOptions, type Sleep } from './backoff.ts';
+import type { ParsedMessage } from './message-queue.ts';
+import { toEvents, type ScaleSetBatch } from './scale-set-events.ts';
+import type { ScaleSetKeeper } from './scale-set-keeper.ts';
+
+export type ScaleSetState =
+  'idle' | 'connecting' | 'waiting-for-session' | 'listening' | 'backing-off' | 'stopped';
+
+export type OnScaleSetBatch = (batch: ScaleSetBatch) => void | Promise<void>;
+
+/** What the listener knows, read by health(); only the listener writes it. */
+export type ListenerStatus = {
+  state: ScaleSetState;
+  current: { scaleSetId: number; session: ScaleSetSession } | undefined;
+  statistics: ScaleSetStatistics | undefined;
+  lastPollAt: number | undefined;
+  lastMessageAt: number | undefined;
+  messagesHandled: number;
+  failures: number;
+  lastError: string | undefined;
+};
+
+export type ListenerDeps = {
+  actions: ActionsClient;
+  keeper: ScaleSetKeeper;
+  scaleSet: string;
+  maxCapacity: () => number;
+  log: Logger;
+  now: () => number;
+  sleep: Sleep;
+  backoff: BackoffOptions | undefined;
+  signal: AbortSignal;
+  status: ListenerStatus;
+};
+
+const NO_STATISTICS: ScaleSetStatistics = {
+  totalAvailableJobs: 0,
+  totalAcquiredJobs: 0,
+  totalAssignedJobs: 0,
+  totalRunningJobs: 0,
+  totalRegisteredRunners: 0,
+  totalBusyRunners: 0,
+  totalIdleRunners: 0,
+};
+
+/** The session is gone (deleted, expired, or its scale set removed): open a new one. */
+class SessionLost extends Error {}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The listening loop of one scale set: open a session, hand its statistics over, long-poll,
+ * acquire offered jobs, hand each message over, then acknowledge it. After listener.go of
+ * github.com/actions/scaleset at 6ce025902cd964747a078c2aabe7340ebc667eca, which acknowledges
+ * before handling; here the acknowledgement waits for `onBatch`, so a crash loses no event.
+ * Failures back off and keep the session; a lost session is replaced.
+ */
+export function createScaleSetListener(deps: ListenerDeps) {
+  const { actions, keeper, log, now, sleep, signal, status, scaleSet } = deps;
+  const stopping = () => signal.aborted;
+
+  async function refreshSession(): Promise<void> {
+    const current = status.current;
+    if (!current) throw new SessionLost('no session');
+    try {
+      current.session = await actions.refreshSession(current.scaleSetId, current.session.sessionId);
+      log.info({ scaleSet }, 'message queue token refreshed');
+    } catch (error) {
+      const kind = classifyActionsError(error);
+      if (kind === 'not-found' || kind === 'refused') throw new SessionLost(errorText(error));
+      throw error;
+    }
+  }
+
+  /** Runs a call with the session's queue token; on 401 refreshes the session and runs it again. */
+  async function withSession<T>(call: (session: ScaleSetSession) => Promise<T>): Promise<T> {
+    const current = status.current;
+    if (!current) throw new SessionLost('no session');
+    try {
+      return await call(current.session);
+    } catch (error) {
+      if (classifyActionsError(error) !== 'unauthorized') throw error;
+      await refreshSession();
+      return call(current.session);
+    }
+  }
+
+  async function deliver(onBatch: OnScaleSetBatch, batch: ScaleSetBatch): Promise<void> {
+    await onBatch(batch);
+    status.statistics = batch.statistics;
+  }
+
+  async function handle(onBatch: OnScaleSetBatch, message: ParsedMessage): Promise<void> {
+    const offered = message.jobs.flatMap((job) =>
+      job.messageType === 'JobAvailable' ? [job.runnerRequestId] : [],
+    );
+    const scaleSetId = status.current?.scaleSetId ?? 0;
+    const acquired = new Set(
+      offered.length === 0
+        ? []
+        : await withSession((session) => actions.acquireJobs(scaleSetId, session, offered)),
+    );
+    if (offered.length > 0)
+      log.debug({ scaleSet, offered: offered.length, acquired: acquired.size }, 'jobs acquired');
+    await deliver(onBatch, {
+      messageId: message.messageId,
+      statistics: message.statistics ?? status.statistics ?? NO_STATISTICS,
+      events: toEvents(message.jobs, acquired),
+      receivedAt: now(),
+    });
+    status.lastMessageAt = now();
+    status.messagesHandled += 1;
+    try {
+      await withSession((session) => actions.acknowledgeMessage(session, message.messageId));
+    } catch (error) {
+      // Applied but not acknowledged: it comes again to a later session, applied idempotently.
+      log.warn(
+        { scaleSet, messageId: message.messageId, err: error },
+        'message acknowledgement failed',
+      );
+    }
+  }
+
+  /** Polls the open session until it is lost or the source stops. */
+  async function listen(onBatch: OnScaleSetBatch, initial: ScaleSetBatch): Promise<void> {
+    let pendingInitial: ScaleSetBatch | undefined = initial;
+    let lastMessageId = 0;
+    while (!stopping() && status.current) {
+      try {
+        if (pendingInitial) {
+          await deliver(onBatch, pendingInitial);
+          pendingInitial = undefined;
+        }
+        const capacity = Math.max(0, Math.floor(deps.maxCapacity()));
+        const answer = await withSession((session) =>
+          actions.pollMessage(session, lastMessageId, capacity, signal),
+        );
+        status.lastPollAt = now();
+        status.failures = 0;
+        status.lastError = undefined;
+        status.state = 'listening';
+        if (answer.kind === 'empty') continue;
+        await handle(onBatch, answer.message);
+        lastMessageId = answer.message.messageId;
+      } catch (error) {
+        if (stopping()) return;
+        const kind = error instanceof SessionLost ? 'lost' : classifyActionsError(error);
+        status.lastError = errorText(error);
+        if (kind === 'lost' || kind === 'not-found' || kind === 'refused') {
+          log.warn({ scaleSet, err: error }, 'scale set session lost; opening a new one');
+          return;
+        }
+        status.failures += 1;
+        status.state = 'backing-off';
+        const retryInMs = backoffDelay(status.failures, deps.backoff);
+        log.warn({ scaleSet, err: error, retryInMs }, 'scale set listener failed; retrying');
+        await sleep(retryInMs, signal);
+      }
+    }
+  }
+
+  /** Until the signal aborts: sessions opened, listened to, replaced when lost. */
+  return async function run(onBatch: OnScaleSetBatch): Promise<void> {
+    while (!stopping()) {
+      try {
+        status.state = 'connecting';
+        const current = await keeper.open(signal);
+        status.current = current;
+        log.info(
+          { scaleSet, scaleSetId: current.scaleSetId, sessionId: current.session.sessionId },
+          'scale set session opened',
+        );
+        await listen(onBatch, {
+          messageId: undefined,
+          statistics: current.session.statistics ?? status.statistics ?? NO_STATISTICS,
+          events: [],
+          receivedAt: now(),
+        });
+        if (stopping()) return;
+        // Lost: a first loss reconnects at once, repeated ones back off. A session the service
+        // still holds (refused, say) would only make the next one wait out a 409.
+        status.current = undefined;
+        await actions
+          .deleteSession(current.scaleSetId, current.session.sessionId)
+          .catch(() => undefined);
+        status.failures += 1;
+        if (status.failures > 1)
+          await sleep(backoffDelay(status.failures - 1, deps.backoff), signal);
+      } catch (error) {
+        if (stopping()) return;
+        status.failures += 1;
+        status.lastError = errorText(error);
+        status.state = 'backing-off';
+        const retryInMs = backoffDelay(status.failures, deps.backoff);
+        log.warn({ scaleSet, err: error, retryInMs }, 'scale set session failed; retrying');
+        await sleep(retryInMs, signal);
+      }
+    }
+  };
+}
