@@ -1,5 +1,6 @@
 import type { AppInput, InstallationToken, TokenInput } from './app-auth.ts';
 import type { Fault, FailNextOptions } from './faults.ts';
+import type { FakeRunnerToken } from './runner-tokens.ts';
 import type {
   ContractViolation,
   FakeDelivery,
@@ -119,6 +120,8 @@ export interface FakeGitHub {
   jobs: () => readonly FakeJob[];
   job: (id: number) => FakeJob | undefined;
   runners: () => readonly FakeRunner[];
+  /** Registration and remove tokens handed out (`POST {scope}/actions/runners/*-token`). */
+  runnerTokens: () => readonly FakeRunnerToken[];
   hooks: () => readonly FakeHook[];
   deliveries: () => readonly FakeDelivery[];
   requests: () => readonly RequestLogEntry[];

@@ -19,4 +19,5 @@ export type {
   RequestLogEntry,
 } from './state.ts';
 export type { Fault, FailNextOptions } from './faults.ts';
+export type { FakeRunnerToken, RunnerTokenKind } from './runner-tokens.ts';
 export { callApi, type ApiAnswer } from './call-api.ts';

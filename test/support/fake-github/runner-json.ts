@@ -22,7 +22,7 @@ export function runnerJson(runner: FakeRunner) {
     os: 'Linux',
     status: runner.status,
     busy: runner.busy,
-    ephemeral: true,
+    ephemeral: runner.ephemeral ?? true,
     labels: runner.labels.map((name) => ({
       id: labelId(name),
       name,

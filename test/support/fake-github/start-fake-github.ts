@@ -13,8 +13,10 @@ import { addMiscRoutes } from './misc-routes.ts';
 import { createRateLimit } from './rate-limit.ts';
 import { createRequestListener } from './request-listener.ts';
 import { createRouter } from './router.ts';
+import { addRegistrationRoutes } from './registration-routes.ts';
 import { addRunRoutes } from './run-routes.ts';
 import { addRunnerRoutes } from './runner-routes.ts';
+import { createRunnerTokens } from './runner-tokens.ts';
 import {
   createFakeState,
   repoKey,
@@ -77,6 +79,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   addDeliveryRoutes(router, state, sender, baseUrl);
   addMiscRoutes(router, state, rateLimit, baseUrl);
   addStubRoutes(router, flow);
+  const runnerTokens = createRunnerTokens();
+  addRegistrationRoutes(router, state, runnerTokens);
 
   const server = createServer(
     createRequestListener({
@@ -216,6 +220,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     jobs: () => [...state.jobs.values()],
     job: (id) => state.jobs.get(id),
     runners: () => [...state.runners.values()],
+    runnerTokens: () => runnerTokens.list(),
     hooks: () => [...state.hooks.values()],
     deliveries: () => [...state.deliveries],
     requests: () => [...state.requests],

@@ -26,6 +26,8 @@ export interface FakeRunner {
   scope: Scope;
   runnerGroupId: number;
   jobId: number | undefined;
+  /** False for a long-lived runner registered with a registration token; JIT runners are ephemeral. */
+  ephemeral?: boolean;
 }
 
 export interface FakeJob {
