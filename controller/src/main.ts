@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
@@ -11,6 +12,7 @@ import { createRepoGitHub, type RepoGitHub } from './github/repo-github.ts';
 import { logOptions } from './log/log-options.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
 import { dockerEngines } from './runners/engine-clients.ts';
+import { createActionsClient, createScaleSetSource, type ActionsClient } from './scaleset/index.ts';
 import { registryAuthFrom } from './runners/registry-auth.ts';
 import { startController } from './start-controller.ts';
 import { loadWebhookSecret } from './webhook/secret-store.ts';
@@ -71,6 +73,23 @@ async function main(): Promise<void> {
     registryAuth: registryAuthFrom(readDockerConfig(config.dockerConfigDir)),
     log,
   });
+  const actions = new Map<string, ActionsClient>();
+  const actionsOf = (repoId: string): ActionsClient => {
+    const known = actions.get(repoId);
+    if (known) return known;
+    const repo = config.repos.find((r) => r.id === repoId);
+    const client = github.get(repoId);
+    if (!repo || !client) throw new Error(`no repository ${repoId}`);
+    const made = createActionsClient({
+      apiUrl: repo.target.apiUrl,
+      configUrl: repo.githubUrl.replace(/\/+$/, ''),
+      registrationToken: () => client.registrationToken(),
+      fetch: requests.fetch,
+      log: log.child({ repo: repoId }),
+    });
+    actions.set(repoId, made);
+    return made;
+  };
   const controller = startController({
     config,
     log,
@@ -80,6 +99,20 @@ async function main(): Promise<void> {
     metrics,
     now: Date.now,
     abortRequests: () => requests.abort(),
+    scaleSets: {
+      actions: actionsOf,
+      source: (pool, maxCapacity) => {
+        if (pool.jobSource.kind !== 'scaleset') throw new Error(`pool ${pool.id} has no scale set`);
+        return createScaleSetSource({
+          actions: actionsOf(pool.repoId),
+          scaleSetName: pool.jobSource.scaleSetName,
+          runnerGroup: pool.runnerGroup,
+          ownerName: `${hostname()}/${config.controllerId}`,
+          maxCapacity,
+          log: log.child({ pool: pool.id }),
+        });
+      },
+    },
     github: (repoId) => {
       const client = github.get(repoId);
       if (!client) throw new Error(`no GitHub client for repository ${repoId}`);

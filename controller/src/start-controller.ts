@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/load-config.ts';
+import type { Config, PoolConfig } from './config/load-config.ts';
 import type { RepoGitHub } from './github/repo-github.ts';
 import type { Reachability } from './github/reachability.ts';
 import { buildApp } from './http/build-app.ts';
@@ -15,6 +15,9 @@ import type { Metrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Resyncer } from './reconcile/resyncer.ts';
 import { ImageKeeper } from './runners/image-keeper.ts';
+import type { ActionsClient } from './scaleset/actions-client.ts';
+import { ScaleSetPools } from './scaleset/scale-set-pools.ts';
+import type { ScaleSetSource } from './scaleset/scale-set-source.ts';
 import type { RunnerRuntime } from './runners/runtime.ts';
 import { handleDelivery } from './webhook/handle-delivery.ts';
 import { HookManager } from './webhook/hook-manager.ts';
@@ -34,6 +37,11 @@ export type ControllerDeps = {
    * many it aborted.
    */
   abortRequests?: () => number;
+  /** Scale-set pools' clients: the Actions service of a repository, a pool's source. */
+  scaleSets?: {
+    actions: (repoId: string) => ActionsClient;
+    source: (pool: PoolConfig, maxCapacity: () => number) => ScaleSetSource;
+  };
 };
 
 /** How long a shutdown waits for spawns and a resync under way before it abandons them. */
@@ -62,21 +70,38 @@ export function startController(deps: ControllerDeps): Controller {
     now,
     pullIntervalMs: config.pullIntervalSeconds * 1000,
   });
+  const scaleSetPools = config.pools.filter((pool) => pool.jobSource.kind === 'scaleset');
+  const factory = deps.scaleSets;
+  if (scaleSetPools.length > 0 && !factory)
+    throw new Error('scale-set pools need an Actions client');
+  const scaleSets: ScaleSetPools | undefined =
+    factory && scaleSetPools.length > 0
+      ? new ScaleSetPools({
+          pools: scaleSetPools,
+          source: (pool): ScaleSetSource =>
+            factory.source(pool, (): number => reconciler.capacityFor(pool.id)),
+          actions: (pool) => factory.actions(pool.repoId),
+          jobs,
+          onChange: () => reconciler.trigger(),
+          log,
+        })
+      : undefined;
   const repoOf = new Map(config.pools.map((pool) => [pool.id, pool.repoId]));
   const poolLabels = (pool: string) => ({ repo: repoOf.get(pool) ?? '', pool });
-  const reconciler = new Reconciler({
+  const reconciler: Reconciler = new Reconciler({
     pools: config.pools,
     maxRunners: config.maxRunners,
     idleTimeoutMs: config.runnerIdleTimeoutSeconds * 1000,
     jobs,
     runtime,
     github: deps.github,
+    scaleSets,
     log,
     now,
     events: {
       spawned: (pool, durationMs, jobId) => {
         metrics.spawnSeconds.observe(poolLabels(pool), durationMs / 1000);
-        const job = jobId === undefined ? undefined : jobs.get(jobId);
+        const job = jobId === undefined ? undefined : jobs.find(jobId, pool);
         if (job)
           metrics.queueSeconds.observe(
             { ...poolLabels(pool), until: 'runner_started' },
@@ -102,6 +127,15 @@ export function startController(deps: ControllerDeps): Controller {
         .reduce((sum, engine) => sum + engine.capacity, 0),
     build: config.build,
     runnerImageVersion: (poolId) => images.state(poolId)?.version,
+    scaleSet: (poolId) => {
+      const health = scaleSets?.health(poolId);
+      if (!health) return undefined;
+      return {
+        listening: health.state === 'listening',
+        assignedJobs: health.statistics?.totalAssignedJobs,
+        sincePollMs: health.sincePollMs,
+      };
+    },
   });
   const healthSources: HealthSources = {
     config,
@@ -117,6 +151,7 @@ export function startController(deps: ControllerDeps): Controller {
       return { ...sync, reachable: false, lastError: reach.lastError ?? sync.lastError };
     },
     hookHealth: (repoId) => hookManager?.health(repoId),
+    scaleSetHealth: (poolId) => scaleSets?.health(poolId),
     unserved: () => unserved.list(),
     imageHealth: (poolId) => {
       const image = images.state(poolId);
@@ -197,6 +232,7 @@ export function startController(deps: ControllerDeps): Controller {
   });
   resyncer.start();
   images.start();
+  scaleSets?.start();
   reconciler.trigger();
 
   return {
@@ -205,9 +241,13 @@ export function startController(deps: ControllerDeps): Controller {
     shutdown: async (graceMs = SHUTDOWN_GRACE_MS) => {
       accepting = false;
       stopWatching();
-      const stopped = Promise.all([resyncer.stop(), reconciler.stop(), images.stop()]).then(
-        () => true,
-      );
+      const stopped = Promise.all([
+        resyncer.stop(),
+        reconciler.stop(),
+        images.stop(),
+        // A session left open makes the next controller wait until it expires.
+        scaleSets?.stop(),
+      ]).then(() => true);
       if (!(await within(stopped, graceMs))) {
         // GitHub (or the engine) does not answer: what is under way is left, and said so once.
         const spawns = reconciler.spawnsInFlight();

@@ -36,6 +36,8 @@ export type RepoGitHub = {
   hooks(): Promise<HookApi>;
   /** The runners registered in the repository or organization (conditional GET). */
   runners(): Promise<RegisteredRunner[]>;
+  /** A registration token (an hour's validity), for the runner scale set protocol. */
+  registrationToken(): Promise<string>;
   /** Deletes a runner registration; GitHub refuses while the runner runs a job. */
   deregister(name: string, runnerId: number | undefined): Promise<DeregisterResult>;
 };
@@ -99,6 +101,16 @@ export function createRepoGitHub(
     jobs: async () => (await withParts()).jobs,
     hooks: async () => explained((await withParts()).hooks, 'managing the webhook', HOOK_RIGHTS),
     runners,
+    registrationToken: async () => {
+      const { octokit } = await withParts();
+      const { prefix, params } = scopeRoute(scope);
+      const response = await octokit
+        .request(`POST ${prefix}/actions/runners/registration-token`, params)
+        .catch((error: unknown) => {
+          throw explainRefusal(error, 'getting a registration token', RUNNER_RIGHTS);
+        });
+      return (response.data as { token: string }).token;
+    },
     jitConfig: async (name, registration) => {
       const { octokit } = await withParts();
       const request = {

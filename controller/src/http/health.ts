@@ -5,6 +5,7 @@ import type { RunnerView } from '../reconcile/observe-runners.ts';
 import type { PoolHealth } from '../reconcile/pool-health.ts';
 import { unplaceable } from '../reconcile/placement.ts';
 import type { EngineStatus } from '../runners/runtime.ts';
+import type { ScaleSetHealth } from '../scaleset/scale-set-source.ts';
 import type { GitHubHealth } from '../reconcile/resyncer.ts';
 import type { HookHealth } from '../webhook/hook-manager.ts';
 
@@ -27,6 +28,16 @@ export type PoolHealthReport = {
   givenUpJobs: number;
   imageOutdated: boolean;
   runnerImage: { image: string } & ImageHealth;
+  /** A scale-set pool's session with the Actions service. */
+  scaleSet?: {
+    name: string;
+    state: string;
+    assignedJobs: number | null;
+    runningJobs: number | null;
+    sincePollSeconds: number | null;
+    sinceMessageSeconds: number | null;
+    error?: string;
+  };
   lastError?: string;
 };
 
@@ -82,6 +93,7 @@ export type HealthSources = {
   githubHealth: (repoId: string) => GitHubHealth | undefined;
   hookHealth: (repoId: string) => HookHealth | undefined;
   imageHealth?: (poolId: string) => ImageHealth | undefined;
+  scaleSetHealth?: (poolId: string) => ScaleSetHealth | undefined;
   unserved?: () => readonly UnservedJob[];
 };
 
@@ -206,12 +218,22 @@ function poolReport(
   if (health && health.givenUpJobs > 0)
     warnings.push(`${pool.id}: ${health.givenUpJobs} job(s) given up`);
   if (image?.pullError) warnings.push(`${pool.id}: runner image pull failed: ${image.pullError}`);
+  const scaleSet = sources.scaleSetHealth?.(pool.id);
+  const listening = scaleSet === undefined || scaleSet.state === 'listening';
+  if (scaleSet && !listening)
+    warnings.push(
+      `${pool.id}: scale set ${scaleSet.scaleSetName} ${scaleSet.state}${scaleSet.lastError ? `: ${scaleSet.lastError}` : ''}`,
+    );
   return {
     id: pool.id,
     labels: pool.runnerLabels,
     jobSource:
       pool.jobSource.kind === 'scaleset' ? `scaleset:${pool.jobSource.scaleSetName}` : 'webhook',
-    healthy: placeable && health?.lastError === undefined && !(health?.imageOutdated ?? false),
+    healthy:
+      placeable &&
+      listening &&
+      health?.lastError === undefined &&
+      !(health?.imageOutdated ?? false),
     waitingJobs: sources.jobs.waiting(pool.id).length,
     maxRunners: pool.maxRunners,
     startFailures: health?.startFailures ?? 0,
@@ -224,7 +246,21 @@ function poolReport(
       revision: image?.revision ?? null,
       ...(image?.pullError ? { pullError: image.pullError } : {}),
     },
+    ...(scaleSet ? { scaleSet: scaleSetReport(scaleSet) } : {}),
     ...(health?.lastError ? { lastError: health.lastError } : {}),
+  };
+}
+
+function scaleSetReport(health: ScaleSetHealth): NonNullable<PoolHealthReport['scaleSet']> {
+  const seconds = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 1000));
+  return {
+    name: health.scaleSetName,
+    state: health.state,
+    assignedJobs: health.statistics?.totalAssignedJobs ?? null,
+    runningJobs: health.statistics?.totalRunningJobs ?? null,
+    sincePollSeconds: seconds(health.sincePollMs),
+    sinceMessageSeconds: seconds(health.sinceMessageMs),
+    ...(health.lastError ? { error: health.lastError } : {}),
   };
 }
 

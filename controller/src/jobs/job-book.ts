@@ -1,8 +1,9 @@
-import { RANK, type JobAction, type JobEvent } from './job-event.ts';
+import { RANK, type JobAction, type JobEvent, type JobSource } from './job-event.ts';
 
 export type Job = {
   poolId: string;
   repoId: string;
+  source: JobSource;
   repository: string;
   id: number;
   runId: number;
@@ -24,7 +25,8 @@ export type ApplyResult = 'new' | 'advanced' | 'duplicate';
  * redelivered and reordered events cannot move a job back to waiting.
  */
 export class JobBook {
-  readonly #jobs = new Map<number, Job>();
+  /** By key: a scale set's runner request ids are numbered apart from GitHub's job ids. */
+  readonly #jobs = new Map<string, Job>();
   readonly #retainCompletedMs: number;
 
   readonly #onChange: ((job: Job, previous: JobAction | undefined) => void) | undefined;
@@ -40,12 +42,15 @@ export class JobBook {
   }
 
   apply(event: JobEvent): ApplyResult {
-    const known = this.#jobs.get(event.jobId);
+    const source = event.source ?? 'github';
+    const key = jobKey(source, event.poolId, event.jobId);
+    const known = this.#jobs.get(key);
     if (known && RANK[event.action] <= RANK[known.state]) return 'duplicate';
     const previous = known?.state;
     const job: Job = known ?? {
       poolId: event.poolId,
       repoId: event.repoId,
+      source,
       repository: event.repository,
       id: event.jobId,
       runId: event.runId,
@@ -65,13 +70,21 @@ export class JobBook {
       job.completedAt = event.at;
       job.conclusion = event.conclusion;
     }
-    this.#jobs.set(job.id, job);
+    this.#jobs.set(key, job);
     this.#onChange?.(job, previous);
     return known ? 'advanced' : 'new';
   }
 
+  /** A GitHub job by its id. */
   get(jobId: number): Job | undefined {
-    return this.#jobs.get(jobId);
+    return this.#jobs.get(jobKey('github', '', jobId));
+  }
+
+  /** A pool's job by the id its runner carries: GitHub's job id, or its scale set's request id. */
+  find(jobId: number, poolId: string): Job | undefined {
+    const github = this.#jobs.get(jobKey('github', '', jobId));
+    if (github?.poolId === poolId) return github;
+    return this.#jobs.get(jobKey('scaleset', poolId, jobId));
   }
 
   waiting(poolId?: string): Job[] {
@@ -92,8 +105,8 @@ export class JobBook {
     return out.sort((a, b) => a.queuedAt - b.queuedAt);
   }
 
-  giveUp(jobId: number): void {
-    const job = this.#jobs.get(jobId);
+  giveUp(jobId: number, poolId: string): void {
+    const job = this.find(jobId, poolId);
     if (job) job.givenUp = true;
   }
 
@@ -114,10 +127,14 @@ export class JobBook {
 
   /** Forgets completed jobs after a while; the id stays long enough to reject late duplicates. */
   prune(now: number): void {
-    for (const [id, job] of this.#jobs) {
+    for (const [key, job] of this.#jobs) {
       if (job.completedAt !== undefined && now - job.completedAt > this.#retainCompletedMs) {
-        this.#jobs.delete(id);
+        this.#jobs.delete(key);
       }
     }
   }
+}
+
+function jobKey(source: JobSource, poolId: string, jobId: number): string {
+  return source === 'scaleset' ? `s:${poolId}:${jobId}` : `g:${jobId}`;
 }

@@ -1,4 +1,5 @@
 export type JobAction = 'queued' | 'in_progress' | 'completed';
+export type JobSource = 'github' | 'scaleset';
 
 /** One observation of a workflow job, from a webhook, a resync or a redelivery. */
 export type JobEvent = {
@@ -15,6 +16,11 @@ export type JobEvent = {
   runnerName: string | undefined;
   /** For completed: success, failure, cancelled, ... */
   conclusion?: string | undefined;
+  /**
+   * Where the job's id comes from: GitHub's workflow job id (webhooks, resync), or a scale
+   * set's runner request id, numbered apart (default github).
+   */
+  source?: JobSource;
   at: number;
 };
 

@@ -3,6 +3,8 @@ import type { RunnerView } from '../reconcile/observe-runners.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+type ScaleSetReading = NonNullable<ReturnType<NonNullable<MetricSources['scaleSet']>>>;
+
 /** What the gauges read when scraped; bound once the controller's parts exist. */
 export type MetricSources = {
   runners: () => readonly RunnerView[];
@@ -13,6 +15,12 @@ export type MetricSources = {
   build: { version: string; revision: string };
   /** The version label of a pool's runner image, once known. */
   runnerImageVersion?: (poolId: string) => string | undefined;
+  /** A scale-set pool's session: listening or not, its statistics, when its queue last answered. */
+  scaleSet?: (
+    poolId: string,
+  ) =>
+    | { listening: boolean; assignedJobs: number | undefined; sincePollMs: number | undefined }
+    | undefined;
 };
 
 const STATES = ['starting', 'idle', 'busy', 'exited'] as const;
@@ -61,6 +69,40 @@ function bindGauges(registers: Registry[], sources: MetricSources): void {
       }
     },
   });
+  const scaleSetGauge = (
+    name: string,
+    help: string,
+    read: (s: ScaleSetReading) => number | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['repo', 'pool'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of sources.pools) {
+          const reading = sources.scaleSet?.(pool.id);
+          const value = reading ? read(reading) : undefined;
+          if (value !== undefined) this.set({ repo: pool.repoId, pool: pool.id }, value);
+        }
+      },
+    });
+  scaleSetGauge(
+    'autoscaler_scaleset_listening',
+    'Whether a scale-set pool holds a message session and polls its queue (1) or not (0)',
+    (s) => (s.listening ? 1 : 0),
+  );
+  scaleSetGauge(
+    'autoscaler_scaleset_assigned_jobs',
+    "Jobs assigned to a pool's scale set (waiting or running), from its statistics",
+    (s) => s.assignedJobs,
+  );
+  scaleSetGauge(
+    'autoscaler_scaleset_poll_age_seconds',
+    "Seconds since a scale set's message queue last answered (message lag)",
+    (s) => (s.sincePollMs === undefined ? undefined : s.sincePollMs / 1000),
+  );
   new Gauge({
     name: 'autoscaler_runners',
     help: 'Runner containers by pool and state',

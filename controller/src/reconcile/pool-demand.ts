@@ -14,16 +14,19 @@ export function poolDemand(
   pools: readonly PoolLimits[],
   waitingOf: (poolId: string) => readonly Job[],
   blockedUntil: (poolId: string) => number,
+  /** A pool whose demand is a count (a scale set's statistics) rather than its booked jobs. */
+  waitingCount?: (poolId: string) => number | undefined,
 ): PoolDemand[] {
   return pools.map((pool) => {
     const waiting = waitingOf(pool.id);
+    const count = waitingCount?.(pool.id);
     return {
       id: pool.id,
       maxRunners: pool.maxRunners,
       minIdleRunners: pool.minIdleRunners,
       platform: pool.platform,
       engineLabels: pool.engineLabels,
-      waitingJobs: waiting.length,
+      waitingJobs: count ?? waiting.length,
       oldestWaitingAt: waiting[0]?.queuedAt,
       blockedUntil: blockedUntil(pool.id),
     };

@@ -8,7 +8,8 @@ import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
 import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
-import { RunnerActions, type ActionEvents } from './runner-actions.ts';
+import { canRun } from './placement.ts';
+import { RunnerActions, type ActionEvents, type ScaleSetRegistrar } from './runner-actions.ts';
 import { RunnerProgress, type ProgressEvents } from './runner-progress.ts';
 
 export type ReconcilerEvents = ActionEvents & ProgressEvents;
@@ -31,6 +32,8 @@ export type ReconcilerDeps = {
   now?: () => number;
   runnerName?: (pool: PoolConfig) => string;
   events?: ReconcilerEvents;
+  /** Scale-set pools: their runners register there, their demand is their statistics. */
+  scaleSets?: (ScaleSetRegistrar & { waiting(poolId: string): number }) | undefined;
 };
 
 /**
@@ -69,6 +72,7 @@ export class Reconciler {
       runtime: deps.runtime,
       github: deps.github,
       poolOf: (poolId) => deps.pools.find((pool) => pool.id === poolId),
+      scaleSets: deps.scaleSets,
       log: deps.log,
       now: this.#now,
       health: this.#health,
@@ -124,6 +128,33 @@ export class Reconciler {
   /** An engine's event stream broke: the next listing finds out whether it still answers. */
   engineDown(): void {
     this.trigger();
+  }
+
+  /**
+   * How many jobs a scale-set pool can hold now (its X-ScaleSetMaxCapacity): its runners that
+   * work or can take a job, plus those it could start within its cap, the global cap and the
+   * room of the engines that can run it.
+   */
+  capacityFor(poolId: string): number {
+    const pool = this.#deps.pools.find((p) => p.id === poolId);
+    if (!pool) return 0;
+    const views = this.#view;
+    const own = views.filter((view) => view.poolId === poolId);
+    const serving = own.filter(
+      (v) => v.phase === 'busy' || v.phase === 'idle' || v.phase === 'starting',
+    );
+    const used = new Map<string, number>();
+    for (const view of views) used.set(view.engineId, (used.get(view.engineId) ?? 0) + 1);
+    const engineRoom = this.#deps.runtime
+      .engines()
+      .filter((engine) => engine.up && canRun(engine, pool))
+      .reduce((sum, engine) => sum + Math.max(0, engine.capacity - (used.get(engine.id) ?? 0)), 0);
+    const room = Math.min(
+      pool.maxRunners - own.length,
+      this.#deps.maxRunners - views.length,
+      engineRoom,
+    );
+    return serving.length + Math.max(0, room);
   }
 
   /** Spawns registering or starting right now. */
@@ -185,6 +216,7 @@ export class Reconciler {
       deps.pools,
       waitingOf,
       (id) => this.#health.get(id)?.blockedUntil ?? 0,
+      (id) => (deps.scaleSets?.has(id) ? deps.scaleSets.waiting(id) : undefined),
     );
     const engines = deps.runtime.engines().filter((engine) => engine.up);
     const actions = plan({

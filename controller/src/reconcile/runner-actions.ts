@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
+import type { JitConfig } from '../github/runner-api.ts';
 import type { RepoGitHub } from '../github/repo-github.ts';
 import { runtimeSettings, type RunnerRuntime } from '../runners/runtime.ts';
 import type { InFlight } from './observe-runners.ts';
@@ -14,10 +15,22 @@ export type ActionEvents = {
   removed?: (poolId: string, reason: 'exited' | 'idle') => void;
 };
 
+/** Registration through a pool's scale set, for the pools that have one. */
+export type ScaleSetRegistrar = {
+  has(poolId: string): boolean;
+  jitConfig(pool: PoolConfig, name: string): Promise<JitConfig>;
+  deregister(
+    pool: PoolConfig,
+    name: string,
+    runnerId: number | undefined,
+  ): Promise<'removed' | 'busy'>;
+};
+
 export type RunnerActionsDeps = {
   runtime: RunnerRuntime;
   github: (repoId: string) => RepoGitHub;
   poolOf: (poolId: string) => PoolConfig | undefined;
+  scaleSets?: ScaleSetRegistrar | undefined;
   log: Logger;
   now: () => number;
   health: PoolHealthBook;
@@ -76,9 +89,7 @@ export class RunnerActions {
       jobId,
     });
     const work = (async () => {
-      const jit = await this.#deps
-        .github(pool.repoId)
-        .jitConfig(name, { labels: pool.runnerLabels, runnerGroup: pool.runnerGroup });
+      const jit = await this.#register(pool, name);
       this.#runnerIds.set(name, jit.runnerId);
       log.info({ runnerId: jit.runnerId }, 'runner registered');
       await this.#deps.runtime
@@ -111,12 +122,9 @@ export class RunnerActions {
         const runnerId = this.#runnerIds.get(name);
         if (runnerId === undefined) return;
         this.#runnerIds.delete(name);
-        this.#deps
-          .github(pool.repoId)
-          .deregister(name, runnerId)
-          .catch((cleanupError: unknown) =>
-            log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
-          );
+        this.#deregister(pool, name, runnerId).catch((cleanupError: unknown) =>
+          log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
+        );
       },
     );
     const tracked = work.finally(() => {
@@ -159,19 +167,30 @@ export class RunnerActions {
       log.warn('idle runner of a pool no longer configured: left to exit by itself');
       return;
     }
-    this.#deps
+    this.#deregister(pool, name, this.#runnerIds.get(name)).then(
+      (result) => {
+        this.#removing.delete(name);
+        if (result === 'busy') return log.info('idle runner took a job; kept');
+        this.remove(name, poolId, 'idle');
+      },
+      (error: unknown) => {
+        this.#removing.delete(name);
+        log.warn({ err: error }, 'deregistering an idle runner failed');
+      },
+    );
+  }
+
+  #register(pool: PoolConfig, name: string): Promise<JitConfig> {
+    const scaleSets = this.#deps.scaleSets;
+    if (scaleSets?.has(pool.id)) return scaleSets.jitConfig(pool, name);
+    return this.#deps
       .github(pool.repoId)
-      .deregister(name, this.#runnerIds.get(name))
-      .then(
-        (result) => {
-          this.#removing.delete(name);
-          if (result === 'busy') return log.info('idle runner took a job; kept');
-          this.remove(name, poolId, 'idle');
-        },
-        (error: unknown) => {
-          this.#removing.delete(name);
-          log.warn({ err: error }, 'deregistering an idle runner failed');
-        },
-      );
+      .jitConfig(name, { labels: pool.runnerLabels, runnerGroup: pool.runnerGroup });
+  }
+
+  #deregister(pool: PoolConfig, name: string, runnerId: number | undefined) {
+    const scaleSets = this.#deps.scaleSets;
+    if (scaleSets?.has(pool.id)) return scaleSets.deregister(pool, name, runnerId);
+    return this.#deps.github(pool.repoId).deregister(name, runnerId);
   }
 }

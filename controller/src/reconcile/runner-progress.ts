@@ -86,7 +86,7 @@ export class RunnerProgress {
       );
     }
     if (verdict.giveUp && blamed !== undefined) {
-      jobs.giveUp(blamed);
+      jobs.giveUp(blamed, view.poolId);
       events.gaveUp?.(view.poolId);
       log.error('job given up: its runners keep exiting before taking it');
     }

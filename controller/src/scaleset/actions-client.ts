@@ -3,6 +3,7 @@ import { actionsError, ActionsServiceError } from './actions-error.ts';
 import {
   AcquiredJobs,
   RunnerGroupList,
+  RunnerList,
   ScaleSet,
   ScaleSetJitConfig,
   ScaleSetList,
@@ -19,6 +20,8 @@ import { acknowledgeMessage, pollMessage, type PollAnswer } from './message-queu
  */
 
 const SCALE_SETS = '_apis/runtime/runnerscalesets';
+/** client.go runnerEndpoint: the runners (agents) of the tenant, scale set runners among them. */
+const RUNNERS = '_apis/distributedtask/pools/0/agents';
 /** types.go DefaultRunnerGroup; examples/dockerscaleset/main.go uses id 1 for it unasked. */
 const DEFAULT_RUNNER_GROUP = 'default';
 
@@ -147,6 +150,32 @@ export function createActionsClient(options: ActionsClientOptions) {
         },
       });
       return read(ScaleSet, response);
+    },
+
+    /** The registered runner of that name (client.go GetRunnerByName); undefined: none. */
+    async runnerByName(name: string): Promise<{ id: number; name: string } | undefined> {
+      const response = await call('runner lookup', 'GET', RUNNERS, 200, {
+        query: { agentName: name },
+      });
+      const list = await read(RunnerList, response);
+      if (list.value.length > 1) throw new Error(`runner ${name}: several have that name`);
+      return list.value[0];
+    },
+
+    /**
+     * Removes a runner registration (client.go RemoveRunner). `busy`: it runs a job, and the
+     * service keeps it (JobStillRunningException); one already gone counts as removed.
+     */
+    async removeRunner(runnerId: number): Promise<'removed' | 'busy'> {
+      try {
+        await call('runner removal', 'DELETE', `${RUNNERS}/${runnerId}`, 204);
+        return 'removed';
+      } catch (error) {
+        if (!(error instanceof ActionsServiceError)) throw error;
+        if (error.status === 404) return 'removed';
+        if (error.typeName === 'JobStillRunningException') return 'busy';
+        throw error;
+      }
     },
 
     /** Deletes a scale set; one already gone counts as deleted. */

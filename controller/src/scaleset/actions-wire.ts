@@ -27,6 +27,12 @@ export const RunnerGroup = z.object({ id: z.number().int(), name: z.string() });
 export type RunnerGroup = z.infer<typeof RunnerGroup>;
 export const RunnerGroupList = z.object({ count: z.number().int(), value: z.array(RunnerGroup) });
 
+/** types.go RunnerReferenceList: runners by name. */
+export const RunnerList = z.object({
+  count: z.number().int(),
+  value: z.array(z.object({ id: z.number().int(), name: z.string() })),
+});
+
 export const ScaleSetLabel = z.object({ name: z.string(), type: z.string().optional() });
 export const ScaleSet = z.object({
   id: z.number().int(),

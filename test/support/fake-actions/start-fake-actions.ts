@@ -8,6 +8,7 @@ import { createMessageQueue } from './message-queue.ts';
 import { addRegistrationRoutes } from './registration-routes.ts';
 import { createRequestListener } from './request-listener.ts';
 import { createRoutes } from './routes.ts';
+import { addRunnerRoutes } from './runner-routes.ts';
 import { addScaleSetRoutes } from './scale-set-routes.ts';
 import { sessionActive, type ServiceContext } from './service-context.ts';
 import { addSessionRoutes } from './session-routes.ts';
@@ -57,6 +58,7 @@ export async function startFakeActions(options: FakeActionsOptions = {}): Promis
   addRegistrationRoutes(routes, ctx, prefix);
   addScaleSetRoutes(routes, ctx, removeScaleSet);
   addSessionRoutes(routes, ctx);
+  addRunnerRoutes(routes, ctx);
   addStubRoutes(routes, state, flow);
   const http = createRequestListener(routes, state);
 

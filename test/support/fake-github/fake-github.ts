@@ -82,6 +82,12 @@ export interface SendWebhookOptions {
 }
 
 export interface FakeGitHub {
+  /**
+   * Lets the fake Actions service (test/support/fake-actions, its `apiUrl`) answer GitHub's
+   * registration exchange (`POST /actions/runner-registration`) once this fake has checked the
+   * registration token, as GitHub does for a runner scale set client.
+   */
+  useActionsService(apiUrl: string): void;
   /** Origin, e.g. `http://127.0.0.1:PORT`: the controller's GITHUB_API_URL (no pathPrefix). */
   readonly url: string;
   /** `url` + pathPrefix (e.g. `http://127.0.0.1:PORT/api/v3`); `url` without a prefix. */

@@ -23,7 +23,7 @@ const RemoveBody = z.object({
 });
 
 /** The repository or organization a runner's `--url` names (`/owner/repo`, `/org`, `/orgs/org`). */
-function scopeOfUrl(state: FakeState, value: string): Scope | undefined {
+export function scopeOfUrl(state: FakeState, value: string): Scope | undefined {
   let parts: string[];
   try {
     parts = new URL(value).pathname.split('/').filter((part) => part.length > 0);

@@ -13,6 +13,7 @@ import { addMiscRoutes } from './misc-routes.ts';
 import { createRateLimit } from './rate-limit.ts';
 import { createRequestListener } from './request-listener.ts';
 import { createRouter } from './router.ts';
+import { addActionsExchangeRoute } from './actions-exchange-route.ts';
 import { addRegistrationRoutes } from './registration-routes.ts';
 import { addRunRoutes } from './run-routes.ts';
 import { addRunnerRoutes } from './runner-routes.ts';
@@ -81,6 +82,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   addStubRoutes(router, flow);
   const runnerTokens = createRunnerTokens();
   addRegistrationRoutes(router, state, runnerTokens);
+  let actionsService: string | undefined;
+  addActionsExchangeRoute(router, state, runnerTokens, () => actionsService);
 
   const server = createServer(
     createRequestListener({
@@ -183,6 +186,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     addRepo,
     setWebhookTarget,
+    useActionsService: (apiUrl: string) => {
+      actionsService = apiUrl.replace(/\/+$/, '');
+    },
     addRunnerGroup(orgLogin, name) {
       const org = state.orgs.get(orgLogin.toLowerCase());
       if (!org) throw new Error(`fake-github: unknown organization ${orgLogin} (addRepo it first)`);
