@@ -90,7 +90,15 @@ export const sampleStatusView = (): StatusView => ({
       },
     ],
     repositories: [repository('api', true), repository('web', false)],
-    unservedJobs: [],
+    unservedJobs: [
+      {
+        repo: 'api',
+        repository: 'acme/api',
+        jobId: 3003,
+        labels: ['self-hosted', 'gpu'],
+        at: '2025-01-15T10:18:00.000Z',
+      },
+    ],
     warnings: [
       'web: runners fail to start: pull access denied for ghcr.io/acme/runner',
       'web: 1 job(s) given up',

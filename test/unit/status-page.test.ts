@@ -100,6 +100,9 @@ describe('renderStatusPage', () => {
         runners: [],
         warnings: [],
         queueDepth: 0,
+        repositories: [],
+        unservedJobs: [],
+        docker: { reachable: true, engines: [] },
       },
     };
     const out = renderStatusPage(view);
@@ -109,6 +112,29 @@ describe('renderStatusPage', () => {
     expect(sectionOf(out, 'waiting-jobs')).toContain('No job is waiting.');
     expect(sectionOf(out, 'recent-jobs')).toContain('No jobs yet.');
     expect(out).not.toContain('<table');
+  });
+});
+
+describe('renderStatusPage: versions, pools, engines and unserved jobs', () => {
+  const page = renderStatusPage(sampleStatusView());
+
+  it('shows the controller version and each pool with its labels and runner image version', () => {
+    expect(page).toMatch(/id="version"[^>]*>1\.4\.0 \(0123abc\)/);
+    const pools = sectionOf(page, 'pools');
+    expect(rows(pools)).toBe(1 + 2);
+    expect(pools).toMatch(/data-pool-id="api"[\s\S]*self-hosted, linux[\s\S]*2\.338\.0/);
+  });
+
+  it("sets a job no pool serves beside the pools' labels", () => {
+    const unserved = sectionOf(page, 'unserved-jobs');
+    expect(unserved).toMatch(
+      /data-job-id="3003"[\s\S]*self-hosted, gpu[\s\S]*api: self-hosted, linux/,
+    );
+  });
+
+  it('lists the engines with their state, load and platforms', () => {
+    const engines = sectionOf(page, 'engines');
+    expect(engines).toMatch(/data-engine="local"[\s\S]*badge-ok[\s\S]*3 \/ 6[\s\S]*linux\/amd64/);
   });
 });
 

@@ -82,12 +82,15 @@ function capacity(health: HealthReport): SafeHtml {
       <div class="muted">jobs waiting for a runner</div>
     </div>
     <div class="card">
-      <div class="label">Docker engine</div>
+      <div class="label">Docker engines</div>
       <div class="value ${health.docker.reachable ? 'good' : 'bad'}" id="docker">
         ${health.docker.reachable ? 'reachable' : 'unreachable'}
       </div>
       <div class="muted">
-        ${health.docker.error ?? `${health.repositories.length} repositories`}
+        ${
+          health.docker.error ??
+          `${health.docker.engines.filter((e) => e.up).length} of ${health.docker.engines.length} up`
+        }
       </div>
     </div>
   </section>`;
@@ -115,6 +118,58 @@ const runnerRows = (runners: HealthReport['runners']) =>
         <td>${badge(r.state, r.state)}</td>
         <td class="mono">${r.jobId ?? '—'}</td>
         <td class="num">${formatDuration(r.ageSeconds)}</td>
+      </tr>`,
+  );
+
+const poolRows = (health: HealthReport) =>
+  health.repositories.flatMap((repo) =>
+    repo.pools.map((pool) => {
+      const runners = health.runners.filter((r) => r.pool === pool.id).length;
+      const source = pool.scaleSet
+        ? html`scale set
+            <span class="mono">${pool.scaleSet.name}</span>
+            ${badge(pool.scaleSet.state, pool.scaleSet.state === 'listening' ? 'ok' : 'degraded')}`
+        : html`webhook`;
+      const image = pool.runnerImage;
+      return html`<tr data-pool-id="${pool.id}">
+        <td class="mono">${pool.id}</td>
+        <td class="wrap mono">${pool.labels.join(', ')}</td>
+        <td>${source}</td>
+        <td class="num">${runners} / ${pool.maxRunners}</td>
+        <td class="num">${pool.waitingJobs}</td>
+        <td class="wrap mono" title="${image.image}">
+          ${image.version ?? 'unknown'}${image.revision ? html` <span class="muted">${image.revision.slice(0, 7)}</span>` : ''}
+        </td>
+        <td>${badge(pool.healthy ? 'ok' : 'degraded', pool.healthy ? 'ok' : 'degraded')}</td>
+      </tr>`;
+    }),
+  );
+
+const unservedRows = (health: HealthReport) =>
+  health.unservedJobs.map((job) => {
+    const pools =
+      health.repositories
+        .find((repo) => repo.id === job.repo)
+        ?.pools.filter((pool) => pool.jobSource === 'webhook') ?? [];
+    return html`<tr data-job-id="${job.jobId}">
+      <td class="mono">${job.jobId}</td>
+      <td class="wrap">${job.repository}</td>
+      <td class="wrap mono">${job.labels.join(', ')}</td>
+      <td class="wrap mono">
+        ${pools.map((pool) => html`<div>${pool.id}: ${pool.labels.join(', ')}</div>`)}
+      </td>
+    </tr>`;
+  });
+
+const engineRows = (health: HealthReport) =>
+  health.docker.engines.map(
+    (engine) =>
+      html`<tr data-engine="${engine.name}">
+        <td class="mono">${engine.name}</td>
+        <td class="wrap mono">${engine.endpoint}</td>
+        <td>${badge(engine.up ? 'up' : 'down', engine.up ? 'ok' : 'failing')}</td>
+        <td class="num">${engine.runners} / ${engine.capacity}</td>
+        <td class="wrap mono">${engine.platforms.join(', ') || '—'}</td>
       </tr>`,
   );
 
@@ -166,6 +221,31 @@ export function renderStatusPage(view: StatusView): string {
     table(['Job', 'Repository', { num: 'Waiting for' }], waitingRows(waiting)),
     'No job is waiting.',
   );
+  const poolCount = health.repositories.reduce((sum, repo) => sum + repo.pools.length, 0);
+  const pools = section(
+    'pools',
+    'Pools',
+    poolCount,
+    table(
+      ['Pool', 'Labels', 'Jobs from', { num: 'Runners' }, { num: 'Waiting' }, 'Runner', 'Status'],
+      poolRows(health),
+    ),
+    'No pools.',
+  );
+  const unserved = section(
+    'unserved-jobs',
+    'Jobs no pool serves',
+    health.unservedJobs.length,
+    table(['Job', 'Repository', 'Its labels', 'Pools and their labels'], unservedRows(health)),
+    'Every recent job had a pool with all its labels.',
+  );
+  const engines = section(
+    'engines',
+    'Docker engines',
+    health.docker.engines.length,
+    table(['Engine', 'Endpoint', 'State', { num: 'Runners' }, 'Platforms'], engineRows(health)),
+    'No engine.',
+  );
   const recent = section(
     'recent-jobs',
     'Recent jobs',
@@ -198,7 +278,10 @@ export function renderStatusPage(view: StatusView): string {
                 <time id="generated-at" datetime="${view.generatedAt}"
                   >${formatTime(view.generatedAt)} UTC</time
                 >
-                · refreshes every 10 s
+                · refreshes every 10 s · version
+                <span id="version" class="mono"
+                  >${health.build.version} (${health.build.revision.slice(0, 12)})</span
+                >
               </div>
             </div>
             <span
@@ -208,7 +291,8 @@ export function renderStatusPage(view: StatusView): string {
               >${health.status}</span
             >
           </header>
-          ${capacity(health)} ${warnings(health.warnings)} ${runners} ${waitingJobs} ${recent}
+          ${capacity(health)} ${warnings(health.warnings)} ${pools} ${unserved} ${runners}
+          ${waitingJobs} ${recent} ${engines}
         </main>
       </body>
     </html> `.value;
