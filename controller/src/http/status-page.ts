@@ -114,7 +114,7 @@ const runnerRows = (runners: HealthReport['runners']) =>
     (r) =>
       html`<tr data-runner-name="${r.name}">
         <td class="mono">${r.name}</td>
-        <td class="wrap">${r.repo}</td>
+        <td class="wrap">${r.pool}</td>
         <td>${badge(r.state, r.state)}</td>
         <td class="mono">${r.jobId ?? '—'}</td>
         <td class="num">${formatDuration(r.ageSeconds)}</td>
@@ -169,7 +169,7 @@ const engineRows = (health: HealthReport) =>
         <td class="wrap mono">${engine.endpoint}</td>
         <td>${badge(engine.up ? 'up' : 'down', engine.up ? 'ok' : 'failing')}</td>
         <td class="num">${engine.runners} / ${engine.capacity}</td>
-        <td class="wrap mono">${engine.platforms.join(', ') || '—'}</td>
+        <td class="mono">${engine.platforms.join(', ') || '—'}</td>
       </tr>`,
   );
 
@@ -211,7 +211,7 @@ export function renderStatusPage(view: StatusView): string {
     'runners',
     'Runners',
     health.runners.length,
-    table(['Name', 'Repository', 'State', 'Job', { num: 'Age' }], runnerRows(health.runners)),
+    table(['Name', 'Pool', 'State', 'Job', { num: 'Age' }], runnerRows(health.runners)),
     'No runners.',
   );
   const waitingJobs = section(
