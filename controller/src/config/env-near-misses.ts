@@ -1,11 +1,11 @@
 import { GlobalSettings, NEIGHBOUR_VARIABLES } from './global-settings.ts';
-import { POOL_FIELDS, REPO_FIELDS } from './pool-settings.ts';
+import { envName, POOL_FIELDS, REPO_FIELDS } from './pool-settings.ts';
 import { nearest } from './problems.ts';
 
 const KNOWN = [
   ...Object.keys(GlobalSettings.shape),
-  ...Object.keys(REPO_FIELDS).map((key) => key.toUpperCase()),
-  ...Object.keys(POOL_FIELDS).map((key) => key.toUpperCase()),
+  ...Object.keys(REPO_FIELDS).map(envName),
+  ...Object.keys(POOL_FIELDS).map(envName),
 ];
 const IGNORED = new Set<string>([...KNOWN, ...NEIGHBOUR_VARIABLES]);
 

@@ -10,7 +10,7 @@ import { loadEngines } from './engines.ts';
 import { nearMisses } from './env-near-misses.ts';
 import { GlobalSettings } from './global-settings.ts';
 import { parseGitHubUrl } from './github-url.ts';
-import { POOL_FIELDS, REPO_FIELDS } from './pool-settings.ts';
+import { envName, POOL_FIELDS, REPO_FIELDS } from './pool-settings.ts';
 import { problemsOf } from './problems.ts';
 import { readFields } from './read-fields.ts';
 import { repoFromEntry, type SettingValues } from './resolve-repo.ts';
@@ -41,7 +41,7 @@ export function loadConfig({ env, readFile, uid }: ConfigSources): ConfigResult 
 
   const envSettings = readFields(envValues(clean), ENV_FIELDS, {
     mode: 'env',
-    where: (key) => key.toUpperCase(),
+    where: envName,
     problems,
     strict: false,
   });
@@ -88,7 +88,7 @@ function envValues(env: Record<string, string>): Record<string, string> {
   for (const key of ENV_KEYS) {
     // MAX_RUNNERS is the global cap; a pool's own cap is only set in REPOS_CONFIG_FILE.
     if (key === 'max_runners') continue;
-    const value = env[key.toUpperCase()];
+    const value = env[envName(key)];
     if (value !== undefined) out[key] = value;
   }
   return out;
@@ -119,7 +119,7 @@ function repoFromEnv(
     values: settings,
     pools: undefined,
     cap,
-    where: (key) => key.toUpperCase(),
+    where: envName,
     readFile,
     uid,
     problems,

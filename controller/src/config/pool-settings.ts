@@ -79,6 +79,11 @@ export const POOL_FIELDS = {
   dind_cache_max_size: size,
 } satisfies Record<string, FieldKind>;
 
+/** A setting's environment variable: its key in capitals, but where that would be too vague. */
+export function envName(key: string): string {
+  return key === 'platform' ? 'RUNNER_PLATFORM' : key.toUpperCase();
+}
+
 export type RepoKey = keyof typeof REPO_FIELDS;
 export type PoolKey = keyof typeof POOL_FIELDS;
 export const REPO_KEYS = Object.keys(REPO_FIELDS) as RepoKey[];
