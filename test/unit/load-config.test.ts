@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type ConfigResult } from '../../controller/src/config/load-config.ts';
 
@@ -489,5 +490,37 @@ describe('loadConfig with DOCKER_ENGINES', () => {
       'DOCKER_ENGINES[0].capacty',
       'DOCKER_ENGINES[1].context',
     ]);
+  });
+});
+
+describe('the examples users copy', () => {
+  const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+  it('repos.example.json is a valid configuration', () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n';
+    const result = load(
+      { REPOS_CONFIG_FILE: '/config/repos.json' },
+      { '/config/repos.json': read('repos.example.json'), '/config/app.pem': pem },
+    );
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    expect(result.ok && result.config.pools.map((pool) => pool.id)).toEqual([
+      'myapp/x64',
+      'myapp/arm64',
+      'myorg',
+      'behind-nat',
+    ]);
+  });
+
+  it('.env.example, with a token filled in, is a valid configuration and warns of nothing', () => {
+    const env: Record<string, string> = {};
+    for (const line of read('.env.example').split('\n')) {
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+      if (match?.[1] !== undefined) env[match[1]] = match[2] ?? '';
+    }
+    env.GITHUB_TOKEN = 'ghp_example';
+    env.RUNNER_IMAGE = 'ghcr.io/runner-autoscaler/runner-autoscaler-runner:latest';
+    const result = load(env);
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    expect(result.ok && result.config.warnings).toEqual([]);
   });
 });
