@@ -255,6 +255,9 @@ describe('workflows', () => {
       expect(text).toContain(':runner-${{ steps.version.outputs.version }}');
       expect(text).toContain('cosign sign --yes "$REF"');
       expect(text).toContain('ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE');
+      // The release notes' SHA-256 must match the asset digest; there is no unchecked build.
+      expect(text).toContain('select(.name == $name) | .digest');
+      expect(text).not.toContain('building without the checksum check');
       const builds = buildSteps(w);
       expect(builds.length).toBeGreaterThanOrEqual(1);
       for (const b of builds) {
@@ -270,6 +273,13 @@ describe('workflows', () => {
           'RUNNER_VERSION=${{ steps.version.outputs.version }}',
         );
         expect(String(b.with?.tags)).toBe('${{ steps.version.outputs.tags }}');
+        // Scheduled builds are verified too: the checksums it resolved go to the Dockerfile.
+        expect(String(b.with?.['build-args'])).toContain(
+          'RUNNER_SHA256_X64=${{ steps.version.outputs.sha256-x64 }}',
+        );
+        expect(String(b.with?.['build-args'])).toContain(
+          'RUNNER_SHA256_ARM64=${{ steps.version.outputs.sha256-arm64 }}',
+        );
         expect(b.if).toMatch(
           /steps\.(check\.outputs\.build == 'true'|build\d\.outcome == 'failure')/,
         );
