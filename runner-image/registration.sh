@@ -178,14 +178,28 @@ registration_mode() {
       fail "could not get a registration token with the PAT"
   fi
   wait_for_docker
-  configure_runner
 
-  # run.sh runs as a child so that SIGTERM reaches this shell: it forwards the signal (run.sh
-  # stops the listener gracefully, RUNNER_MANUALLY_TRAP_SIG=1) and deregisters afterwards.
-  local pid status
-  trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT
+  # From here on a SIGTERM must not cut the registration short: it is noted while config.sh
+  # runs, and the runner is removed right after. run.sh runs as a child so that SIGTERM reaches
+  # this shell, which forwards it (run.sh stops the listener gracefully, RUNNER_MANUALLY_TRAP_SIG=1)
+  # and deregisters afterwards.
+  local pid='' status=0 stopping=false
+  trap 'stopping=true; if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi' TERM INT
+  configure_runner
+  if [ "$stopping" = true ]; then
+    deregister || true
+    exit 0
+  fi
+
+  # Job control on while run.sh starts: without it bash starts a background job with SIGINT
+  # ignored, and the SIGINT run.sh sends the listener would never arrive (off again right after,
+  # so that no job notices go to the log).
+  set -m
   ./run.sh &
   pid=$!
+  set +m
+  # A SIGTERM between the check above and here found no run.sh to pass it on to.
+  if [ "$stopping" = true ]; then kill -TERM "$pid" 2>/dev/null || true; fi
   set +e
   while :; do
     wait "$pid"

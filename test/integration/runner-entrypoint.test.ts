@@ -73,11 +73,13 @@ describe('the runner entrypoint', () => {
   it('in JIT mode, hands the JIT config to run.sh in its environment and configures nothing', async () => {
     const runner = await runners.start({
       ACTIONS_RUNNER_INPUT_JITCONFIG: 'eyJqaXQiOiJjb25maWcifQ==',
-      STANDIN_RUN_SECONDS: '0',
     });
+    await runner.waitForCall('listener');
+    // docker stop: tini passes SIGTERM to run.sh, which stops the listener gracefully.
+    await runner.container.stop({ t: 20 });
     expect(await runner.exited()).toBe(0);
     const calls = await runner.calls();
-    expect(calls.map((call) => call.cmd)).toEqual(['run.sh']);
+    expect(calls.map((call) => call.cmd)).toEqual(['run.sh', 'listener', 'listener:signal']);
     expect(calls[0]?.args).toEqual([]);
     expect(calls[0]?.env).toMatchObject({
       ACTIONS_RUNNER_INPUT_JITCONFIG: 'eyJqaXQiOiJjb25maWcifQ==',
@@ -153,6 +155,8 @@ describe('the runner entrypoint', () => {
     expectNoCredentials(await runner.waitForCall('run.sh'), [PAT]);
     expect(runnersNamed('long-lived-1')).toEqual([expect.objectContaining({ ephemeral: false })]);
 
+    // Stopped once the listener is up: a SIGINT before it would end it without a graceful stop.
+    await runner.waitForCall('listener');
     await runner.container.stop({ t: 20 });
     expect(await runner.exited()).toBe(0);
     const calls = await runner.calls();
@@ -160,11 +164,12 @@ describe('the runner entrypoint', () => {
     expect(calls.map((call) => call.cmd)).toEqual([
       'config.sh',
       'run.sh',
-      'run.sh:signal',
+      'listener',
+      'listener:signal',
       'config.sh',
     ]);
-    expect(calls[3]?.args).toEqual(['remove']);
-    expect(calls[3]?.env.ACTIONS_RUNNER_INPUT_TOKEN).toBe(tokensOf('remove').at(-1));
+    expect(calls[4]?.args).toEqual(['remove']);
+    expect(calls[4]?.env.ACTIONS_RUNNER_INPUT_TOKEN).toBe(tokensOf('remove').at(-1));
     expect(runnersNamed('long-lived-1')).toEqual([]);
     const requests = fake.requests().map((r) => `${r.method} ${r.path} ${r.status}`);
     expect(requests).toEqual(
@@ -186,7 +191,11 @@ describe('the runner entrypoint', () => {
       { secrets: { pat: PAT } },
     );
     expect(await runner.exited()).toBe(0);
-    expect((await runner.calls()).map((call) => call.cmd)).toEqual(['config.sh', 'run.sh']);
+    expect((await runner.calls()).map((call) => call.cmd)).toEqual([
+      'config.sh',
+      'run.sh',
+      'listener',
+    ]);
     expect(tokensOf('remove')).toHaveLength(removeTokens);
   });
 
@@ -208,6 +217,7 @@ describe('the runner entrypoint', () => {
     expectNoCredentials(await runner.waitForCall('run.sh'), [token]);
     expect(runnersNamed('org-runner')).toEqual([expect.objectContaining({ runnerGroupId: group })]);
     // Without a PAT there is no remove token: stopping says so and leaves the registration.
+    await runner.waitForCall('listener');
     await runner.container.stop({ t: 20 });
     expect(await runner.exited()).toBe(0);
     expect(await runner.logs()).toContain('the runner stays registered until GitHub removes it');

@@ -1,21 +1,23 @@
 #!/bin/bash
-# Stand-in for actions/runner's run.sh: records the call and "listens" until SIGTERM/SIGINT
-# (recorded as the call `run.sh:signal`), then exits 0. STANDIN_RUN_SECONDS=N ends it after N
-# seconds instead, as if the runner had taken and finished a job: an ephemeral runner then
-# deletes its local settings, as the real one does.
+# Stand-in for actions/runner's run.sh with RUNNER_MANUALLY_TRAP_SIG=1 (the image sets it): like
+# the real one, it records the call, runs the "listener" (bin/standin-listener.sh) as a background
+# job in a process group of its own, and turns SIGTERM or SIGINT into SIGINT for that group. So a
+# listener started with SIGINT ignored (what a parent shell without job control does to its
+# background jobs) never stops, as the real one would not.
 set -euo pipefail
 cd "$(dirname "$0")"
 . bin/standin-lib.sh
 standin_record run.sh "$@"
-trap 'standin_record run.sh:signal TERM; exit 0' TERM
-trap 'standin_record run.sh:signal INT; exit 0' INT
-if [ -n "${STANDIN_RUN_SECONDS:-}" ]; then
-  sleep "$STANDIN_RUN_SECONDS" &
-  wait $!
-  if [ -f .runner ] && [ "$(jq -r .ephemeral .runner)" = true ]; then rm -f .runner .credentials; fi
-  exit 0
-fi
-while :; do
-  sleep 0.2 &
-  wait $! || true
+set -m
+trap 'kill -INT -$PID' INT TERM
+bin/standin-listener.sh &
+PID=$!
+set +e
+wait "$PID"
+status=$?
+while kill -0 "$PID" 2>/dev/null; do
+  wait "$PID"
+  status=$?
 done
+trap - INT TERM
+exit "$status"
