@@ -4,6 +4,7 @@ import { dockerBridgeGateway } from '../support/docker-bridge.ts';
 import { callApi, startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 import { ensureStandinRunnerImage } from '../support/runner-image.ts';
 import { createStandinRunners, type StandinCall } from '../support/standin-runner.ts';
+import { waitUntil } from '../support/wait-until.ts';
 
 // runner-image/entrypoint.sh in the real image, with the stand-in tarball: its config.sh and
 // run.sh record what they get. GitHub is the fake in GHES mode on Docker's bridge, so that
@@ -182,6 +183,28 @@ describe('the runner entrypoint', () => {
     for (const secret of [PAT, ...tokensOf('registration'), ...tokensOf('remove')])
       expect(logs).not.toContain(secret);
     expect(logs).toContain('runner-entrypoint: runner deregistered');
+  });
+
+  it('on a SIGTERM during registration, finishes it and removes the runner at once', async () => {
+    const runner = await runners.start(
+      {
+        GITHUB_URL: repoUrl,
+        GITHUB_TOKEN_FILE: '/run/secrets/pat',
+        RUNNER_NAME: 'stopped-early',
+        STANDIN_CONFIG_SECONDS: '2',
+      },
+      { secrets: { pat: PAT } },
+    );
+    await runner.waitForCall('config.sh');
+    await waitUntil(() => runnersNamed('stopped-early').length === 1, 10_000, 'registered');
+    await runner.container.stop({ t: 20 });
+    expect(await runner.exited()).toBe(0);
+    const calls = await runner.calls();
+    expect(calls.map((call) => [call.cmd, ...call.args.slice(0, 1)])).toEqual([
+      ['config.sh', '--unattended'],
+      ['config.sh', 'remove'],
+    ]);
+    expect(runnersNamed('stopped-early')).toEqual([]);
   });
 
   it('leaves nothing to deregister after an ephemeral runner took its job', async () => {

@@ -5,6 +5,7 @@
 # as the real one calls {GitHub}/api/v3/actions/runner-registration. The token may come as
 # --token or in ACTIONS_RUNNER_INPUT_TOKEN, which is removed from the environment, as the real
 # runner does. Local settings go to .runner (JSON: agentId, agentName, gitHubUrl, ephemeral).
+# STANDIN_CONFIG_SECONDS=N makes a registration take N seconds more (after it is made).
 set -euo pipefail
 cd "$(dirname "$0")"
 . bin/standin-lib.sh
@@ -79,4 +80,5 @@ body=$(jq -cn --arg url "${opt[url]}" --arg name "${opt[name]:-$(hostname)}" \
 answer=$(registration "$body" "$token")
 jq -c --arg url "${opt[url]}" --argjson ephemeral "$(has ephemeral && echo true || echo false)" \
   '{agentId: .id, agentName: .name, gitHubUrl: $url, ephemeral: $ephemeral}' <<<"$answer" >.runner
+[ -z "${STANDIN_CONFIG_SECONDS:-}" ] || sleep "$STANDIN_CONFIG_SECONDS"
 echo "Runner successfully added"
