@@ -11,14 +11,14 @@ import { sha256Of, startRunnerReleaseServer } from './runner-release-server.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const RUNNER_IMAGE_DIR = path.join(ROOT, 'runner-image');
-const STANDIN_DIR = path.join(import.meta.dirname, 'runner-standin');
+const STANDIN_DIR = path.join(import.meta.dirname, 'runner-tarball');
 
 export const TEST_LABEL = 'io.runner-autoscaler.test';
 const HASH_LABEL = 'io.runner-autoscaler.test.hash';
 const DEBIAN_IMAGE = 'autoscaler-test/debian:bookworm';
 
 /** runner-image/Dockerfile built with the stand-in tarball (see test/support/README.md). */
-export const STANDIN_IMAGE = 'autoscaler-test/runner-standin:local';
+export const STANDIN_IMAGE = 'autoscaler-test/runner-image:standin';
 /** The version the stand-in image says it has (any X.Y.Z: its checksum is passed explicitly). */
 export const STANDIN_VERSION = '2.338.0';
 
@@ -29,7 +29,7 @@ export const STANDIN_VERSION = '2.338.0';
 export const OFFLINE_BUILD_ARGS = { BASE_IMAGE: DEBIAN_IMAGE, DOCKER_CLI_SOURCE: 'debian' };
 
 /**
- * The stand-in for the actions/runner tarball (test/support/runner-standin), made reproducibly
+ * The stand-in for the actions/runner tarball (test/support/runner-tarball), made reproducibly
  * (sorted, mtime 0, root-owned) so that its SHA-256 only changes with its files.
  */
 export async function standinTarball(): Promise<Buffer> {

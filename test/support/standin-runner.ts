@@ -6,7 +6,7 @@ import { docker } from './docker-cleanup.ts';
 import { STANDIN_IMAGE, TEST_LABEL } from './runner-image.ts';
 import { waitUntil } from './wait-until.ts';
 
-/** One call of a stand-in script (test/support/runner-standin), as it recorded it. */
+/** One call of a stand-in script (test/support/runner-tarball), as it recorded it. */
 export interface StandinCall {
   cmd: string;
   args: string[];

@@ -1,4 +1,4 @@
-# Shared by the stand-in's scripts (test/support/runner-standin): every call is recorded as one
+# Shared by the stand-in's scripts (test/support/runner-tarball): every call is recorded as one
 # JSON line {cmd, args, env, uid, cwd} in $STANDIN_RECORDS/calls.jsonl (default
 # /tmp/standin-UID), for tests to assert on. Not the real runner: see test/support/README.md.
 
