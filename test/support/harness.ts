@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
@@ -9,6 +8,7 @@ import {
   type ControllerProcess,
 } from './controller-process.ts';
 import { removeAllOf, testControllerId } from './docker-cleanup.ts';
+import { freePort } from './free-port.ts';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from './fake-github/index.ts';
 
 export const SECRET = 'integration-secret';
@@ -109,17 +109,4 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
     },
   };
   return harness;
-}
-
-/** A port free right now, so a restarted controller can listen where GitHub already sends. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,0 +1,332 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { docker as sharedEngine } from '../support/docker-cleanup.ts';
+import { loadImages } from '../support/engine-images.ts';
+import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
+import { isGone, processesUnder } from '../support/host-processes.ts';
+import { binfmtStatus, buildArm64Images, canRunPlatform } from '../support/platforms.ts';
+import { reapLeftoverRigs } from '../support/rig-cleanup.ts';
+import { startSshEndpoint } from '../support/ssh-endpoint.ts';
+import { makeTlsCerts } from '../support/tls-certs.ts';
+
+const STUB = 'autoscaler-test/runner-stub:local';
+const TEST_LABELS = { 'io.runner-autoscaler.test': 'true' };
+
+/** A container that runs until killed (sleep as PID 1 ignores SIGTERM: StopTimeout bounds it). */
+async function sleeper(docker: Docker, name: string) {
+  const container = await docker.createContainer({
+    name,
+    Image: STUB,
+    Entrypoint: ['sleep', '1000'],
+    Labels: TEST_LABELS,
+    StopTimeout: 1,
+    HostConfig: { NetworkMode: 'host' },
+  });
+  await container.start();
+  const info = await container.inspect();
+  return { container, pid: info.State.Pid };
+}
+
+const EngineInfo = z.object({
+  ID: z.string(),
+  DockerRootDir: z.string(),
+  Labels: z.array(z.string()),
+});
+const engineInfo = async (docker: Docker) => EngineInfo.parse(await docker.info());
+
+const answers = (socketPath: string) =>
+  new Docker({ socketPath, timeout: 1000 }).ping().then(
+    () => true,
+    () => false,
+  );
+
+function rigIsGone(engine: ExtraDockerd): void {
+  expect(existsSync(engine.root)).toBe(false);
+  expect(processesUnder(engine.root)).toEqual([]);
+  expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(engine.root);
+}
+
+describe('an extra dockerd next to the shared one', () => {
+  let engine: ExtraDockerd;
+  beforeAll(async () => {
+    engine = await startExtraDockerd({ name: 'rig-plain' });
+  });
+  afterAll(async () => {
+    await engine?.destroy();
+    if (engine) rigIsGone(engine);
+  });
+
+  it('is an engine of its own: own ID, data root, image store, no bridge', async () => {
+    const [info, shared] = await Promise.all([engineInfo(engine.docker), engineInfo(sharedEngine)]);
+    expect(info.ID).not.toBe(shared.ID);
+    expect(info.DockerRootDir).toBe(join(engine.root, 'data'));
+    expect(info.Labels).toContain('io.runner-autoscaler.test.engine=rig-plain');
+    expect(engine.endpoint).toBe(`unix://${engine.socketPath}`);
+    expect(await engine.docker.listImages()).toEqual([]);
+    const networks = (await engine.docker.listNetworks()).map((n) => n.Name).sort();
+    expect(networks).toEqual(['host', 'none']);
+  });
+
+  it('gets images from the shared engine, once', async () => {
+    const first = await loadImages(engine.docker, [STUB]);
+    expect(first).toEqual({ loaded: [STUB], skipped: [] });
+    const again = await loadImages(engine.docker, [STUB]);
+    expect(again).toEqual({ loaded: [], skipped: [STUB] });
+    const [here, there] = await Promise.all([
+      engine.docker.getImage(STUB).inspect(),
+      sharedEngine.getImage(STUB).inspect(),
+    ]);
+    expect(here.Id).toBe(there.Id);
+  });
+
+  it('runs containers that the shared engine does not see', async () => {
+    const { container } = await sleeper(engine.docker, 'rig-plain-visible');
+    const mine = await engine.docker.listContainers({ filters: { name: ['rig-plain-visible'] } });
+    expect(mine).toHaveLength(1);
+    const shared = await sharedEngine.listContainers({
+      all: true,
+      filters: { name: ['rig-plain-visible'] },
+    });
+    expect(shared).toEqual([]);
+    await container.remove({ force: true });
+  });
+
+  it('is reached over SSH as Docker does it (docker system dial-stdio on the far side)', async () => {
+    const ssh = await startSshEndpoint({ name: 'plain', dockerHost: engine.endpoint });
+    try {
+      const { container } = await sleeper(engine.docker, 'rig-plain-over-ssh');
+      const listed = await ssh.docker.listContainers({ filters: { name: ['rig-plain-over-ssh'] } });
+      expect(listed.map((c) => c.Names[0])).toEqual(['/rig-plain-over-ssh']);
+      expect((await engineInfo(ssh.docker)).ID).toBe((await engineInfo(engine.docker)).ID);
+      await container.remove({ force: true });
+
+      const sshOptions = (privateKey: Buffer, hostKey = ssh.hostKey) => ({
+        protocol: 'ssh' as const,
+        host: ssh.host,
+        port: ssh.port,
+        username: ssh.username,
+        sshOptions: { privateKey, hostVerifier: (key: Buffer) => key.equals(hostKey) },
+      });
+      const key = readFileSync(ssh.privateKeyFile);
+      const strangerDir = mkdtempSync(join(tmpdir(), 'rig-ssh-'));
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(strangerDir, 'k')]);
+      const stranger = new Docker(sshOptions(readFileSync(join(strangerDir, 'k'))));
+      rmSync(strangerDir, { recursive: true });
+      await expect(stranger.ping()).rejects.toThrow(/authentication methods failed/);
+      const spoofed = new Docker(sshOptions(key, Buffer.from('another host')));
+      await expect(spoofed.ping()).rejects.toThrow(/verification failed/);
+
+      await ssh.stop();
+      await expect(ssh.docker.ping()).rejects.toThrow(/ECONNREFUSED/);
+      await ssh.start();
+      expect(String(await ssh.docker.ping())).toBe('OK');
+    } finally {
+      await ssh.destroy();
+    }
+  });
+
+  it('runs linux/arm64 containers as far as this machine emulates them', async () => {
+    buildArm64Images();
+    await loadImages(engine.docker, ['autoscaler-test/runner-stub:arm64']);
+    const amd64 = await canRunPlatform(engine.docker, 'linux/amd64', STUB);
+    expect(amd64).toMatchObject({ runs: true, output: 'x86_64' });
+    const arm64 = await canRunPlatform(
+      engine.docker,
+      'linux/arm64',
+      'autoscaler-test/runner-stub:arm64',
+    );
+    // Both outcomes are this machine's facts; which one depends on qemu-user-static's binfmt entry.
+    if (binfmtStatus('aarch64') === 'enabled') {
+      expect(arm64).toEqual({ runs: true, exitCode: 0, output: 'aarch64' });
+    } else {
+      expect(arm64).toMatchObject({ runs: false, exitCode: 1 });
+      expect(arm64.output).toMatch(/exec format error/);
+    }
+  });
+
+  it('reports a binary no kernel handler takes as a refusal', async () => {
+    // An ELF header for a machine number nothing is registered for: ENOEXEC, as arm64 without qemu.
+    const dir = mkdtempSync(join(tmpdir(), 'rig-elf-'));
+    const elf = Buffer.alloc(64);
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(elf);
+    elf.writeUInt16LE(2, 16);
+    elf.writeUInt16LE(0x9999, 18);
+    elf.writeUInt32LE(1, 20);
+    execFileSync('mkdir', ['-p', join(dir, 'bin')]);
+    writeFileSync(join(dir, 'bin', 'uname'), elf, { mode: 0o755 });
+    execFileSync('sh', [
+      '-c',
+      `tar -C ${dir} -c . | docker -H ${engine.endpoint} import -c 'LABEL io.runner-autoscaler.test=true' - autoscaler-test/unknown-machine:rig`,
+    ]);
+    rmSync(dir, { recursive: true });
+    const probe = await canRunPlatform(
+      engine.docker,
+      'linux/amd64',
+      'autoscaler-test/unknown-machine:rig',
+    );
+    expect(probe.runs).toBe(false);
+    expect(probe.output).toMatch(/exec format error/);
+  });
+
+  it('freezes (accepts, never answers) and thaws', async () => {
+    engine.freeze();
+    expect(await answers(engine.socketPath)).toBe(false);
+    engine.thaw();
+    expect(await answers(engine.socketPath)).toBe(true);
+  });
+
+  it('shuts down stopping its containers, and returns with them exited', async () => {
+    const { container, pid } = await sleeper(engine.docker, 'rig-plain-shutdown');
+    await engine.stop();
+    expect(engine.running()).toBe(false);
+    expect(await answers(engine.socketPath)).toBe(false);
+    expect(isGone(pid)).toBe(true);
+    await engine.start();
+    const info = await container.inspect();
+    expect(info.State.Running).toBe(false);
+    await container.remove({ force: true });
+  });
+
+  it('crashes with everything on it, and returns with its containers exited', async () => {
+    const { container, pid } = await sleeper(engine.docker, 'rig-plain-crash');
+    await engine.stop({ how: 'crash' });
+    expect(await answers(engine.socketPath)).toBe(false);
+    expect(isGone(pid)).toBe(true);
+    await engine.start();
+    const info = await container.inspect();
+    expect(info.State.Running).toBe(false);
+    expect(info.Config.Labels).toMatchObject(TEST_LABELS);
+  });
+});
+
+describe('an extra dockerd with live-restore', () => {
+  let engine: ExtraDockerd;
+  beforeAll(async () => {
+    engine = await startExtraDockerd({ name: 'rig-live', liveRestore: true });
+    await loadImages(engine.docker, [STUB]);
+  });
+  afterAll(async () => {
+    await engine?.destroy();
+    if (engine) rigIsGone(engine);
+  });
+
+  it('goes away while its containers run on, and finds them again', async () => {
+    const { container, pid } = await sleeper(engine.docker, 'rig-live-survivor');
+    const startedAt = (await container.inspect()).State.StartedAt;
+    await engine.stop();
+    expect(await answers(engine.socketPath)).toBe(false);
+    expect(isGone(pid)).toBe(false);
+    await engine.start();
+    const info = await container.inspect();
+    expect(info.State).toMatchObject({ Running: true, Pid: pid, StartedAt: startedAt });
+  });
+});
+
+describe('an extra dockerd on TCP with TLS', () => {
+  let engine: ExtraDockerd;
+  beforeAll(async () => {
+    engine = await startExtraDockerd({ name: 'rig-tls', tcp: { tls: true } });
+  });
+  afterAll(async () => {
+    await engine?.destroy();
+    if (engine) rigIsGone(engine);
+  });
+
+  it('answers a client with the CA and a client certificate, and nobody else', async () => {
+    expect(engine.endpoint).toBe(`tcp://127.0.0.1:${engine.port}`);
+    const tls = engine.tls!;
+    const withFiles = new Docker({
+      host: '127.0.0.1',
+      port: engine.port!,
+      protocol: 'https',
+      ca: readFileSync(tls.ca),
+      cert: readFileSync(tls.cert),
+      key: readFileSync(tls.key),
+    });
+    expect((await engineInfo(withFiles)).ID).toBe((await engineInfo(engine.docker)).ID);
+    expect(String(await engine.endpointClient().ping())).toBe('OK');
+
+    const noClientCert = new Docker({
+      host: '127.0.0.1',
+      port: engine.port!,
+      protocol: 'https',
+      ca: readFileSync(tls.ca),
+    });
+    await expect(noClientCert.ping()).rejects.toThrow(/alert bad certificate/);
+    const other = makeTlsCerts(join(engine.root, 'other-ca'));
+    const otherCa = new Docker({
+      host: '127.0.0.1',
+      port: engine.port!,
+      protocol: 'https',
+      ca: readFileSync(tls.ca),
+      cert: readFileSync(other.client.cert),
+      key: readFileSync(other.client.key),
+    });
+    await expect(otherCa.ping()).rejects.toThrow(/alert bad certificate/);
+    const distrusting = new Docker({
+      host: '127.0.0.1',
+      port: engine.port!,
+      protocol: 'https',
+      ca: readFileSync(other.client.ca),
+      cert: readFileSync(tls.cert),
+      key: readFileSync(tls.key),
+    });
+    await expect(distrusting.ping()).rejects.toThrow(/unable to verify the first certificate/);
+    const plain = new Docker({ host: '127.0.0.1', port: engine.port!, protocol: 'http' });
+    await expect(plain.ping()).rejects.toThrow(/HTTP request to an HTTPS server/);
+  });
+});
+
+describe('an extra dockerd with a bridge of its own', () => {
+  let engine: ExtraDockerd;
+  let server: Server;
+  beforeAll(async () => {
+    engine = await startExtraDockerd({ name: 'rig-bridge', bridge: true });
+    await loadImages(engine.docker, [STUB]);
+    server = createServer((_req, res) => res.end('host here'));
+    await new Promise<void>((resolve) => server.listen(0, engine.gateway, resolve));
+  });
+  afterAll(async () => {
+    server?.close();
+    const bridge = engine ? readFileSync(join(engine.root, 'bridge'), 'utf8') : '';
+    await engine?.destroy();
+    if (engine) rigIsGone(engine);
+    expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toContain(bridge);
+  });
+
+  it('gives containers an address there, and the host at its gateway', async () => {
+    const port = (server.address() as { port: number }).port;
+    const container = await engine.docker.createContainer({
+      Image: STUB,
+      Entrypoint: [
+        'sh',
+        '-c',
+        `ip -4 -o addr show eth0 && wget -q -O - http://${engine.gateway}:${port}/`,
+      ],
+      Labels: TEST_LABELS,
+    });
+    await container.start();
+    expect(await container.wait()).toMatchObject({ StatusCode: 0 });
+    const output = (await container.logs({ stdout: true })).toString();
+    const subnet = engine.gateway!.replace(/\.1$/, '.');
+    expect(output).toMatch(new RegExp(`inet ${subnet.replaceAll('.', '\\.')}\\d+/24`));
+    expect(output).toContain('host here');
+  });
+});
+
+describe('leftovers of a test process that died', () => {
+  it('are removed by the next rig that starts', async () => {
+    const engine = await startExtraDockerd({ name: 'rig-orphan' });
+    const dead = Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }));
+    writeFileSync(join(engine.root, 'owner'), String(dead));
+    expect(processesUnder(engine.root).length).toBeGreaterThan(0);
+    expect(await reapLeftoverRigs()).toContain(engine.root);
+    rigIsGone(engine);
+  });
+});

@@ -1,0 +1,64 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deleteBridge } from './rig-bridge.ts';
+import { isAlive, isGone, processesUnder, signal, unmountUnder } from './host-processes.ts';
+import { waitUntil } from './wait-until.ts';
+
+/** Every rig (extra engine, private sshd) lives in a directory named so, under the temp dir. */
+const RIG_PREFIX = 'autoscaler-xd-';
+
+/**
+ * A fresh directory for a rig, owned by this process: when the process dies before its
+ * afterAll (killed worker, Ctrl-C), the next rig started on this machine removes it.
+ */
+export async function makeRigDir(name: string): Promise<string> {
+  await reapLeftoverRigs();
+  const root = mkdtempSync(join(tmpdir(), `${RIG_PREFIX}${name}-`));
+  writeFileSync(join(root, 'owner'), String(process.pid));
+  return root;
+}
+
+/**
+ * Kills every process of the rig under `root` at once (for an engine: dockerd, its containerd,
+ * the shims and the containers, as a power loss would) and waits until none is left.
+ */
+export async function killRigProcesses(root: string, timeoutMs = 20_000): Promise<void> {
+  const pids = processesUnder(root).map((p) => p.pid);
+  signal(pids, 'SIGKILL');
+  await waitUntil(() => pids.every(isGone), timeoutMs, `processes of ${root} gone`);
+}
+
+/** Removes what a rig left on the host: processes, mounts, its bridge, its directory. */
+export async function removeRigDir(root: string): Promise<void> {
+  await killRigProcesses(root);
+  unmountUnder(root);
+  const bridgeFile = join(root, 'bridge');
+  if (existsSync(bridgeFile)) deleteBridge(readFileSync(bridgeFile, 'utf8').trim());
+  rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/**
+ * Rigs whose owner file names a process that is gone. Rigs of live processes (another
+ * engineer's run on this shared machine) are left alone.
+ */
+export async function reapLeftoverRigs(): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(RIG_PREFIX)) continue;
+    const root = join(tmpdir(), entry);
+    const owner = Number(readText(join(root, 'owner')));
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) continue;
+    await removeRigDir(root);
+    reaped.push(root);
+  }
+  return reaped;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
