@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { docker as sharedEngine } from '../support/docker-cleanup.ts';
 import { loadImages } from '../support/engine-images.ts';
+import { callApi, startFakeGitHub } from '../support/fake-github/index.ts';
 import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
 import { isGone, processesUnder } from '../support/host-processes.ts';
 import { binfmtStatus, buildArm64Images, canRunPlatform } from '../support/platforms.ts';
@@ -16,6 +17,7 @@ import { startSshEndpoint } from '../support/ssh-endpoint.ts';
 import { makeTlsCerts } from '../support/tls-certs.ts';
 
 const STUB = 'autoscaler-test/runner-stub:local';
+const BUSYBOX = 'autoscaler-test/busybox:local';
 const TEST_LABELS = { 'io.runner-autoscaler.test': 'true' };
 
 /** A container that runs until killed (sleep as PID 1 ignores SIGTERM: StopTimeout bounds it). */
@@ -46,6 +48,16 @@ const answers = (socketPath: string) =>
     () => false,
   );
 
+/** The process's cgroup directory: the pids tree under cgroup v1, the one tree under v2. */
+function cgroupDir(pid: number): string {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+  const entry = lines
+    .map((line) => line.split(':'))
+    .find(([, ctl]) => ctl === 'pids' || ctl === '');
+  const [, controllers, path] = entry ?? [];
+  return join('/sys/fs/cgroup', controllers === 'pids' ? 'pids' : '', path ?? '');
+}
+
 function rigIsGone(engine: ExtraDockerd): void {
   expect(existsSync(engine.root)).toBe(false);
   expect(processesUnder(engine.root)).toEqual([]);
@@ -56,6 +68,8 @@ describe('an extra dockerd next to the shared one', () => {
   let engine: ExtraDockerd;
   beforeAll(async () => {
     engine = await startExtraDockerd({ name: 'rig-plain' });
+    buildArm64Images();
+    await loadImages(engine.docker, [STUB, 'autoscaler-test/runner-stub:arm64']);
   });
   afterAll(async () => {
     await engine?.destroy();
@@ -68,19 +82,21 @@ describe('an extra dockerd next to the shared one', () => {
     expect(info.DockerRootDir).toBe(join(engine.root, 'data'));
     expect(info.Labels).toContain('io.runner-autoscaler.test.engine=rig-plain');
     expect(engine.endpoint).toBe(`unix://${engine.socketPath}`);
-    expect(await engine.docker.listImages()).toEqual([]);
+    // Its own image store: what it has was loaded into it.
+    await expect(engine.docker.getImage(BUSYBOX).inspect()).rejects.toThrow(/No such image/);
+    expect((await sharedEngine.getImage(BUSYBOX).inspect()).Id).toMatch(/^sha256:/);
     const networks = (await engine.docker.listNetworks()).map((n) => n.Name).sort();
     expect(networks).toEqual(['host', 'none']);
   });
 
   it('gets images from the shared engine, once', async () => {
-    const first = await loadImages(engine.docker, [STUB]);
-    expect(first).toEqual({ loaded: [STUB], skipped: [] });
-    const again = await loadImages(engine.docker, [STUB]);
-    expect(again).toEqual({ loaded: [], skipped: [STUB] });
+    const first = await loadImages(engine.docker, [BUSYBOX]);
+    expect(first).toEqual({ loaded: [BUSYBOX], skipped: [] });
+    const again = await loadImages(engine.docker, [BUSYBOX, STUB]);
+    expect(again).toEqual({ loaded: [], skipped: [BUSYBOX, STUB] });
     const [here, there] = await Promise.all([
-      engine.docker.getImage(STUB).inspect(),
-      sharedEngine.getImage(STUB).inspect(),
+      engine.docker.getImage(BUSYBOX).inspect(),
+      sharedEngine.getImage(BUSYBOX).inspect(),
     ]);
     expect(here.Id).toBe(there.Id);
   });
@@ -132,8 +148,6 @@ describe('an extra dockerd next to the shared one', () => {
   });
 
   it('runs linux/arm64 containers as far as this machine emulates them', async () => {
-    buildArm64Images();
-    await loadImages(engine.docker, ['autoscaler-test/runner-stub:arm64']);
     const amd64 = await canRunPlatform(engine.docker, 'linux/amd64', STUB);
     expect(amd64).toMatchObject({ runs: true, output: 'x86_64' });
     const arm64 = await canRunPlatform(
@@ -147,6 +161,46 @@ describe('an extra dockerd next to the shared one', () => {
     } else {
       expect(arm64).toMatchObject({ runs: false, exitCode: 1 });
       expect(arm64.output).toMatch(/exec format error/);
+    }
+  });
+
+  it('lets the arm64 runner stub take a job as far as this machine emulates it', async () => {
+    const fake = await startFakeGitHub({});
+    try {
+      const labels = ['self-hosted', 'linux', 'arm64'];
+      const job = await fake.queueJob({ labels, durationMs: 100, sendWebhook: false });
+      const registered = await callApi(
+        fake,
+        'POST',
+        '/repos/octocat/hello-world/actions/runners/generate-jitconfig',
+        { body: { name: 'rig-arm64', runner_group_id: 1, labels, work_folder: '_work' } },
+      );
+      const { encoded_jit_config } = z
+        .object({ encoded_jit_config: z.string() })
+        .parse(registered.body);
+      const container = await engine.docker.createContainer({
+        Image: 'autoscaler-test/runner-stub:arm64',
+        Env: [`ACTIONS_RUNNER_INPUT_JITCONFIG=${encoded_jit_config}`],
+        Labels: TEST_LABELS,
+        HostConfig: { NetworkMode: 'host' },
+        platform: 'linux/arm64',
+      });
+      await container.start();
+      const { StatusCode } = z.object({ StatusCode: z.number() }).parse(await container.wait());
+      const output = (await container.logs({ stdout: true, stderr: true })).toString();
+      await container.remove({ force: true });
+      if (binfmtStatus('aarch64') === 'enabled') {
+        expect({ StatusCode, output }).toMatchObject({ StatusCode: 0 });
+        expect(output).toContain('job completed (success)');
+        expect(fake.job(job.id)?.status).toBe('completed');
+      } else {
+        expect(StatusCode).toBe(1);
+        expect(output).toMatch(/exec format error/);
+        expect(fake.job(job.id)?.status).toBe('queued');
+      }
+      fake.assertClean();
+    } finally {
+      await fake.close();
     }
   });
 
@@ -321,12 +375,18 @@ describe('an extra dockerd with a bridge of its own', () => {
 });
 
 describe('leftovers of a test process that died', () => {
-  it('are removed by the next rig that starts', async () => {
+  it('are removed by the next rig that starts, running containers and all', async () => {
     const engine = await startExtraDockerd({ name: 'rig-orphan' });
+    await loadImages(engine.docker, [STUB]);
+    const { container, pid } = await sleeper(engine.docker, 'rig-orphan-running');
+    const cgroup = cgroupDir(pid);
+    expect(cgroup).toContain(container.id);
+    expect(existsSync(cgroup)).toBe(true);
     const dead = Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }));
     writeFileSync(join(engine.root, 'owner'), String(dead));
-    expect(processesUnder(engine.root).length).toBeGreaterThan(0);
     expect(await reapLeftoverRigs()).toContain(engine.root);
     rigIsGone(engine);
+    expect(isGone(pid)).toBe(true);
+    expect(existsSync(cgroup)).toBe(false);
   });
 });

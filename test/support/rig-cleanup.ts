@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteBridge } from './rig-bridge.ts';
@@ -29,9 +37,10 @@ export async function killRigProcesses(root: string, timeoutMs = 20_000): Promis
   await waitUntil(() => pids.every(isGone), timeoutMs, `processes of ${root} gone`);
 }
 
-/** Removes what a rig left on the host: processes, mounts, its bridge, its directory. */
+/** Removes what a rig left on the host: processes, mounts, cgroups, bridge, directory. */
 export async function removeRigDir(root: string): Promise<void> {
   await killRigProcesses(root);
+  removeContainerCgroups(join(root, 'data', 'containers'));
   unmountUnder(root);
   const bridgeFile = join(root, 'bridge');
   if (existsSync(bridgeFile)) deleteBridge(readFileSync(bridgeFile, 'utf8').trim());
@@ -53,6 +62,26 @@ export async function reapLeftoverRigs(): Promise<string[]> {
     reaped.push(root);
   }
   return reaped;
+}
+
+/**
+ * Containers killed with their engine leave their (empty) cgroups, which only that engine's
+ * cleanup would remove: cgroupfs driver, v1 (one tree per controller) or v2.
+ */
+function removeContainerCgroups(containersDir: string): void {
+  if (!existsSync(containersDir)) return;
+  const ids = readdirSync(containersDir).filter((id) => /^[0-9a-f]{64}$/.test(id));
+  if (ids.length === 0) return;
+  const trees = readdirSync('/sys/fs/cgroup').map((tree) => join('/sys/fs/cgroup', tree));
+  for (const base of ['/sys/fs/cgroup', ...trees]) {
+    for (const id of ids) {
+      try {
+        rmdirSync(join(base, 'docker', id));
+      } catch {
+        // not there, or not empty
+      }
+    }
+  }
 }
 
 function readText(path: string): string {
