@@ -7,6 +7,9 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { docker as sharedEngine } from '../support/docker-cleanup.ts';
+import type { ConfigProblem } from '../../controller/src/config/config-types.ts';
+import { loadEngines } from '../../controller/src/config/engines.ts';
+import { createDockerContext } from '../support/docker-context.ts';
 import { loadImages } from '../support/engine-images.ts';
 import { callApi, startFakeGitHub } from '../support/fake-github/index.ts';
 import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
@@ -334,6 +337,45 @@ describe('an extra dockerd on TCP with TLS', () => {
     await expect(distrusting.ping()).rejects.toThrow(/unable to verify the first certificate/);
     const plain = new Docker({ host: '127.0.0.1', port: engine.port!, protocol: 'http' });
     await expect(plain.ping()).rejects.toThrow(/HTTP request to an HTTPS server/);
+  });
+
+  it('is named by a Docker context as users name engines', async () => {
+    const dockerConfig = join(engine.root, 'docker-config');
+    createDockerContext({
+      dockerConfig,
+      name: 'rig-tls',
+      endpoint: engine.endpoint,
+      tls: engine.tls,
+    });
+    const cli = execFileSync(
+      'docker',
+      ['--config', dockerConfig, '--context', 'rig-tls', 'info', '--format', '{{.ID}}'],
+      { encoding: 'utf8' },
+    );
+    const id = (await engineInfo(engine.docker)).ID;
+    expect(cli.trim()).toBe(id);
+
+    const problems: ConfigProblem[] = [];
+    const engines = loadEngines(
+      JSON.stringify([{ name: 'second', context: 'rig-tls', capacity: 2 }]),
+      { DOCKER_CONFIG: dockerConfig },
+      (path) => readFileSync(path, 'utf8'),
+      undefined,
+      problems,
+    );
+    expect(problems).toEqual([]);
+    const endpoint = engines?.[0]?.endpoint;
+    if (endpoint?.kind !== 'tcp' || !endpoint.tls) throw new Error('expected a TCP+TLS endpoint');
+    expect(endpoint).toMatchObject({ host: '127.0.0.1', port: engine.port });
+    const viaContext = new Docker({
+      host: endpoint.host,
+      port: endpoint.port,
+      protocol: 'https',
+      ca: readFileSync(endpoint.tls.ca),
+      cert: readFileSync(endpoint.tls.cert),
+      key: readFileSync(endpoint.tls.key),
+    });
+    expect((await engineInfo(viaContext)).ID).toBe(id);
   });
 });
 
