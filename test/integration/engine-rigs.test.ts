@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -61,10 +61,27 @@ function cgroupDir(pid: number): string {
   return join('/sys/fs/cgroup', controllers === 'pids' ? 'pids' : '', path ?? '');
 }
 
-function rigIsGone(engine: ExtraDockerd): void {
+const links = () =>
+  execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(': ')[1]?.split('@')[0])
+    .filter((name): name is string => !!name);
+
+/** The shared engine's default bridge interface (docker0) that its containers need. */
+async function sharedBridge(): Promise<string> {
+  const network = z
+    .object({ Options: z.record(z.string(), z.string()) })
+    .parse(await sharedEngine.getNetwork('bridge').inspect());
+  return network.Options['com.docker.network.bridge.name'] ?? 'docker0';
+}
+
+async function rigIsGone(engine: ExtraDockerd): Promise<void> {
   expect(existsSync(engine.root)).toBe(false);
   expect(processesUnder(engine.root)).toEqual([]);
   expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(engine.root);
+  expect(links()).not.toContain(engine.bridge);
+  // dockerd --bridge=none deletes the host's docker0: an engine of the rig must never.
+  expect(links()).toContain(await sharedBridge());
 }
 
 describe('an extra dockerd next to the shared one', () => {
@@ -76,10 +93,10 @@ describe('an extra dockerd next to the shared one', () => {
   });
   afterAll(async () => {
     await engine?.destroy();
-    if (engine) rigIsGone(engine);
+    if (engine) await rigIsGone(engine);
   });
 
-  it('is an engine of its own: own ID, data root, image store, no bridge', async () => {
+  it('is an engine of its own: own ID, data root, image store, bridge', async () => {
     const [info, shared] = await Promise.all([engineInfo(engine.docker), engineInfo(sharedEngine)]);
     expect(info.ID).not.toBe(shared.ID);
     expect(info.DockerRootDir).toBe(join(engine.root, 'data'));
@@ -89,7 +106,12 @@ describe('an extra dockerd next to the shared one', () => {
     await expect(engine.docker.getImage(BUSYBOX).inspect()).rejects.toThrow(/No such image/);
     expect((await sharedEngine.getImage(BUSYBOX).inspect()).Id).toMatch(/^sha256:/);
     const networks = (await engine.docker.listNetworks()).map((n) => n.Name).sort();
-    expect(networks).toEqual(['host', 'none']);
+    expect(networks).toEqual(['bridge', 'host', 'none']);
+    const bridge = z
+      .object({ Options: z.record(z.string(), z.string()) })
+      .parse(await engine.docker.getNetwork('bridge').inspect());
+    expect(bridge.Options['com.docker.network.bridge.name']).toBe(engine.bridge);
+    expect(links()).toContain(await sharedBridge());
   });
 
   it('gets images from the shared engine, once', async () => {
@@ -231,6 +253,32 @@ describe('an extra dockerd next to the shared one', () => {
     expect(probe.output).toMatch(/exec format error/);
   });
 
+  it('gives containers an address on its bridge, and the host at the gateway', async () => {
+    const server = createServer((_req, res) => res.end('host here'));
+    await new Promise<void>((resolve) => server.listen(0, engine.gateway, resolve));
+    try {
+      const { port } = z.object({ port: z.number() }).parse(server.address());
+      const container = await engine.docker.createContainer({
+        Image: STUB,
+        Entrypoint: [
+          'sh',
+          '-c',
+          `ip -4 -o addr show eth0 && wget -q -O - http://${engine.gateway}:${port}/`,
+        ],
+        Labels: TEST_LABELS,
+      });
+      await container.start();
+      expect(await container.wait()).toMatchObject({ StatusCode: 0 });
+      const output = (await container.logs({ stdout: true })).toString();
+      const subnet = engine.gateway.replace(/\.1$/, '.').replaceAll('.', '\\.');
+      expect(output).toMatch(new RegExp(`inet ${subnet}\\d+/24`));
+      expect(output).toContain('host here');
+      await container.remove({ force: true });
+    } finally {
+      server.close();
+    }
+  });
+
   it('freezes (accepts, never answers) and thaws', async () => {
     engine.freeze();
     expect(await answers(engine.socketPath)).toBe(false);
@@ -270,7 +318,7 @@ describe('an extra dockerd with live-restore', () => {
   });
   afterAll(async () => {
     await engine?.destroy();
-    if (engine) rigIsGone(engine);
+    if (engine) await rigIsGone(engine);
   });
 
   it('goes away while its containers run on, and finds them again', async () => {
@@ -292,7 +340,7 @@ describe('an extra dockerd on TCP with TLS', () => {
   });
   afterAll(async () => {
     await engine?.destroy();
-    if (engine) rigIsGone(engine);
+    if (engine) await rigIsGone(engine);
   });
 
   it('answers a client with the CA and a client certificate, and nobody else', async () => {
@@ -379,43 +427,6 @@ describe('an extra dockerd on TCP with TLS', () => {
   });
 });
 
-describe('an extra dockerd with a bridge of its own', () => {
-  let engine: ExtraDockerd;
-  let server: Server;
-  beforeAll(async () => {
-    engine = await startExtraDockerd({ name: 'rig-bridge', bridge: true });
-    await loadImages(engine.docker, [STUB]);
-    server = createServer((_req, res) => res.end('host here'));
-    await new Promise<void>((resolve) => server.listen(0, engine.gateway, resolve));
-  });
-  afterAll(async () => {
-    server?.close();
-    const bridge = engine ? readFileSync(join(engine.root, 'bridge'), 'utf8') : '';
-    await engine?.destroy();
-    if (engine) rigIsGone(engine);
-    expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toContain(bridge);
-  });
-
-  it('gives containers an address there, and the host at its gateway', async () => {
-    const port = (server.address() as { port: number }).port;
-    const container = await engine.docker.createContainer({
-      Image: STUB,
-      Entrypoint: [
-        'sh',
-        '-c',
-        `ip -4 -o addr show eth0 && wget -q -O - http://${engine.gateway}:${port}/`,
-      ],
-      Labels: TEST_LABELS,
-    });
-    await container.start();
-    expect(await container.wait()).toMatchObject({ StatusCode: 0 });
-    const output = (await container.logs({ stdout: true })).toString();
-    const subnet = engine.gateway!.replace(/\.1$/, '.');
-    expect(output).toMatch(new RegExp(`inet ${subnet.replaceAll('.', '\\.')}\\d+/24`));
-    expect(output).toContain('host here');
-  });
-});
-
 describe('leftovers of a test process that died', () => {
   it('are removed by the next rig that starts, running containers and all', async () => {
     const engine = await startExtraDockerd({ name: 'rig-orphan' });
@@ -427,7 +438,7 @@ describe('leftovers of a test process that died', () => {
     const dead = Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }));
     writeFileSync(join(engine.root, 'owner'), String(dead));
     expect(await reapLeftoverRigs()).toContain(engine.root);
-    rigIsGone(engine);
+    await rigIsGone(engine);
     expect(isGone(pid)).toBe(true);
     expect(existsSync(cgroup)).toBe(false);
   });

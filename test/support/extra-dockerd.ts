@@ -16,12 +16,6 @@ export type ExtraDockerdOptions = {
   tcp?: { port?: number; tls: boolean };
   /** dockerd --live-restore: containers outlive the daemon and are reattached when it returns. */
   liveRestore?: boolean;
-  /**
-   * Containers get a bridge of the engine's own (interface `xd…`, a free 10.213.N.0/24, no
-   * iptables rules) as their default network; otherwise none (`--bridge=none`) and only
-   * `NetworkMode: host` reaches the host.
-   */
-  bridge?: boolean;
   startTimeoutMs?: number;
 };
 
@@ -35,8 +29,10 @@ export type ExtraDockerd = {
   port: number | undefined;
   /** Client files for `endpoint` when `tcp.tls`. */
   tls: TlsFiles | undefined;
-  /** The bridge's gateway (the host's address there) when `bridge`. */
-  gateway: string | undefined;
+  /** The host's address on the engine's own bridge (its containers' default gateway). */
+  gateway: string;
+  /** The engine's bridge interface (`xd…`, made by the rig), its default network. */
+  bridge: string;
   /** A client over the unix socket: for setting up and inspecting, whatever `endpoint` is. */
   docker: Docker;
   /** A client over `endpoint` as a controller would connect (TLS client files when set). */
@@ -77,7 +73,7 @@ export async function startExtraDockerd(options: ExtraDockerdOptions): Promise<E
     await removeRigDir(root);
     throw error;
   }
-  const { args, port, certs, gateway } = setup;
+  const { args, port, certs, gateway, bridge } = setup;
   const docker = new Docker({ socketPath });
   let child: ChildProcess | undefined;
   const running = () => !!child && child.exitCode === null && child.signalCode === null;
@@ -179,6 +175,7 @@ export async function startExtraDockerd(options: ExtraDockerdOptions): Promise<E
     port,
     tls: certs?.client,
     gateway,
+    bridge,
     docker,
     endpointClient: () => {
       if (!port) return new Docker({ socketPath });
@@ -215,7 +212,8 @@ type DaemonSetup = {
   args: string[];
   port: number | undefined;
   certs: TlsCerts | undefined;
-  gateway: string | undefined;
+  gateway: string;
+  bridge: string;
 };
 
 /** dockerd's flags and the files they name (config, TLS, a bridge of its own). */
@@ -226,16 +224,13 @@ async function prepareDaemon(
 ): Promise<DaemonSetup> {
   const port = options.tcp ? (options.tcp.port ?? (await freePort())) : undefined;
   const certs = options.tcp?.tls ? makeTlsCerts(join(root, 'tls')) : undefined;
-  let bridge = 'none';
-  let gateway: string | undefined;
-  if (options.bridge) {
-    bridge = `xd${Math.random().toString(36).slice(2, 10)}`;
-    const subnet = freeSubnet();
-    // Written first, so that removing the rig also removes a bridge made halfway.
-    writeFileSync(join(root, 'bridge'), bridge);
-    createBridge(bridge, subnet.cidr);
-    gateway = subnet.gateway;
-  }
+  // Never --bridge=none: dockerd then deletes the host's docker0, the shared engine's bridge.
+  // A bridge of its own instead, made before dockerd starts (it wants a named one to exist);
+  // its name is written first, so that removing the rig also removes one made halfway.
+  const bridge = `xd${Math.random().toString(36).slice(2, 10)}`;
+  const subnet = freeSubnet();
+  writeFileSync(join(root, 'bridge'), bridge);
+  createBridge(bridge, subnet.cidr);
   // Settable only in a config file: else every engine here shares /etc/docker/key.json, and
   // with it the engine ID that `docker info` reports.
   const config = { 'deprecated-key-path': join(root, 'key.json'), 'log-level': 'warn' };
@@ -256,14 +251,16 @@ async function prepareDaemon(
     `--exec-root=${join(root, 'exec')}`,
     `--pidfile=${join(root, 'docker.pid')}`,
     `--bridge=${bridge}`,
-    // The shared engine owns the host's iptables chains: this one adds and removes no rule.
+    // The shared engine owns the host's iptables chains and forwarding sysctl: this one touches
+    // neither (its containers reach the host at the gateway, which needs no forwarding).
     '--iptables=false',
     '--ip-masq=false',
+    '--ip-forward=false',
     ...(options.liveRestore ? ['--live-restore'] : []),
     '--label=io.runner-autoscaler.test=true',
     `--label=io.runner-autoscaler.test.engine=${options.name}`,
   ];
-  return { args, port, certs, gateway };
+  return { args, port, certs, gateway: subnet.gateway, bridge };
 }
 
 function tail(text: string, lines = 15): string {
