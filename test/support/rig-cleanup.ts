@@ -40,7 +40,7 @@ export async function killRigProcesses(root: string, timeoutMs = 20_000): Promis
 /** Removes what a rig left on the host: processes, mounts, cgroups, bridge, directory. */
 export async function removeRigDir(root: string): Promise<void> {
   await killRigProcesses(root);
-  removeContainerCgroups(join(root, 'data', 'containers'));
+  await removeContainerCgroups(join(root, 'data', 'containers'));
   unmountUnder(root);
   const bridgeFile = join(root, 'bridge');
   if (existsSync(bridgeFile)) deleteBridge(readFileSync(bridgeFile, 'utf8').trim());
@@ -65,22 +65,27 @@ export async function reapLeftoverRigs(): Promise<string[]> {
 }
 
 /**
- * Containers killed with their engine leave their (empty) cgroups, which only that engine's
- * cleanup would remove: cgroupfs driver, v1 (one tree per controller) or v2.
+ * Containers killed with their engine leave their cgroups, which only that engine's cleanup
+ * would remove (cgroupfs driver; v1: one tree per controller, v2: one tree). A cgroup stays
+ * busy for a moment after its processes are killed, so removal is retried until it is gone.
  */
-function removeContainerCgroups(containersDir: string): void {
+async function removeContainerCgroups(containersDir: string): Promise<void> {
   if (!existsSync(containersDir)) return;
   const ids = readdirSync(containersDir).filter((id) => /^[0-9a-f]{64}$/.test(id));
   if (ids.length === 0) return;
   const trees = readdirSync('/sys/fs/cgroup').map((tree) => join('/sys/fs/cgroup', tree));
-  for (const base of ['/sys/fs/cgroup', ...trees]) {
-    for (const id of ids) {
-      try {
-        rmdirSync(join(base, 'docker', id));
-      } catch {
-        // not there, or not empty
-      }
-    }
+  const dirs = ['/sys/fs/cgroup', ...trees].flatMap((base) =>
+    ids.map((id) => join(base, 'docker', id)),
+  );
+  await waitUntil(() => dirs.every(removedCgroup), 10_000, 'cgroups of killed containers removed');
+}
+
+function removedCgroup(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'EBUSY';
   }
 }
 
