@@ -138,7 +138,9 @@ function writeSshdFiles(root: string, port: number, dockerHost: string) {
       'PrintMotd no',
       'X11Forwarding no',
       'AllowTcpForwarding no',
-      `SetEnv DOCKER_HOST=${dockerHost}`,
+      // A HOME of its own: the session's shell then reads no ~/.bashrc of this machine's root
+      // (whose pyenv rehash waits 60 s on a lock that concurrent or killed sessions leave).
+      `SetEnv DOCKER_HOST=${dockerHost} HOME=${root}`,
       '',
     ].join('\n'),
   );

@@ -420,7 +420,13 @@ describe('loadConfig with DOCKER_ENGINES', () => {
           platforms: ['linux/arm64'],
           labels: { site: 'lab' },
         },
-        { name: 'ssh', endpoint: 'ssh://ci@box', ssh_key_file: '/c/id', capacity: 2 },
+        {
+          name: 'ssh',
+          endpoint: 'ssh://ci@box',
+          ssh_key_file: '/c/id',
+          ssh_known_hosts_file: '/c/known_hosts',
+          capacity: 2,
+        },
       ]),
     });
     expect(result.ok && result.config.engines).toEqual([
@@ -440,7 +446,14 @@ describe('loadConfig with DOCKER_ENGINES', () => {
         labels: { site: 'lab' },
       }),
       expect.objectContaining({
-        endpoint: { kind: 'ssh', user: 'ci', host: 'box', port: 22, keyFile: '/c/id' },
+        endpoint: {
+          kind: 'ssh',
+          user: 'ci',
+          host: 'box',
+          port: 22,
+          keyFile: '/c/id',
+          knownHostsFile: '/c/known_hosts',
+        },
       }),
     ]);
   });
@@ -482,6 +495,7 @@ describe('loadConfig with DOCKER_ENGINES', () => {
       DOCKER_ENGINES: JSON.stringify([
         { name: 'a', endpoint: 'http://x', capacity: 0, capacty: 1 },
         { name: 'b', context: 'nope', capacity: 1 },
+        { name: 'unverified', endpoint: 'ssh://ci@other', capacity: 1 },
       ]),
     });
     expect(!result.ok && result.problems.map((p) => p.setting)).toEqual([
@@ -489,6 +503,7 @@ describe('loadConfig with DOCKER_ENGINES', () => {
       'DOCKER_ENGINES[0].capacity',
       'DOCKER_ENGINES[0].capacty',
       'DOCKER_ENGINES[1].context',
+      'DOCKER_ENGINES[2].ssh_known_hosts_file',
     ]);
   });
 });

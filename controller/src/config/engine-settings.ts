@@ -10,6 +10,8 @@ export type EngineEndpoint =
       host: string;
       port: number;
       keyFile: string | undefined;
+      /** OpenSSH known_hosts with the host's key: no host key is trusted unseen. */
+      knownHostsFile: string;
     };
 
 /** Paths of TLS client files: read when connecting, never kept in the configuration. */
@@ -40,6 +42,7 @@ export const EngineEntry = z.strictObject({
     .strictObject({ ca: z.string().min(1), cert: z.string().min(1), key: z.string().min(1) })
     .optional(),
   ssh_key_file: z.string().min(1).optional(),
+  ssh_known_hosts_file: z.string().min(1).optional(),
   capacity: z.number().int().min(1),
   platforms: z
     .array(z.enum(PLATFORMS, { message: `must be ${PLATFORMS.join(' or ')}` }))
@@ -52,7 +55,11 @@ export type EngineEntry = z.infer<typeof EngineEntry>;
 /** Reads an endpoint URL; undefined when it is not one Docker's API can be reached at. */
 export function parseEndpoint(
   value: string,
-  files: { tls: TlsFiles | undefined; sshKeyFile: string | undefined },
+  files: {
+    tls: TlsFiles | undefined;
+    sshKeyFile: string | undefined;
+    sshKnownHostsFile: string | undefined;
+  },
 ): EngineEndpoint | undefined {
   let url: URL;
   try {
@@ -72,13 +79,14 @@ export function parseEndpoint(
         tls: files.tls,
       };
     case 'ssh:':
-      if (!url.hostname) return undefined;
+      if (!url.hostname || files.sshKnownHostsFile === undefined) return undefined;
       return {
         kind: 'ssh',
         user: url.username || undefined,
         host: url.hostname,
         port: Number(url.port || 22),
         keyFile: files.sshKeyFile,
+        knownHostsFile: files.sshKnownHostsFile,
       };
     default:
       return undefined;

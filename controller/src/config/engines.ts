@@ -74,7 +74,19 @@ export function loadEngines(
     }
     const tls = e.tls ?? (typeof fromContext === 'object' ? fromContext.tls : undefined);
     const endpointText = e.endpoint ?? (typeof fromContext === 'object' ? fromContext.host : '');
-    const endpoint = parseEndpoint(endpointText, { tls, sshKeyFile: e.ssh_key_file });
+    if (endpointText.startsWith('ssh://') && e.ssh_known_hosts_file === undefined) {
+      problems.push({
+        setting: where('ssh_known_hosts_file'),
+        reason:
+          'an ssh engine needs a known_hosts file with its host key (ssh-keyscan -p PORT HOST)',
+      });
+      return;
+    }
+    const endpoint = parseEndpoint(endpointText, {
+      tls,
+      sshKeyFile: e.ssh_key_file,
+      sshKnownHostsFile: e.ssh_known_hosts_file,
+    });
     if (!endpoint) {
       problems.push({
         setting: where('endpoint'),

@@ -35,6 +35,8 @@ export type Observation = {
   working: ReadonlySet<string>;
   /** Containers the engine reported dead, with exit codes, before its listing shows it. */
   died?: ReadonlyMap<string, number | undefined>;
+  /** Runners whose start failed here: a container of theirs that was never started is removed. */
+  abandoned?: ReadonlySet<string>;
   now: number;
 };
 
@@ -68,7 +70,7 @@ export function observeRunners(observation: Observation): RunnerView[] {
   for (const container of containers) {
     listed.add(container.name);
     const busyJob = busy.get(container.name);
-    const stranded = strandedBy(container, inFlight, working, now);
+    const stranded = strandedBy(container, inFlight, working, now, observation.abandoned);
     const dead =
       container.state === 'exited' || died.has(container.containerId) || stranded !== undefined;
     const exitCode = container.exitCode ?? died.get(container.containerId);
@@ -140,11 +142,13 @@ function strandedBy(
   inFlight: ReadonlyMap<string, InFlight>,
   working: ReadonlySet<string>,
   now: number,
+  abandoned: ReadonlySet<string> = new Set(),
 ): RunnerView['stranded'] {
   if (container.state === 'exited' || working.has(container.name)) return undefined;
   if (container.sidecarDown) return 'sidecar-down';
-  const stale = now - container.createdAt > NEVER_STARTED_MS;
-  if (container.state === 'created' && stale && !inFlight.has(container.name))
+  // Its start failed here (the engine went away in between), or long ago by a controller that died.
+  const given = abandoned.has(container.name) || now - container.createdAt > NEVER_STARTED_MS;
+  if (container.state === 'created' && given && !inFlight.has(container.name))
     return 'never-started';
   return undefined;
 }

@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { RepoGitHub } from '../github/repo-github.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
-import type { RunnerRuntime } from '../runners/runtime.ts';
+import type { EngineStatus, RunnerRuntime } from '../runners/runtime.ts';
 import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
 import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
-import { canRun } from './placement.ts';
+import { poolCapacity } from './pool-capacity.ts';
+import { unplaceable } from './placement.ts';
 import { RunnerActions, type ActionEvents, type ScaleSetRegistrar } from './runner-actions.ts';
 import { RunnerProgress, type ProgressEvents } from './runner-progress.ts';
 
@@ -51,6 +52,8 @@ export class Reconciler {
   readonly #died = new Map<string, number | undefined>();
   readonly #health: PoolHealthBook;
   #listing = 0;
+  /** Pools no engine can run (their platform, or the engine labels they are pinned to). */
+  #refused = new Set<string>();
   readonly #loop: PassLoop;
   #view: RunnerView[] = [];
   #engineError: string | undefined;
@@ -138,23 +141,7 @@ export class Reconciler {
   capacityFor(poolId: string): number {
     const pool = this.#deps.pools.find((p) => p.id === poolId);
     if (!pool) return 0;
-    const views = this.#view;
-    const own = views.filter((view) => view.poolId === poolId);
-    const serving = own.filter(
-      (v) => v.phase === 'busy' || v.phase === 'idle' || v.phase === 'starting',
-    );
-    const used = new Map<string, number>();
-    for (const view of views) used.set(view.engineId, (used.get(view.engineId) ?? 0) + 1);
-    const engineRoom = this.#deps.runtime
-      .engines()
-      .filter((engine) => engine.up && canRun(engine, pool))
-      .reduce((sum, engine) => sum + Math.max(0, engine.capacity - (used.get(engine.id) ?? 0)), 0);
-    const room = Math.min(
-      pool.maxRunners - own.length,
-      this.#deps.maxRunners - views.length,
-      engineRoom,
-    );
-    return serving.length + Math.max(0, room);
+    return poolCapacity(pool, this.#view, this.#deps.runtime.engines(), this.#deps.maxRunners);
   }
 
   /** Spawns registering or starting right now. */
@@ -201,6 +188,7 @@ export class Reconciler {
       busy,
       working,
       died: this.#died,
+      abandoned: this.#actions.abandoned,
       now,
     });
     const listed = new Set(containers.map((container) => container.containerId));
@@ -218,7 +206,9 @@ export class Reconciler {
       (id) => this.#health.get(id)?.blockedUntil ?? 0,
       (id) => (deps.scaleSets?.has(id) ? deps.scaleSets.waiting(id) : undefined),
     );
-    const engines = deps.runtime.engines().filter((engine) => engine.up);
+    const known = deps.runtime.engines();
+    this.#noteRefused(known);
+    const engines = known.filter((engine) => engine.up);
     const actions = plan({
       now,
       maxRunners: deps.maxRunners,
@@ -252,6 +242,27 @@ export class Reconciler {
     const idleSince = views.filter((view) => view.phase === 'idle').map((view) => view.since);
     if (idleSince.length > 0)
       this.#loop.wakeIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
+  }
+
+  /** Says once when a pool becomes one that no engine can run, and when it no longer is. */
+  #noteRefused(engines: readonly EngineStatus[]): void {
+    const refused = new Set(unplaceable(this.#deps.pools, engines).map((pool) => pool.id));
+    for (const pool of this.#deps.pools) {
+      if (refused.has(pool.id) && !this.#refused.has(pool.id)) {
+        this.#deps.log.warn(
+          {
+            pool: pool.id,
+            platform: pool.platform,
+            engineLabels: pool.engineLabels,
+            engines: engines.map((e) => ({ name: e.id, platforms: e.platforms, labels: e.labels })),
+          },
+          'pool refused: no engine can run it',
+        );
+      } else if (!refused.has(pool.id) && this.#refused.has(pool.id)) {
+        this.#deps.log.info({ pool: pool.id }, 'pool can be served again');
+      }
+    }
+    this.#refused = refused;
   }
 
   #act(action: Action, pass: PassContext): void {

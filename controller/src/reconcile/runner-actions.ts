@@ -57,6 +57,8 @@ export class RunnerActions {
   readonly #spawning = new Set<Promise<void>>();
   readonly #removing = new Set<string>();
   readonly #runnerIds = new Map<string, number>();
+  /** Runners whose start failed: what the engine still has of them is to be removed. */
+  readonly abandoned = new Set<string>();
 
   constructor(deps: RunnerActionsDeps) {
     this.#deps = deps;
@@ -113,6 +115,7 @@ export class RunnerActions {
       },
       (error: unknown) => {
         this.inFlight.delete(name);
+        this.abandoned.add(name);
         this.#deps.progress.forget(name);
         const message = error instanceof Error ? error.message : String(error);
         const delay = this.#deps.health.startFailed(pool.id, message, this.#deps.now());
@@ -145,6 +148,7 @@ export class RunnerActions {
           this.#deps.events.removed?.(poolId, reason);
           this.#deps.progress.forget(name);
           this.#runnerIds.delete(name);
+          this.abandoned.delete(name);
         },
         (error: unknown) => {
           this.#deps.events.dockerError?.('remove');

@@ -25,6 +25,8 @@ export type DockerRuntimeOptions = {
   probeImages?: readonly string[];
   /** Credentials for the registry an image is on. */
   registryAuth?: (image: string) => RegistryAuth | undefined;
+  /** An engine that does not list its containers within this is taken as down; 30 s. */
+  listTimeoutMs?: number;
 };
 
 type EngineState = {
@@ -81,7 +83,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
 
   async function listOne(state: EngineState): Promise<void> {
     try {
-      const containers = await listEngine(state.engine, controllerId);
+      const containers = await bounded(
+        listEngine(state.engine, controllerId),
+        options.listTimeoutMs ?? 30_000,
+        `docker engine ${state.engine.id} did not answer its listing`,
+      );
       if (!state.up) log.info({ engine: state.engine.id }, 'docker engine answers again');
       if (!state.up && state.engine.platforms === undefined) state.detect = true;
       Object.assign(state, { up: true, error: undefined, downSince: undefined });
@@ -241,4 +247,17 @@ async function pull(
       error ? reject(error) : resolve(),
     );
   });
+}
+
+/** `work`, or a rejection once `ms` has passed without it settling. */
+async function bounded<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

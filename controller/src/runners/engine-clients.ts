@@ -1,7 +1,9 @@
+import type { Agent } from 'node:http';
 import Docker from 'dockerode';
 import type { EngineConfig } from '../config/engine-settings.ts';
 import { describeEndpoint } from '../config/engine-settings.ts';
 import type { DockerEngine } from './docker-engine.ts';
+import { sshDockerAgent } from './ssh-agent.ts';
 
 const LOCAL_SOCKET = '/var/run/docker.sock';
 
@@ -34,9 +36,12 @@ export function dockerEngines(
   ];
   return list.map((engine) => {
     const options = clientOptions(engine, sources);
+    // docker-modem's timeout calls setTimeout on the request's socket, which an SSH channel
+    // lacks (it throws); the runtime bounds its listings itself.
+    const timeout = engine.endpoint.kind === 'ssh' ? {} : { timeout: sources.apiTimeoutMs };
     return {
       id: engine.name,
-      docker: new Docker({ ...options, timeout: sources.apiTimeoutMs }),
+      docker: new Docker({ ...options, ...timeout }),
       streams: new Docker(options),
       capacity: engine.capacity,
       endpoint: describeEndpoint(engine.endpoint),
@@ -50,7 +55,10 @@ export function dockerEngines(
   });
 }
 
-function clientOptions(engine: EngineConfig, sources: EngineClientSources): Docker.DockerOptions {
+/** docker-modem takes an HTTP agent (`agent`), which the type definitions leave out. */
+type ClientOptions = Docker.DockerOptions & { agent?: Agent };
+
+function clientOptions(engine: EngineConfig, sources: EngineClientSources): ClientOptions {
   const endpoint = engine.endpoint;
   switch (endpoint.kind) {
     case 'unix':
@@ -66,15 +74,38 @@ function clientOptions(engine: EngineConfig, sources: EngineClientSources): Dock
             key: sources.readFile(endpoint.tls.key),
           }
         : { protocol: 'http', host: endpoint.host, port: endpoint.port };
-    case 'ssh':
-      return {
-        protocol: 'ssh',
+    case 'ssh': {
+      const known = knownHostKeys(
+        sources.readFile(endpoint.knownHostsFile).toString('utf8'),
+        endpoint.host,
+        endpoint.port,
+      );
+      const agent = sshDockerAgent({
         host: endpoint.host,
         port: endpoint.port,
         ...(endpoint.user ? { username: endpoint.user } : {}),
-        ...(endpoint.keyFile
-          ? { sshOptions: { privateKey: sources.readFile(endpoint.keyFile) } }
-          : {}),
-      };
+        ...(endpoint.keyFile ? { privateKey: sources.readFile(endpoint.keyFile) } : {}),
+        // ssh2 trusts any host key unless told which: only those known_hosts lists are.
+        hostVerifier: (key: Buffer) => known.some((k) => k.equals(key)),
+      });
+      // HTTP over the agent's channels: the host name below is never resolved.
+      return { protocol: 'http', host: endpoint.host, port: endpoint.port, agent };
+    }
   }
+}
+
+/**
+ * The keys a known_hosts file lists for a host (`host`, or `[host]:port` off port 22), as the
+ * wire carries them. Hashed entries (`|1|…`) are not read: list the host in plain text.
+ */
+export function knownHostKeys(text: string, host: string, port: number): Buffer[] {
+  const names = port === 22 ? [host, `[${host}]:22`] : [`[${host}]:${port}`];
+  const keys: Buffer[] = [];
+  for (const line of text.split('\n')) {
+    const [hosts = '', , key] = line.trim().split(/\s+/);
+    if (!key || line.trim().startsWith('#')) continue;
+    if (hosts.split(',').some((name) => names.includes(name)))
+      keys.push(Buffer.from(key, 'base64'));
+  }
+  return keys;
 }
