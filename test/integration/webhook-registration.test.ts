@@ -25,6 +25,29 @@ const auto = (env: Record<string, string> = {}) =>
   );
 
 describe('webhook registration (WEBHOOK_HOST)', () => {
+  it('registers its hook with TLS verification off when WEBHOOK_INSECURE_SSL says so, and keeps it so', async () => {
+    const controller = await auto({ WEBHOOK_INSECURE_SSL: 'true' });
+    const [hook] = await waitUntil(
+      () => (ownHooks().length === 1 ? ownHooks() : undefined),
+      15_000,
+      'hook created',
+    );
+    expect(hook?.config.insecure_ssl).toBe('1');
+    const job = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 300 });
+    await waitUntil(() => h.fake.job(job.id)?.status === 'completed', 20_000, 'served through it');
+    // A restart checks the hook for drift: it is never "repaired" back to a verification that
+    // a self-signed certificate cannot pass.
+    const hookReads = () =>
+      h.fake.requests().filter((r) => r.method === 'GET' && /\/hooks\/\d+$/.test(r.path)).length;
+    const before = hookReads();
+    await controller.stop();
+    const again = await auto({ WEBHOOK_INSECURE_SSL: 'true' });
+    await waitUntil(() => hookReads() > before, 15_000, 'the hook read again after the restart');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(again.logs().filter((line) => line.msg === 'webhook repaired')).toEqual([]);
+    expect(ownHooks()[0]?.config.insecure_ssl).toBe('1');
+  });
+
   it('creates its hook with a generated secret, leaves other hooks alone, and serves jobs through it', async () => {
     const other = await callApi(h.fake, 'POST', `${repoPath()}/hooks`, {
       body: {
