@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { noLeftovers, sampleRunnerCount } from '../support/docker-cleanup.ts';
 import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
+import { generateTestAppKey } from '../support/fake-github/index.ts';
 import { createHarness, SECRET, type Harness } from '../support/harness.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
@@ -14,9 +15,14 @@ const CONFIG_URL = 'https://github.com/octocat/hello-world';
 
 let h: Harness;
 let actions: FakeActions;
+const appKey = generateTestAppKey();
 
 beforeEach(async () => {
-  h = await createHarness();
+  h = await createHarness({
+    apps: [
+      { id: 31, publicKeyPem: appKey.publicKeyPem, installations: [{ id: 9, account: 'octocat' }] },
+    ],
+  });
   actions = await startFakeActions({
     configUrls: [CONFIG_URL],
     // The fake GitHub checks the registration token before it lets this fake answer.
@@ -105,6 +111,31 @@ describe('a scale-set pool', () => {
     expect(await controller.stop('SIGTERM')).toBe(0);
     expect(actions.sessions().filter((s) => s.active)).toHaveLength(0);
     expect(controller.output()).not.toMatch(/Bearer|RemoteAuth|eyJ/);
+  });
+
+  it('works with a GitHub App: its installation token fetches the registration token', async () => {
+    const controller = await h.start(
+      scaleSetEnv({
+        GITHUB_TOKEN: '',
+        GITHUB_APP_ID: '31',
+        GITHUB_APP_PRIVATE_KEY_FILE: h.writeFile('app.pem', appKey.privateKeyPem),
+      }),
+      { manualHook: false },
+    );
+    await waitUntil(() => actions.sessions().some((s) => s.active), 15_000, 'a session');
+    const job = actions.queueJob({ scaleSet: SCALE_SET, durationMs: 300 });
+    await waitUntil(
+      () => actions.job(job.runnerRequestId)?.state === 'completed',
+      30_000,
+      'served',
+    );
+    const asApp = h.fake
+      .requests()
+      .filter((r) => r.path.endsWith('/actions/runners/registration-token'));
+    expect(asApp.length).toBeGreaterThan(0);
+    const output = controller.output();
+    expect(output).not.toContain('PRIVATE KEY');
+    for (const token of h.fake.installationTokens()) expect(output).not.toContain(token.token);
   });
 
   it('refreshes its session after a 401 from the queue and goes on serving', async () => {
