@@ -6,9 +6,11 @@ import type {
   FakeDelivery,
   FakeHook,
   FakeJob,
+  FakeRelease,
   FakeRepo,
   FakeRunner,
   RequestLogEntry,
+  StubReport,
 } from './state.ts';
 
 export interface RepoInput {
@@ -81,6 +83,15 @@ export interface SendWebhookOptions {
   rawBody?: string;
 }
 
+export interface ReleaseInput {
+  repo: string;
+  tagName: string;
+  name?: string;
+  publishedAt: Date | string | number;
+  prerelease?: boolean;
+  assets?: { name: string; digest?: string; size?: number }[];
+}
+
 export interface FakeGitHub {
   /**
    * Lets the fake Actions service (test/support/fake-actions, its `apiUrl`) answer GitHub's
@@ -123,6 +134,13 @@ export interface FakeGitHub {
     options?: SendWebhookOptions,
   ) => Promise<FakeDelivery[]>;
 
+  /**
+   * Publishes a release of a public repository (`owner/name`, e.g. `actions/runner`), served by
+   * `GET /repos/{o}/{r}/releases[/latest]` with or without a token.
+   */
+  publishRelease: (input: ReleaseInput) => FakeRelease;
+  /** What jobs on the runner stub reported (POST /_stub/runners/<name>/report), in order. */
+  reports: () => readonly StubReport[];
   jobs: () => readonly FakeJob[];
   job: (id: number) => FakeJob | undefined;
   runners: () => readonly FakeRunner[];

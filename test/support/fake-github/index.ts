@@ -13,10 +13,12 @@ export type {
   FakeDelivery,
   FakeHook,
   FakeJob,
+  FakeRelease,
   FakeRepo,
   FakeRunner,
   FakeRunnerGroup,
   RequestLogEntry,
+  StubReport,
 } from './state.ts';
 export type { Fault, FailNextOptions } from './faults.ts';
 export type { FakeRunnerToken, RunnerTokenKind } from './runner-tokens.ts';

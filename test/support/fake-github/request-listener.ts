@@ -5,7 +5,7 @@ import { JWT_UNDECODABLE, type AppAuth } from './app-auth.ts';
 import type { ContractChecker } from './contract.ts';
 import type { Faults } from './faults.ts';
 import { githubError } from './github-error.ts';
-import type { RateLimit } from './rate-limit.ts';
+import { createRateLimit, type RateLimit } from './rate-limit.ts';
 import type { ApiResponse, Router } from './router.ts';
 import type { FakeState } from './state.ts';
 
@@ -13,6 +13,8 @@ export interface ListenerDeps {
   router: Router;
   state: FakeState;
   rateLimit: RateLimit;
+  /** The limit of requests without a token (public routes); 60 an hour unless given. */
+  anonymousRateLimit?: RateLimit;
   faults: Faults;
   auth: AppAuth;
   baseUrl: () => string;
@@ -48,6 +50,8 @@ interface Outcome {
 /** Auth, faults, rate limit, ETag/304, logging around the routes; one place writes responses. */
 export function createRequestListener(deps: ListenerDeps) {
   const { router, state, rateLimit, faults, auth, contract } = deps;
+  // GitHub allows 60 requests an hour without a token.
+  const anonymousLimit = deps.anonymousRateLimit ?? createRateLimit(60);
   const prefix = deps.pathPrefix ?? '';
 
   /** API routes live under the prefix, the stub's at the root. */
@@ -80,19 +84,22 @@ export function createRequestListener(deps: ListenerDeps) {
       ...(checked && { contract: checked }),
     });
     let principal = undefined;
+    // A public resource asked for without a token: GitHub's anonymous access, by address.
+    const anonymous = kind === 'public' && req.headers.authorization === undefined;
     if (kind !== 'stub') {
-      const who = auth.authenticate(req.headers.authorization);
-      if (!('kind' in who)) return early(who);
+      const who = anonymous ? undefined : auth.authenticate(req.headers.authorization);
+      if (who && !('kind' in who)) return early(who);
       // App endpoints take the app's JWT only; REST resources take tokens.
-      if (kind === 'app' && who.kind !== 'app') return early(githubError(401, JWT_UNDECODABLE));
+      if (kind === 'app' && who?.kind !== 'app') return early(githubError(401, JWT_UNDECODABLE));
       principal = who;
       const fault = faults.take(`${method} ${apiPath}`);
       if (fault === 'hang') return new Promise<Outcome>(() => undefined);
       if (fault) return early(fault);
-      if (kind === 'api' && rateLimit.exhausted()) {
+      const limit = anonymous ? anonymousLimit : rateLimit;
+      if ((kind === 'api' || kind === 'public') && limit.exhausted()) {
         return early(githubError(403, 'API rate limit exceeded for user ID 1.'));
       }
-      if (kind !== 'app') {
+      if (who && kind !== 'app') {
         const denied = accessDenied(who, route.template, route.params);
         if (denied) return early(denied);
       }
@@ -105,6 +112,7 @@ export function createRequestListener(deps: ListenerDeps) {
       params: route.params,
       headers: req.headers,
       body: body.value,
+      rawBody: text,
       ...(principal && { auth: principal }),
     });
     return { ...early(res), handled: true };
@@ -120,6 +128,8 @@ export function createRequestListener(deps: ListenerDeps) {
       outcome = { res: githubError(500, `fake-github: ${String(error)}`) };
     }
     const { res: answer, kind } = outcome;
+    const anonymous = kind === 'public' && req.headers.authorization === undefined;
+    const limit = anonymous ? anonymousLimit : rateLimit;
     let status = answer.status;
     let payload = answer.text ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
     const contentType =
@@ -133,10 +143,10 @@ export function createRequestListener(deps: ListenerDeps) {
       }
     }
     // Conditional requests answered 304 cost nothing, as on GitHub.
-    if (kind === 'api' && status !== 304 && status !== 401) rateLimit.consume();
+    if ((kind === 'api' || kind === 'public') && status !== 304 && status !== 401) limit.consume();
     const headers: Record<string, string> = {
       'x-github-request-id': randomUUID().toUpperCase(),
-      ...(kind === 'api' || kind === 'free' || kind === 'app' ? rateLimit.headers() : {}),
+      ...(kind !== undefined && kind !== 'stub' ? limit.headers() : {}),
       ...(payload === '' ? {} : { 'content-type': contentType }),
       ...(etag ? { etag } : {}),
       ...answer.headers,

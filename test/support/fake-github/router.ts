@@ -8,8 +8,10 @@ export interface ApiRequest {
   params: Record<string, string>;
   headers: IncomingHttpHeaders;
   body: unknown;
-  /** Who the request authenticated as (absent for stub routes). */
+  /** Who the request authenticated as (absent for stub routes and anonymous requests). */
   auth?: Principal;
+  /** The body as sent (stub routes take plain text). */
+  rawBody: string;
 }
 
 export interface ApiResponse {
@@ -24,9 +26,11 @@ export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
 /**
  * `api`: GitHub REST (token auth, faults, rate limit); `free`: like api but costs no quota;
- * `app`: GitHub App endpoints (app JWT, faults, no quota); `stub`: runner stub protocol.
+ * `app`: GitHub App endpoints (app JWT, faults, no quota); `public`: public resources (a
+ * public repository's releases), also without a token, then on the anonymous limit of 60 an
+ * hour; `stub`: runner stub protocol.
  */
-export type RouteKind = 'api' | 'free' | 'app' | 'stub';
+export type RouteKind = 'api' | 'free' | 'app' | 'public' | 'stub';
 
 interface Route {
   method: string;

@@ -10,6 +10,7 @@ import { createFaults } from './faults.ts';
 import { addHookRoutes } from './hook-routes.ts';
 import { createJobFlow } from './job-flow.ts';
 import { addMiscRoutes } from './misc-routes.ts';
+import { addReleaseRoutes } from './release-routes.ts';
 import { createRateLimit } from './rate-limit.ts';
 import { createRequestListener } from './request-listener.ts';
 import { createRouter } from './router.ts';
@@ -79,7 +80,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   addHookRoutes(router, state, sender, baseUrl);
   addDeliveryRoutes(router, state, sender, baseUrl);
   addMiscRoutes(router, state, rateLimit, baseUrl);
-  addStubRoutes(router, flow);
+  addReleaseRoutes(router, state, baseUrl);
+  addStubRoutes(router, flow, state);
   const runnerTokens = createRunnerTokens();
   addRegistrationRoutes(router, state, runnerTokens);
   let actionsService: string | undefined;
@@ -223,6 +225,27 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         ...(sendOptions.rawBody === undefined ? {} : { rawBody: sendOptions.rawBody }),
       });
     },
+    publishRelease(input) {
+      const publishedAt = new Date(input.publishedAt).toISOString().replace(/\.\d+Z$/, 'Z');
+      const release = {
+        id: state.nextId('release'),
+        repo: input.repo.toLowerCase(),
+        tagName: input.tagName,
+        name: input.name ?? input.tagName,
+        prerelease: input.prerelease ?? false,
+        publishedAt,
+        createdAt: publishedAt,
+        assets: (input.assets ?? []).map((asset) => ({
+          id: state.nextId('asset'),
+          name: asset.name,
+          digest: asset.digest ?? null,
+          size: asset.size ?? 1,
+        })),
+      };
+      state.releases.push(release);
+      return release;
+    },
+    reports: () => [...state.reports],
     jobs: () => [...state.jobs.values()],
     job: (id) => state.jobs.get(id),
     runners: () => [...state.runners.values()],

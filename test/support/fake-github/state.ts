@@ -110,6 +110,27 @@ export interface ContractViolation {
   errors: string[];
 }
 
+/** A published release of a public repository (actions/runner, say), served without a token. */
+export interface FakeRelease {
+  id: number;
+  /** `owner/name`, lowercased. */
+  repo: string;
+  tagName: string;
+  name: string;
+  prerelease: boolean;
+  publishedAt: string;
+  createdAt: string;
+  assets: { id: number; name: string; digest: string | null; size: number }[];
+}
+
+/** What a job running on the runner stub reported (POST /_stub/runners/<name>/report). */
+export interface StubReport {
+  runnerName: string;
+  jobId: number | null;
+  text: string;
+  at: number;
+}
+
 export interface RequestLogEntry {
   method: string;
   path: string;
@@ -129,6 +150,8 @@ export interface FakeState {
   hooks: Map<number, FakeHook>;
   runnerGroups: Map<number, FakeRunnerGroup>;
   deliveries: FakeDelivery[];
+  releases: FakeRelease[];
+  reports: StubReport[];
   requests: RequestLogEntry[];
   unexpectedRequests: RequestLogEntry[];
   contractViolations: ContractViolation[];
@@ -136,7 +159,16 @@ export interface FakeState {
 }
 
 export type IdKind =
-  'org' | 'repo' | 'runner' | 'job' | 'run' | 'hook' | 'delivery' | 'runnerGroup';
+  | 'org'
+  | 'repo'
+  | 'runner'
+  | 'job'
+  | 'run'
+  | 'hook'
+  | 'delivery'
+  | 'runnerGroup'
+  | 'release'
+  | 'asset';
 
 const firstIds: Record<IdKind, number> = {
   org: 9_000_001,
@@ -147,6 +179,8 @@ const firstIds: Record<IdKind, number> = {
   hook: 400_001,
   delivery: 1_000_000_001,
   runnerGroup: 2,
+  release: 250_000_001,
+  asset: 300_000_001,
 };
 
 export function createFakeState(): FakeState {
@@ -161,6 +195,8 @@ export function createFakeState(): FakeState {
     hooks: new Map(),
     runnerGroups: new Map(),
     deliveries: [],
+    releases: [],
+    reports: [],
     requests: [],
     unexpectedRequests: [],
     contractViolations: [],

@@ -1,8 +1,27 @@
 import type { JobFlow } from './job-flow.ts';
 import type { Router } from './router.ts';
+import type { FakeState } from './state.ts';
 
 /** The runner stub's protocol (not GitHub's; no auth): see test/support/README.md. */
-export function addStubRoutes(router: Router, flow: JobFlow): void {
+export function addStubRoutes(router: Router, flow: JobFlow, state: FakeState): void {
+  // A job's own account of what it saw (timings, checks), for the test to read.
+  router.add(
+    'POST',
+    '/_stub/runners/:name/report',
+    (req) => {
+      const name = req.params.name ?? '';
+      const runner = [...state.runners.values()].find((r) => r.name === name);
+      if (!runner) return { status: 404 };
+      state.reports.push({
+        runnerName: name,
+        jobId: runner.jobId ?? null,
+        text: req.rawBody,
+        at: Date.now(),
+      });
+      return { status: 200, text: 'ok' };
+    },
+    'stub',
+  );
   router.add(
     'POST',
     '/_stub/runners/:name/acquire',

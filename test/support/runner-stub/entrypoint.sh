@@ -49,10 +49,11 @@ done
 
 DURATION=$(cat "$BODY")
 CONCLUSION=success
-# An image built on the stub may give its jobs real work: /job.sh, run like a job's steps.
+# An image built on the stub may give its jobs real work: /job.sh, run like a job's steps. It
+# may tell the test what it saw: POST text to $STUB_RUNNER_URL/report.
 if [ -x /job.sh ]; then
   echo "runner-stub: running /job.sh"
-  /job.sh || CONCLUSION=failure
+  STUB_RUNNER_URL="$URL" /job.sh || CONCLUSION=failure
 fi
 echo "runner-stub: running job for ${DURATION}s"
 sleep "$DURATION"
