@@ -7,6 +7,7 @@ import { observeAttempts } from './github/attempt-observer.ts';
 import { createAbortableFetch } from './github/abortable-fetch.ts';
 import { lazyClient } from './github/lazy-client.ts';
 import { Reachability } from './github/reachability.ts';
+import { RunnerReleases } from './github/runner-releases.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createRepoGitHub, type RepoGitHub } from './github/repo-github.ts';
 import { logOptions } from './log/log-options.ts';
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
     reachability: (poolId) => reachability.get(poolId),
     metrics,
     now: Date.now,
+    // A public repository: no credential, and not the GitHub client of any pool.
+    releases: new RunnerReleases({ url: config.runnerReleasesUrl, fetch, log, now: Date.now }),
     abortRequests: () => requests.abort(),
     scaleSets: {
       actions: actionsOf,

@@ -14,10 +14,12 @@ import { jobMetrics } from './metrics/job-metrics.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Resyncer } from './reconcile/resyncer.ts';
+import type { RunnerReleases } from './github/runner-releases.ts';
 import { ImageKeeper } from './runners/image-keeper.ts';
 import type { ActionsClient } from './scaleset/actions-client.ts';
 import { ScaleSetPools } from './scaleset/scale-set-pools.ts';
 import type { ScaleSetSource } from './scaleset/scale-set-source.ts';
+import { runnerFreshness } from './runners/runner-freshness.ts';
 import type { RunnerRuntime } from './runners/runtime.ts';
 import { handleDelivery } from './webhook/handle-delivery.ts';
 import { HookManager } from './webhook/hook-manager.ts';
@@ -32,6 +34,8 @@ export type ControllerDeps = {
   reachability: (repoId: string) => Reachability | undefined;
   metrics: Metrics;
   now: () => number;
+  /** actions/runner's releases, read once a day, against which each pool's runner is dated. */
+  releases?: RunnerReleases;
   /**
    * Aborts the GitHub requests under way (those a shutdown stops waiting for) and returns how
    * many it aborted.
@@ -86,6 +90,9 @@ export function startController(deps: ControllerDeps): Controller {
           log,
         })
       : undefined;
+  const releases = deps.releases;
+  const freshness = (poolId: string) =>
+    releases ? runnerFreshness(images.state(poolId)?.version, releases.feed(), now()) : undefined;
   const repoOf = new Map(config.pools.map((pool) => [pool.id, pool.repoId]));
   const poolLabels = (pool: string) => ({ repo: repoOf.get(pool) ?? '', pool });
   const reconciler: Reconciler = new Reconciler({
@@ -136,6 +143,7 @@ export function startController(deps: ControllerDeps): Controller {
         sincePollMs: health.sincePollMs,
       };
     },
+    runnerFreshness: freshness,
   });
   const healthSources: HealthSources = {
     config,
@@ -162,6 +170,7 @@ export function startController(deps: ControllerDeps): Controller {
         ...(image.pullError ? { pullError: image.pullError } : {}),
       };
     },
+    ...(releases ? { runnerReleases: () => releases.feed(), freshness } : {}),
   };
   let accepting = true;
   const app = buildApp({
@@ -233,6 +242,7 @@ export function startController(deps: ControllerDeps): Controller {
   resyncer.start();
   images.start();
   scaleSets?.start();
+  releases?.start();
   reconciler.trigger();
 
   return {
@@ -247,6 +257,7 @@ export function startController(deps: ControllerDeps): Controller {
         images.stop(),
         // A session left open makes the next controller wait until it expires.
         scaleSets?.stop(),
+        releases?.stop(),
       ]).then(() => true);
       if (!(await within(stopped, graceMs))) {
         // GitHub (or the engine) does not answer: what is under way is left, and said so once.

@@ -2,6 +2,8 @@
 # Builds the test images without any registry:
 #   autoscaler-test/busybox:local      docker import of a rootfs with Debian's busybox-static
 #   autoscaler-test/runner-stub:local  runner stub on top of it (test/support/runner-stub)
+#   autoscaler-test/runner-outdated, -crash, -versioned:local  runners that misbehave, or only
+#     carry an actions/runner version label (test/support/runner-*)
 # Idempotent: skips an image whose io.runner-autoscaler.test.hash label matches its inputs.
 set -eu
 
@@ -71,4 +73,5 @@ build_base
 build_on_base "$STUB_IMAGE" "$HERE/runner-stub"
 build_on_base autoscaler-test/runner-outdated:local "$HERE/runner-outdated"
 build_on_base autoscaler-test/runner-crash:local "$HERE/runner-crash"
-echo "build-images: $BASE_IMAGE $STUB_IMAGE runner-outdated runner-crash ready" >&2
+build_on_base autoscaler-test/runner-versioned:local "$HERE/runner-versioned"
+echo "build-images: $BASE_IMAGE $STUB_IMAGE runner-outdated runner-crash runner-versioned ready" >&2

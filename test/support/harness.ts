@@ -65,6 +65,8 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
           // Test images are built here; nothing can be pulled.
           RUNNER_PULL_POLICY: 'missing',
           RUNNER_NETWORK: 'host',
+          // actions/runner's releases from the fake (404 until a test publishes one).
+          RUNNER_RELEASES_URL: `${fake.apiUrl}/repos/actions/runner/releases/latest`,
           LOG_LEVEL: 'debug',
           PORT: String(port),
           ...env,

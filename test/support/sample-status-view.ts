@@ -25,6 +25,7 @@ const repository = (id: string, healthy: boolean): RepositoryHealth => ({
         version: '2.338.0',
         revision: 'abc1234',
       },
+      runnerUpdate: { latest: '2.338.0', outdated: false, deadline: null, daysLeft: null },
     },
   ],
 });
@@ -49,6 +50,7 @@ export const sampleStatusView = (): StatusView => ({
     build: { version: '1.4.0', revision: '0123abc' },
     maxRunners: 6,
     queueDepth: 2,
+    runnerReleases: { latest: '2.338.0', checkedAt: '2025-01-15T08:00:00.000Z' },
     docker: {
       reachable: true,
       engines: [

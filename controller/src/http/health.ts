@@ -8,6 +8,8 @@ import type { EngineStatus } from '../runners/runtime.ts';
 import type { ScaleSetHealth } from '../scaleset/scale-set-source.ts';
 import type { GitHubHealth } from '../reconcile/resyncer.ts';
 import type { HookHealth } from '../webhook/hook-manager.ts';
+import type { ReleaseFeed } from '../github/runner-releases.ts';
+import { freshnessWarning, type RunnerFreshness } from '../runners/runner-freshness.ts';
 
 /** What is known of a pool's runner image: its labels' version, and trouble pulling it. */
 export type ImageHealth = {
@@ -38,6 +40,15 @@ export type PoolHealthReport = {
     sinceMessageSeconds: number | null;
     error?: string;
   };
+  /** Its runner version against actions/runner's releases; null while either is unknown. */
+  runnerUpdate: {
+    latest: string;
+    /** A newer release has been out for more than 7 days. */
+    outdated: boolean;
+    /** When GitHub stops queueing jobs to this version (30 days after its successor). */
+    deadline: string | null;
+    daysLeft: number | null;
+  } | null;
   lastError?: string;
 };
 
@@ -78,6 +89,8 @@ export type HealthReport = {
     ageSeconds: number;
   }[];
   repositories: RepositoryHealth[];
+  /** actions/runner's latest release, as last read (once a day). */
+  runnerReleases: { latest: string | null; checkedAt: string | null; error?: string };
   /** Recent queued jobs that no pool serves, with their labels (the pools' are in `repositories`). */
   unservedJobs: { repo: string; repository: string; jobId: number; labels: string[]; at: string }[];
   warnings: string[];
@@ -95,6 +108,8 @@ export type HealthSources = {
   imageHealth?: (poolId: string) => ImageHealth | undefined;
   scaleSetHealth?: (poolId: string) => ScaleSetHealth | undefined;
   unserved?: () => readonly UnservedJob[];
+  runnerReleases?: () => ReleaseFeed;
+  freshness?: (poolId: string) => RunnerFreshness | undefined;
 };
 
 /** Built from what the controller already knows: answering never waits on Docker or GitHub. */
@@ -184,6 +199,7 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
       ageSeconds: Math.max(0, Math.round((now - runner.since) / 1000)),
     })),
     repositories,
+    runnerReleases: releasesReport(sources.runnerReleases?.()),
     unservedJobs: (sources.unserved?.() ?? []).map((job) => ({
       repo: job.repoId,
       repository: job.repository,
@@ -224,6 +240,11 @@ function poolReport(
     warnings.push(
       `${pool.id}: scale set ${scaleSet.scaleSetName} ${scaleSet.state}${scaleSet.lastError ? `: ${scaleSet.lastError}` : ''}`,
     );
+  const freshness = sources.freshness?.(pool.id);
+  const stale = freshnessWarning(pool.id, freshness);
+  if (stale) warnings.push(stale);
+  // Past the 30 days GitHub gives no job to this version: as good as a pool that cannot start.
+  const expired = freshness?.daysLeft === 0;
   return {
     id: pool.id,
     labels: pool.runnerLabels,
@@ -232,6 +253,7 @@ function poolReport(
     healthy:
       placeable &&
       listening &&
+      !expired &&
       health?.lastError === undefined &&
       !(health?.imageOutdated ?? false),
     waitingJobs: sources.jobs.waiting(pool.id).length,
@@ -247,6 +269,15 @@ function poolReport(
       ...(image?.pullError ? { pullError: image.pullError } : {}),
     },
     ...(scaleSet ? { scaleSet: scaleSetReport(scaleSet) } : {}),
+    runnerUpdate: freshness
+      ? {
+          latest: freshness.latest,
+          outdated: freshness.outdated,
+          deadline:
+            freshness.deadline === undefined ? null : new Date(freshness.deadline).toISOString(),
+          daysLeft: freshness.daysLeft ?? null,
+        }
+      : null,
     ...(health?.lastError ? { lastError: health.lastError } : {}),
   };
 }
@@ -261,6 +292,14 @@ function scaleSetReport(health: ScaleSetHealth): NonNullable<PoolHealthReport['s
     sincePollSeconds: seconds(health.sincePollMs),
     sinceMessageSeconds: seconds(health.sinceMessageMs),
     ...(health.lastError ? { error: health.lastError } : {}),
+  };
+}
+
+function releasesReport(feed: ReleaseFeed | undefined): HealthReport['runnerReleases'] {
+  return {
+    latest: feed?.latest?.version ?? null,
+    checkedAt: feed?.checkedAt === undefined ? null : new Date(feed.checkedAt).toISOString(),
+    ...(feed?.error ? { error: feed.error } : {}),
   };
 }
 

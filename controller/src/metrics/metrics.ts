@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
+import type { RunnerFreshness } from '../runners/runner-freshness.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -21,6 +22,8 @@ export type MetricSources = {
   ) =>
     | { listening: boolean; assignedJobs: number | undefined; sincePollMs: number | undefined }
     | undefined;
+  /** A pool's runner version against actions/runner's releases, once both are known. */
+  runnerFreshness?: (poolId: string) => RunnerFreshness | undefined;
 };
 
 const STATES = ['starting', 'idle', 'busy', 'exited'] as const;
@@ -103,6 +106,32 @@ function bindGauges(registers: Registry[], sources: MetricSources): void {
     "Seconds since a scale set's message queue last answered (message lag)",
     (s) => (s.sincePollMs === undefined ? undefined : s.sincePollMs / 1000),
   );
+  new Gauge({
+    name: 'autoscaler_runner_outdated',
+    help: "1 when a newer actions/runner release than the pool's runner image has been out for more than 7 days",
+    labelNames: ['repo', 'pool'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const pool of sources.pools) {
+        const freshness = sources.runnerFreshness?.(pool.id);
+        if (freshness) this.set({ repo: pool.repoId, pool: pool.id }, freshness.outdated ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'autoscaler_runner_update_deadline_timestamp_seconds',
+    help: "When GitHub stops queueing jobs to the pool's runner version (30 days after the release that followed it); only for pools behind",
+    labelNames: ['repo', 'pool'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const pool of sources.pools) {
+        const deadline = sources.runnerFreshness?.(pool.id)?.deadline;
+        if (deadline !== undefined) this.set({ repo: pool.repoId, pool: pool.id }, deadline / 1000);
+      }
+    },
+  });
   new Gauge({
     name: 'autoscaler_runners',
     help: 'Runner containers by pool and state',
