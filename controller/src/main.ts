@@ -11,6 +11,7 @@ import { RunnerReleases } from './github/runner-releases.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createRepoGitHub, type RepoGitHub } from './github/repo-github.ts';
 import { logOptions } from './log/log-options.ts';
+import { cachePlanOf } from './runners/cache-volumes.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
 import { dockerEngines } from './runners/engine-clients.ts';
 import { createActionsClient, createScaleSetSource, type ActionsClient } from './scaleset/index.ts';
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     controllerId: config.controllerId,
     probeImages: [...new Set(config.pools.map((pool) => pool.runnerImage))],
     registryAuth: registryAuthFrom(readDockerConfig(config.dockerConfigDir)),
+    cachePlan: cachePlanOf(config.pools),
     log,
   });
   const actions = new Map<string, ActionsClient>();

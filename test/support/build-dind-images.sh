@@ -3,8 +3,14 @@
 #   autoscaler-test/dind:local               stand-in for docker:dind (test/support/dind)
 #   autoscaler-test/runner-stub-docker:local runner stub whose job builds and runs an image
 #   autoscaler-test/runner-stub-docker-user:local  the same as a non-root user (uid 1001)
-# Both sit on autoscaler-test/debian:bookworm (e2e-build-nginx.sh). Idempotent: skips an image
-# whose io.runner-autoscaler.test.hash label matches its inputs. First run about a minute.
+#   autoscaler-test/runner-stub-cache:local  its job builds the same Dockerfile every time
+#   autoscaler-test/runner-stub-pull:local   its job pulls a Docker Hub image (a mirror serves it)
+#   autoscaler-test/registry:local           stand-in for registry:2 (Debian's docker-registry)
+#   autoscaler-test/runner-stub-forks:local  runner stub whose job starts 300 processes
+#   autoscaler-test/runner-stub-memory:local runner stub whose job fills 256 MiB
+# They sit on autoscaler-test/debian:bookworm (e2e-build-nginx.sh), the last two on
+# autoscaler-test/busybox:local (build-images.sh, which the tests' global setup runs). Idempotent: skips an image whose io.runner-autoscaler.test.hash
+# label matches its inputs. First run about two minutes.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -30,8 +36,9 @@ build() {
   [ "$(image_hash "$image")" = "$want" ] && return 0
   echo "build-dind-images: building $image" >&2
   log=$(mktemp)
-  if ! docker build -q --force-rm --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$image" \
-    -f "$HERE/$dockerfile" "$HERE" >"$log" 2>&1; then
+  # The host's network: RUN steps need no bridge of the engine's (apt-get reaches the mirror).
+  if ! docker build -q --force-rm --network host --label "$TEST_LABEL" --label "$HASH_LABEL=$want" \
+    -t "$image" -f "$HERE/$dockerfile" "$HERE" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     exit 1
@@ -44,4 +51,16 @@ build "$DIND_IMAGE" "$DEBIAN_IMAGE" dind/Dockerfile
 build "$STUB_IMAGE" "$DIND_IMAGE" runner-stub-docker/Dockerfile \
   runner-stub/entrypoint.sh runner-stub-docker/job.sh
 build "$USER_STUB_IMAGE" "$STUB_IMAGE" runner-stub-docker-user/Dockerfile
-echo "build-dind-images: $DIND_IMAGE $STUB_IMAGE $USER_STUB_IMAGE ready" >&2
+JOB_SCRIPTS="runner-stub/entrypoint.sh runner-stub-docker/report.sh runner-stub-docker/wait-engine.sh"
+# shellcheck disable=SC2086 # the list of scripts is meant to split
+build autoscaler-test/runner-stub-cache:local "$USER_STUB_IMAGE" runner-stub-cache/Dockerfile \
+  $JOB_SCRIPTS runner-stub-cache/job.sh
+# shellcheck disable=SC2086
+build autoscaler-test/runner-stub-pull:local "$USER_STUB_IMAGE" runner-stub-pull/Dockerfile \
+  $JOB_SCRIPTS runner-stub-pull/job.sh
+build autoscaler-test/registry:local "$DEBIAN_IMAGE" registry/Dockerfile registry/config.yml
+build autoscaler-test/runner-stub-forks:local autoscaler-test/busybox:local \
+  runner-stub-forks/Dockerfile runner-stub/entrypoint.sh runner-stub-forks/job.sh
+build autoscaler-test/runner-stub-memory:local autoscaler-test/busybox:local \
+  runner-stub-memory/Dockerfile runner-stub/entrypoint.sh runner-stub-memory/job.sh
+echo "build-dind-images: $DIND_IMAGE, the runner stubs and autoscaler-test/registry:local ready" >&2

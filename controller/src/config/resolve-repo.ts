@@ -23,6 +23,11 @@ import { readFields, type FieldValues } from './read-fields.ts';
 export type SettingValues = FieldValues;
 
 const DEFAULT_CACHE_MAX_BYTES = 20 * 2 ** 30;
+/**
+ * Enough for builds and test runs (a JVM or Node.js process takes tens of threads, each one a
+ * pid), and a fork bomb stops there instead of at the host's pid_max (often 32768).
+ */
+export const DEFAULT_PIDS_LIMIT = { runner: 2048, dind: 4096 } as const;
 
 export type EntryInput = {
   id: string;
@@ -132,7 +137,7 @@ function resolvePool(
   const limits = (prefix: 'runner' | 'dind'): ContainerLimits => ({
     cpus: num(`${prefix}_cpus`),
     memoryBytes: num(`${prefix}_memory`),
-    pidsLimit: num(`${prefix}_pids_limit`),
+    pidsLimit: num(`${prefix}_pids_limit`) ?? DEFAULT_PIDS_LIMIT[prefix],
     shmSizeBytes: prefix === 'runner' ? num('runner_shm_size') : undefined,
   });
   return {

@@ -8,6 +8,10 @@ export const LABELS = {
   role: `${LABEL_PREFIX}.role`,
   jobId: `${LABEL_PREFIX}.job-id`,
   engine: `${LABEL_PREFIX}.engine`,
+  /** On a sidecar: the pool's cache volume it holds as its /var/lib/docker (its lease). */
+  cacheVolume: `${LABEL_PREFIX}.cache-volume`,
+  /** On a cache volume: its place in the pool's set (0 … dind_cache_volumes - 1). */
+  cacheSlot: `${LABEL_PREFIX}.cache-slot`,
 } as const;
 
 /** The pool a container belongs to; containers of versions before pools carry the repo only. */

@@ -10,8 +10,47 @@ export type SpecOptions = {
   socketGroup: number | undefined;
 };
 
-const DIND_SOCKET_DIR = '/var/run/dind';
+export const DIND_SOCKET_DIR = '/var/run/dind';
 const DOCKER_GROUP_ID = '123';
+/**
+ * Docker's default capabilities, plus what dockerd itself needs: mounts (overlay layers, its
+ * containers' filesystems) and its bridge network with iptables. Nothing for modules, raw I/O,
+ * ptrace, clocks or reboots, which `--privileged` and `--cap-add ALL` would also grant.
+ */
+const DIND_CAPABILITIES = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+  'SYS_ADMIN',
+  'NET_ADMIN',
+];
+/**
+ * Where the sidecar's dockerd puts its containers' cgroups, relative to its own: on a cgroup v1
+ * host it sees the host's hierarchy, and would otherwise create them beside the sidecar, out of
+ * reach of the sidecar's CPU, memory and pids limits.
+ */
+const NESTED_CGROUP_PARENT = 'jobs';
+
+/** What the runtime knows of the engine a sidecar is made on, and which cache it holds. */
+export type SidecarOptions = {
+  /** The volume for its /var/lib/docker: the runner's own, or a leased cache volume. */
+  dataVolume: string;
+  /** Set when `dataVolume` is a pool's cache volume: the sidecar carries its lease as a label. */
+  cacheVolume: string | undefined;
+  /** The engine's cgroup version ('1', '2'), if known. */
+  cgroupVersion: string | undefined;
+};
 
 /** The labels that find a container again (ours win over a pool's own extra labels). */
 export function labelsFor(
@@ -47,22 +86,19 @@ export function limitsConfig(limits: ContainerLimits): Docker.HostConfig {
   };
 }
 
-/**
- * The docker-in-docker sidecar: its own engine, reachable by the runner through a shared socket.
- * `dataVolume` is the volume for its /var/lib/docker: the runner's own, or a leased cache volume.
- */
+/** The docker-in-docker sidecar: its own engine, reachable by the runner through a shared socket. */
 export function dindContainer(
   spec: RunnerSpec,
   options: SpecOptions,
-  dataVolume: string,
+  sidecar: SidecarOptions,
 ): Docker.ContainerCreateOptions {
   const volumes = volumeNames(spec.name);
   const dind = spec.pool.dind;
   const security: Docker.HostConfig = dind.privileged
     ? { Privileged: true }
     : {
-        CapAdd: ['ALL'],
-        CapDrop: ['SYS_RESOURCE'],
+        CapDrop: ['ALL'],
+        CapAdd: DIND_CAPABILITIES,
         SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
         // The CLI's `--security-opt systempaths=unconfined`; the API refuses it as a SecurityOpt.
         MaskedPaths: [],
@@ -71,12 +107,18 @@ export function dindContainer(
   return {
     name: sidecarName(spec.name),
     Image: dind.image,
-    Labels: labelsFor(spec, 'dind', options),
+    Labels: {
+      ...labelsFor(spec, 'dind', options),
+      ...(sidecar.cacheVolume ? { [LABELS.cacheVolume]: sidecar.cacheVolume } : {}),
+    },
     Env: ['DOCKER_TLS_CERTDIR='],
     Cmd: [
       `--host=unix://${DIND_SOCKET_DIR}/docker.sock`,
       `--group=${DOCKER_GROUP_ID}`,
+      // dockerd asks a mirror for Docker Hub images only; others go to their own registry.
       ...(dind.registryMirror ? [`--registry-mirror=${dind.registryMirror}`] : []),
+      // On cgroup v2 a privileged sidecar has its own cgroup namespace and needs nothing.
+      ...(sidecar.cgroupVersion === '1' ? [`--cgroup-parent=${NESTED_CGROUP_PARENT}`] : []),
     ],
     ...(spec.pool.stopTimeoutSeconds === undefined
       ? {}
@@ -86,7 +128,7 @@ export function dindContainer(
       ...limitsConfig(spec.pool.limits.dind),
       ...(spec.pool.network ? { NetworkMode: spec.pool.network } : {}),
       Binds: [
-        `${dataVolume}:/var/lib/docker`,
+        `${sidecar.dataVolume}:/var/lib/docker`,
         `${volumes.socket}:${DIND_SOCKET_DIR}`,
         ...(dind.privileged ? [] : ['/sys/fs/cgroup:/sys/fs/cgroup:rw']),
       ],

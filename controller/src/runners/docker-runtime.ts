@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import { returnCache, sweepCaches, type CacheDeps } from './cache-return.ts';
+import { CacheLeases, type CachePlan } from './cache-volumes.ts';
 import { LABELS } from './container-labels.ts';
 import { dindContainer, runnerContainer, volumeNames, type SpecOptions } from './container-spec.ts';
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
@@ -27,6 +29,8 @@ export type DockerRuntimeOptions = {
   registryAuth?: (image: string) => RegistryAuth | undefined;
   /** An engine that does not list its containers within this is taken as down; 30 s. */
   listTimeoutMs?: number;
+  /** The pools that keep a build cache (cachePlanOf): their volumes are leased, kept and swept. */
+  cachePlan?: CachePlan;
 };
 
 type EngineState = {
@@ -39,6 +43,10 @@ type EngineState = {
   platforms: string[];
   /** Platform detection is due (at start, and when the engine returns). */
   detect: boolean;
+  /** Its cgroup version, read before its first sidecar (again after it returns). */
+  cgroupVersion: string | undefined;
+  /** Cache volumes no pool keeps any more were removed since it last answered. */
+  swept: boolean;
 };
 
 /** Runner containers on one or more Docker engines, found again by their labels. */
@@ -56,9 +64,17 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         lastSeen: [],
         platforms: engine.platforms ?? [],
         detect: engine.platforms === undefined,
+        cgroupVersion: undefined,
+        swept: false,
       },
     ]),
   );
+  const cache: CacheDeps = {
+    controllerId,
+    plan: options.cachePlan ?? new Map(),
+    leases: new CacheLeases(controllerId),
+    log,
+  };
 
   const specOptions = (engine: DockerEngine): SpecOptions => ({
     controllerId,
@@ -90,9 +106,16 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       );
       if (!state.up) log.info({ engine: state.engine.id }, 'docker engine answers again');
       if (!state.up && state.engine.platforms === undefined) state.detect = true;
+      if (!state.up) Object.assign(state, { cgroupVersion: undefined, swept: false });
       Object.assign(state, { up: true, error: undefined, downSince: undefined });
       state.lastSeen = containers;
       if (state.detect) await detectPlatforms(state).catch(() => undefined);
+      if (!state.swept)
+        await sweepCaches(cache, state.engine).then(
+          () => (state.swept = true),
+          (error: unknown) =>
+            log.warn({ engine: state.engine.id, err: error }, 'sweeping cache volumes failed'),
+        );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (state.up) log.warn({ engine: state.engine.id, err: error }, 'docker engine unreachable');
@@ -133,20 +156,40 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       await pull(engine.streams, image, spec.pool.platform, options.registryAuth?.(image));
     }
     try {
-      let sidecarId: string | undefined;
-      if (spec.pool.dockerMode === 'dind') {
-        const labels = { Labels: volumeLabels(spec, opts) };
-        const names = volumeNames(spec.name);
-        await engine.docker.createVolume({ Name: names.docker, ...labels });
-        await engine.docker.createVolume({ Name: names.socket, ...labels });
-        sidecarId = await createStarted(engine, dindContainer(spec, opts, names.docker), undefined);
-      }
+      const sidecarId =
+        spec.pool.dockerMode === 'dind' ? await startSidecar(state, spec, opts) : undefined;
       await createStarted(engine, runnerContainer(spec, opts, sidecarId), spec.pool.platform);
     } catch (error) {
       await removeFrom(engine, spec.name).catch((cleanupError: unknown) =>
         log.warn({ err: cleanupError, runner: spec.name }, 'cleanup after failed start failed'),
       );
       throw error;
+    }
+  }
+
+  /** Its own volumes, or a leased cache volume (held until the sidecar's label names it). */
+  async function startSidecar(
+    state: EngineState,
+    spec: RunnerSpec,
+    opts: SpecOptions,
+  ): Promise<string> {
+    const engine = state.engine;
+    state.cgroupVersion ??= await cgroupVersionOf(engine);
+    const slots = cache.plan.get(spec.pool.id)?.volumes ?? 0;
+    const cacheVolume = slots > 0 ? await cache.leases.lease(engine, spec.pool, slots) : undefined;
+    try {
+      const labels = { Labels: volumeLabels(spec, opts) };
+      const names = volumeNames(spec.name);
+      if (!cacheVolume) await engine.docker.createVolume({ Name: names.docker, ...labels });
+      await engine.docker.createVolume({ Name: names.socket, ...labels });
+      const sidecar = dindContainer(spec, opts, {
+        dataVolume: cacheVolume ?? names.docker,
+        cacheVolume,
+        cgroupVersion: state.cgroupVersion,
+      });
+      return await createStarted(engine, sidecar, undefined);
+    } finally {
+      if (cacheVolume) cache.leases.release(engine.id, cacheVolume);
     }
   }
 
@@ -160,7 +203,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         (b.Labels[LABELS.role] === 'runner' ? -1 : 0),
     );
     for (const info of containers) {
-      await idempotent(() => engine.docker.getContainer(info.Id).remove({ force: true, v: true }));
+      if (info.Labels[LABELS.cacheVolume]) await returnCache(cache, engine, info);
+      else
+        await idempotent(() =>
+          engine.docker.getContainer(info.Id).remove({ force: true, v: true }),
+        );
     }
     const volumes = await engine.docker.listVolumes({ filters });
     for (const volume of volumes.Volumes ?? []) {
@@ -221,6 +268,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       return () => stops.forEach((stop) => stop());
     },
   };
+}
+
+/** '1' or '2' (API 1.40 and later); undefined when the engine does not say. */
+async function cgroupVersionOf(engine: DockerEngine): Promise<string | undefined> {
+  const info = (await engine.docker.info()) as { CgroupVersion?: unknown };
+  return typeof info.CgroupVersion === 'string' ? info.CgroupVersion : undefined;
 }
 
 function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, string> {
