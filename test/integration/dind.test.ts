@@ -71,7 +71,11 @@ describe('runners with a dind sidecar', () => {
     }
     const sidecar = await docker.getContainer(sidecars[0]?.Id ?? '').inspect();
     expect(sidecar.HostConfig.Privileged).toBe(false);
-    expect(sidecar.HostConfig.CapDrop).toEqual(['SYS_RESOURCE']);
+    // Docker's default capabilities and what dockerd needs (mounts, its network), no more.
+    expect(sidecar.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(sidecar.HostConfig.CapAdd).toEqual(expect.arrayContaining(['SYS_ADMIN', 'NET_ADMIN']));
+    expect(sidecar.HostConfig.CapAdd).not.toContain('SYS_MODULE');
+    expect(sidecar.HostConfig.CapAdd).toHaveLength(16);
 
     await waitUntil(
       () => jobs.every((job) => h.fake.job(job.id)?.status === 'completed'),

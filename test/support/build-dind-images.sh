@@ -5,6 +5,7 @@
 #   autoscaler-test/runner-stub-docker-user:local  the same as a non-root user (uid 1001)
 #   autoscaler-test/runner-stub-cache:local  its job builds the same Dockerfile every time
 #   autoscaler-test/runner-stub-pull:local   its job pulls a Docker Hub image (a mirror serves it)
+#   autoscaler-test/runner-stub-nested:local its job runs a container that starts 300 processes
 #   autoscaler-test/registry:local           stand-in for registry:2 (Debian's docker-registry)
 #   autoscaler-test/runner-stub-forks:local  runner stub whose job starts 300 processes
 #   autoscaler-test/runner-stub-memory:local runner stub whose job fills 256 MiB
@@ -58,9 +59,13 @@ build autoscaler-test/runner-stub-cache:local "$USER_STUB_IMAGE" runner-stub-cac
 # shellcheck disable=SC2086
 build autoscaler-test/runner-stub-pull:local "$USER_STUB_IMAGE" runner-stub-pull/Dockerfile \
   $JOB_SCRIPTS runner-stub-pull/job.sh
+# shellcheck disable=SC2086
+build autoscaler-test/runner-stub-nested:local "$USER_STUB_IMAGE" runner-stub-nested/Dockerfile \
+  $JOB_SCRIPTS runner-stub-forks/forks.sh runner-stub-nested/job.sh
 build autoscaler-test/registry:local "$DEBIAN_IMAGE" registry/Dockerfile registry/config.yml
 build autoscaler-test/runner-stub-forks:local autoscaler-test/busybox:local \
-  runner-stub-forks/Dockerfile runner-stub/entrypoint.sh runner-stub-forks/job.sh
+  runner-stub-forks/Dockerfile runner-stub/entrypoint.sh runner-stub-forks/forks.sh \
+  runner-stub-forks/job.sh
 build autoscaler-test/runner-stub-memory:local autoscaler-test/busybox:local \
   runner-stub-memory/Dockerfile runner-stub/entrypoint.sh runner-stub-memory/job.sh
 echo "build-dind-images: $DIND_IMAGE, the runner stubs and autoscaler-test/registry:local ready" >&2
