@@ -205,6 +205,28 @@ describe('docker-compose.autoscale.yml', () => {
     }
   });
 
+  it('offers a registry mirror for the dind sidecars behind the mirror profile, pinned, on the runners network', () => {
+    const mirror = service(config, 'registry-mirror');
+    expect(mirror.profiles).toEqual(['mirror']);
+    // CNCF distribution at a fixed version, a pull-through cache of Docker Hub.
+    expect(mirror.image).toBe('registry:2.8.3');
+    expect(mirror.environment?.REGISTRY_PROXY_REMOTEURL).toBe('https://registry-1.docker.io');
+    expect(mounts(mirror)).toContainEqual(
+      expect.objectContaining({
+        type: 'volume',
+        source: 'registry-mirror',
+        target: '/var/lib/registry',
+      }),
+    );
+    expect(portBindings(mirror)).toEqual([]);
+    const networks = Array.isArray(mirror.networks)
+      ? mirror.networks
+      : Object.keys(mirror.networks ?? {});
+    expect(networks).toEqual(['runners']);
+    // The name RUNNER_NETWORK gives the runners, whatever the project is called.
+    expect(config.networks?.runners?.name).toBe('runner-autoscaler-runners');
+  });
+
   it('gives nginx the domain but none of the controller secrets', () => {
     const environment = service(config, 'nginx').environment ?? {};
     expect(environment).toMatchObject({

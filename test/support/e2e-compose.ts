@@ -16,10 +16,13 @@ export type ComposeService = {
   depends_on?: string[] | Record<string, unknown>;
   healthcheck?: { test?: string[] | string };
   restart?: string;
+  profiles?: string[];
+  networks?: string[] | Record<string, unknown>;
 };
 export type ComposeConfig = {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  networks?: Record<string, { name?: string } | null>;
 };
 
 export type PortBinding = { hostIp: string | undefined; published: string; target: string };
