@@ -25,8 +25,11 @@ export const JOB_SOURCES = ['webhook', 'scaleset'] as const;
 export type JobSourceKind = (typeof JOB_SOURCES)[number];
 
 export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/runner-autoscaler/runner-autoscaler-runner:latest';
-/** Pinned: a floating `docker:dind` changes the engine under every job without notice. */
-export const DEFAULT_DIND_IMAGE = 'docker:28.5.2-dind';
+/**
+ * Pinned: a floating `docker:dind` changes the engine under every job without notice. 29.9.0 is
+ * a current Docker Hub tag (Docker 28 is end of life: docker-library dropped it in November 2025).
+ */
+export const DEFAULT_DIND_IMAGE = 'docker:29.9.0-dind';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const ID_MESSAGE = 'must be 1-63 letters, digits, ".", "_" or "-"';
