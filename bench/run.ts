@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: runs every benchmark (about 2 minutes; the runner start needs a Docker engine)
+ * `npm run bench`: runs every benchmark (about 3 minutes; the last two need a Docker engine)
  * and writes BENCHMARKS.md.
  */
 import { writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 import { fileURLToPath } from 'node:url';
+import { benchBuildCache } from './build-cache.ts';
 import { benchIntake } from './intake.ts';
 import { benchMemory } from './memory.ts';
 import { benchPlanner } from './planner.ts';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     ['memory', benchMemory],
     ['webhook intake over HTTP', () => benchIntake(log)],
     ['runner start (Docker engine)', benchSpawn],
+    ['build cache of a dind pool (Docker engine)', benchBuildCache],
   ];
   const results: BenchResult[] = [];
   for (const [name, step] of steps) {
