@@ -11,10 +11,13 @@ export const LABEL = {
   controller: 'io.runner-autoscaler.controller',
 } as const;
 
-/** The volume a sidecar has as its /var/lib/docker. */
+/** The volume a sidecar has as its /var/lib/docker ('' once it is gone). */
 export async function dataRootOf(containerId: string): Promise<string> {
-  const info = await docker.getContainer(containerId).inspect();
-  const mount = info.Mounts.find((m) => m.Destination === '/var/lib/docker');
+  const info = await docker
+    .getContainer(containerId)
+    .inspect()
+    .catch(() => undefined);
+  const mount = info?.Mounts.find((m) => m.Destination === '/var/lib/docker');
   return mount?.Name ?? '';
 }
 
@@ -23,7 +26,7 @@ export async function runningSidecars(controllerId: string) {
   const sidecars = (await runnerContainers(controllerId, 'dind')).filter(
     (c) => c.State === 'running',
   );
-  return Promise.all(
+  const found = await Promise.all(
     sidecars.map(async (c) => ({
       id: c.Id,
       runner: c.Labels[LABEL.name] ?? '',
@@ -32,6 +35,8 @@ export async function runningSidecars(controllerId: string) {
       dataRoot: await dataRootOf(c.Id),
     })),
   );
+  // One removed between the listing and its inspection is no longer running.
+  return found.filter((sidecar) => sidecar.dataRoot !== '');
 }
 
 /** The cache volumes of a controller (role `cache`), with their pool. */
