@@ -27,8 +27,10 @@ export type RunnerFreshness = {
 
 /**
  * Undefined when either side is unknown (no version label, no release read yet). The successor
- * is the oldest listed release newer than the pool's; when the list does not reach back that
- * far, the oldest newer one known stands in, so the deadline shown is never later than GitHub's.
+ * is the oldest listed release newer than the pool's. GitHub's list (30 releases, a year or
+ * more) reaches back to any version GitHub still registers; a source that serves only the
+ * latest release (RUNNER_RELEASES_URL not ending in /releases/latest) makes the latest stand
+ * in, and then a pool two releases behind is shown a later deadline than GitHub's.
  */
 export function runnerFreshness(
   imageVersion: string | undefined,
