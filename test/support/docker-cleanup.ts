@@ -18,8 +18,11 @@ export async function runnerContainers(controllerId: string, role = 'runner') {
   });
 }
 
-/** Removes every container and volume a test's controller made, whatever state the test left. */
-export async function removeAllOf(controllerId: string): Promise<void> {
+/**
+ * Removes every container and volume a test's controller made, whatever state the test left;
+ * returns how many containers and volumes there were.
+ */
+export async function removeAllOf(controllerId: string): Promise<number> {
   const filters = { label: [`${CONTROLLER_LABEL}=${controllerId}`] };
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(
@@ -39,6 +42,7 @@ export async function removeAllOf(controllerId: string): Promise<void> {
         .catch(() => undefined),
     ),
   );
+  return containers.length + (volumes.Volumes ?? []).length;
 }
 
 export async function leftovers(

@@ -102,7 +102,12 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
     async cleanup(context) {
       if (context?.task.result?.state === 'fail') console.log(harness.controller?.output());
       await harness.controller?.stop('SIGKILL');
-      await removeAllOf(harness.controllerId);
+      // A create request the killed controller had sent still completes in the engine: when it
+      // was at work (containers were left), a second pass takes what came after the first.
+      if ((await removeAllOf(harness.controllerId)) > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await removeAllOf(harness.controllerId);
+      }
       if (harness.dataDir) removeDataDir(harness.dataDir);
       rmSync(files, { recursive: true, force: true });
       await fake.close();

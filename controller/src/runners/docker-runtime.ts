@@ -5,8 +5,9 @@ import { CacheLeases, type CachePlan } from './cache-volumes.ts';
 import { LABELS } from './container-labels.ts';
 import { dindContainer, runnerContainer, volumeNames, type SpecOptions } from './container-spec.ts';
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
-import { emulatedPlatforms, nativePlatform } from './engine-platforms.ts';
+import { cgroupVersionOf, emulatedPlatforms, nativePlatform } from './engine-platforms.ts';
 import { listEngine, ownFilter } from './list-engine.ts';
+import { pull } from './pull-image.ts';
 import type { RegistryAuth } from './registry-auth.ts';
 import type {
   EngineStatus,
@@ -270,12 +271,6 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
   };
 }
 
-/** '1' or '2' (API 1.40 and later); undefined when the engine does not say. */
-async function cgroupVersionOf(engine: DockerEngine): Promise<string | undefined> {
-  const info = (await engine.docker.info()) as { CgroupVersion?: unknown };
-  return typeof info.CgroupVersion === 'string' ? info.CgroupVersion : undefined;
-}
-
 function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, string> {
   return {
     [LABELS.controller]: opts.controllerId,
@@ -283,23 +278,6 @@ function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, strin
     [LABELS.pool]: spec.pool.id,
     [LABELS.runnerName]: spec.name,
   };
-}
-
-async function pull(
-  docker: Docker,
-  image: string,
-  platform: string | undefined,
-  auth: RegistryAuth | undefined,
-): Promise<void> {
-  const stream = await docker.pull(image, {
-    ...(platform ? { platform } : {}),
-    ...(auth ? { authconfig: auth } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null) =>
-      error ? reject(error) : resolve(),
-    );
-  });
 }
 
 /** `work`, or a rejection once `ms` has passed without it settling. */

@@ -91,3 +91,9 @@ function demux(buffer: Buffer): string {
   }
   return at === 0 && buffer.length > 0 ? buffer.toString('utf8') : out;
 }
+
+/** '1' or '2' (API 1.40 and later); undefined when the engine does not say. */
+export async function cgroupVersionOf(engine: DockerEngine): Promise<string | undefined> {
+  const info = (await engine.docker.info()) as { CgroupVersion?: unknown };
+  return typeof info.CgroupVersion === 'string' ? info.CgroupVersion : undefined;
+}
