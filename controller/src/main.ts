@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
 import { observeAttempts } from './github/attempt-observer.ts';
 import { createAbortableFetch } from './github/abortable-fetch.ts';
-import { lazyClient } from './github/lazy-client.ts';
+import { CredentialClients } from './github/credential-clients.ts';
 import { Reachability } from './github/reachability.ts';
 import { RunnerReleases } from './github/runner-releases.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -47,22 +47,27 @@ async function main(): Promise<void> {
   }
   const metrics = createMetrics();
   const requests = createAbortableFetch(fetch);
+  // One client, pace and reachability per credential, shared by the entries that use it.
+  const credentialReach = new Map<string, Reachability>();
+  const reachOf = (credential: string): Reachability => {
+    const known = credentialReach.get(credential);
+    if (known) return known;
+    const made = new Reachability();
+    credentialReach.set(credential, made);
+    return made;
+  };
+  const clients = new CredentialClients({
+    fetch: requests.fetch,
+    log,
+    now: Date.now,
+    onAttempt: (credential) =>
+      observeAttempts(credential, reachOf(credential), metrics, log.child({ credential })),
+  });
   const github = new Map<string, RepoGitHub>();
   const reachability = new Map<string, Reachability>();
   for (const repo of config.repos) {
-    const reach = new Reachability();
-    reachability.set(repo.id, reach);
-    const client = lazyClient(
-      {
-        apiUrl: repo.target.apiUrl,
-        auth: repo.auth,
-        fetch: requests.fetch,
-        log: log.child({ repo: repo.id }),
-        onAttempt: observeAttempts(repo.id, reach, metrics, log.child({ repo: repo.id })),
-      },
-      repo.target.scope,
-    );
-    github.set(repo.id, createRepoGitHub(repo, client));
+    reachability.set(repo.id, reachOf(clients.credentialOf(repo)));
+    github.set(repo.id, createRepoGitHub(repo, clients.clientFor(repo)));
   }
   const runtime = createDockerRuntime({
     engines: dockerEngines(config.engines, config.maxRunners, {
@@ -98,7 +103,12 @@ async function main(): Promise<void> {
     log,
     runtime,
     secrets,
-    reachability: (poolId) => reachability.get(poolId),
+    reachability: (repoId) => reachability.get(repoId),
+    credentialOf: (repoId) => {
+      const repo = config.repos.find((r) => r.id === repoId);
+      return repo ? clients.credentialOf(repo) : repoId;
+    },
+    requestsMade: (credential) => clients.paces().get(credential)?.admitted ?? 0,
     metrics,
     now: Date.now,
     // A public repository: no credential, and not the GitHub client of any pool.

@@ -32,6 +32,10 @@ export type ControllerDeps = {
   github: (repoId: string) => RepoGitHub;
   secrets: Map<string, string>;
   reachability: (repoId: string) => Reachability | undefined;
+  /** The credential a repository entry uses (entries sharing one share its limits). */
+  credentialOf?: (repoId: string) => string;
+  /** Requests made so far with a credential, to measure what a resync costs. */
+  requestsMade?: (credential: string) => number;
   metrics: Metrics;
   now: () => number;
   /** actions/runner's releases, read once a day, against which each pool's runner is dated. */
@@ -230,7 +234,11 @@ export function startController(deps: ControllerDeps): Controller {
     log,
     now,
     intervalMs: config.resyncIntervalSeconds * 1000,
+    budgetPerMinute: config.resyncBudgetPerMinute,
+    ...(deps.credentialOf ? { credentialOf: deps.credentialOf } : {}),
+    ...(deps.requestsMade ? { requestsMade: deps.requestsMade } : {}),
     onResync: (repo, result) => metrics.resyncs.inc({ repo, result }),
+    onCycle: (credential, seconds) => metrics.resyncCycleSeconds.set({ credential }, seconds),
     // Hook trouble is reported on its own (health, log) and does not mark GitHub unreachable.
     extra: hookManager
       ? (repo) =>

@@ -15,7 +15,7 @@ function setup() {
   });
   const metrics = createMetrics();
   const reach = new Reachability();
-  const observe = observeAttempts('repo', reach, metrics, pino(stream));
+  const observe = observeAttempts('token-1', reach, metrics, pino(stream));
   return { lines, metrics, reach, observe };
 }
 
@@ -32,10 +32,12 @@ describe('observeAttempts', () => {
     const t = setup();
     t.observe({ status: 200, rateLimitRemaining: 4999, error: undefined });
     t.observe({ status: 502, rateLimitRemaining: 4998, error: 'GitHub answered 502' });
+    t.observe({ status: 403, rateLimitRemaining: 4997, error: undefined, secondaryLimit: true });
     const text = await t.metrics.registry.metrics();
-    expect(text).toContain('autoscaler_github_requests_total{repo="repo",status="2xx"} 1');
-    expect(text).toContain('autoscaler_github_requests_total{repo="repo",status="5xx"} 1');
-    expect(text).toContain('autoscaler_github_rate_limit_remaining{repo="repo"} 4998');
+    expect(text).toContain('autoscaler_github_requests_total{credential="token-1",status="2xx"} 1');
+    expect(text).toContain('autoscaler_github_requests_total{credential="token-1",status="5xx"} 1');
+    expect(text).toContain('autoscaler_github_rate_limit_remaining{credential="token-1"} 4997');
+    expect(text).toContain('autoscaler_github_secondary_limits_total{credential="token-1"} 1');
   });
 
   it('logs when the rate limit falls past a thousand, and warns when it runs low', () => {

@@ -71,6 +71,8 @@ export type Config = {
   maxRunners: number;
   controllerId: string;
   resyncIntervalSeconds: number;
+  /** GitHub requests a minute the resync may make per credential. */
+  resyncBudgetPerMinute: number;
   runnerIdleTimeoutSeconds: number;
   webhookHost: string | undefined;
   /** Hooks are registered with TLS verification off (a self-signed certificate). */

@@ -64,6 +64,7 @@ export function loadConfig({ env, readFile, uid }: ConfigSources): ConfigResult 
     maxRunners: g.MAX_RUNNERS,
     controllerId: g.CONTROLLER_ID,
     resyncIntervalSeconds: g.RESYNC_INTERVAL_SECONDS,
+    resyncBudgetPerMinute: g.RESYNC_REQUESTS_PER_MINUTE,
     runnerIdleTimeoutSeconds: g.RUNNER_IDLE_TIMEOUT_SECONDS,
     webhookHost: g.WEBHOOK_HOST,
     webhookInsecureSsl: g.WEBHOOK_INSECURE_SSL,

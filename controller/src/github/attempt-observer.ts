@@ -6,18 +6,24 @@ import type { Reachability } from './reachability.ts';
 const LOW_RATE_LIMIT = 100;
 
 /**
- * Everything learnt from one GitHub HTTP attempt: reachability, request counts, and the rate
+ * Everything learnt from one GitHub HTTP attempt of a credential: reachability, request counts, and the rate
  * limit left (a gauge, plus a log line each time it falls past a thousand, a warning when low).
  */
-export function observeAttempts(repo: string, reach: Reachability, metrics: Metrics, log: Logger) {
+export function observeAttempts(
+  credential: string,
+  reach: Reachability,
+  metrics: Metrics,
+  log: Logger,
+) {
   let lastRemaining: number | undefined;
   return (attempt: Attempt): void => {
     reach.record(attempt);
     const status = attempt.status === undefined ? 'none' : `${Math.floor(attempt.status / 100)}xx`;
-    metrics.githubRequests.inc({ repo, status });
+    metrics.githubRequests.inc({ credential, status });
+    if (attempt.secondaryLimit) metrics.secondaryLimits.inc({ credential });
     const remaining = attempt.rateLimitRemaining;
     if (remaining === undefined) return;
-    metrics.rateLimitRemaining.set({ repo }, remaining);
+    metrics.rateLimitRemaining.set({ credential }, remaining);
     const previous = lastRemaining;
     lastRemaining = remaining;
     if (previous === undefined || remaining >= previous) return;

@@ -2,8 +2,10 @@ import { Octokit } from '@octokit/rest';
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import type { GitHubAuth } from '../config/load-config.ts';
+import { requestKind, type CredentialPace } from './credential-pace.ts';
 
 const GitHubClient = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHubClient>;
@@ -13,6 +15,8 @@ export type Attempt = {
   status: number | undefined;
   rateLimitRemaining: number | undefined;
   error: string | undefined;
+  /** GitHub answered a secondary rate limit. */
+  secondaryLimit?: boolean;
 };
 
 export type OctokitOptions = {
@@ -25,7 +29,20 @@ export type OctokitOptions = {
   rateLimitRetries?: number;
   /** Told of every HTTP attempt (retries included). */
   onAttempt?: (attempt: Attempt) => void;
+  /** The credential's pace: every request waits for it; a secondary-limit answer slows it. */
+  pace?: CredentialPace;
+  /** Names the credential for the throttling plugin's queues (never the secret itself). */
+  credential?: string;
 };
+
+/**
+ * The throttling plugin spaces writes a second apart per `throttle.id`; the credential's pace
+ * keeps GitHub's write limits instead, so a burst registers at once.
+ */
+const unspacedWrites = new Bottleneck.Group({ maxConcurrent: null, minTime: 0 });
+
+/** Requests that fetch an installation token: the auth strategy's own, never paced. */
+const AUTH_PATH = /^\/app\/installations\/[^/]+\/access_tokens$/;
 
 /** An Octokit that waits out rate limits as GitHub documents and retries server errors. */
 export function createOctokit(options: OctokitOptions): GitHubClient {
@@ -56,7 +73,7 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
             ...(options.auth.installationId ? { installationId: options.auth.installationId } : {}),
           },
         };
-  return new GitHubClient({
+  const client = new GitHubClient({
     ...auth,
     baseUrl: options.apiUrl,
     userAgent: options.userAgent ?? 'runner-autoscaler',
@@ -69,19 +86,77 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
       warn: (message: string) => log.warn({ source: 'octokit' }, message),
       error: (message: string) => log.debug({ source: 'octokit' }, message),
     },
-    request: { fetch: observedFetch(options.fetch ?? fetch, options.onAttempt) },
-    throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+    request: {
+      fetch: observedFetch(options.fetch ?? fetch, options.onAttempt, options.pace),
+    },
+    throttle: {
+      id: options.credential ?? 'no-id',
+      write: unspacedWrites,
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+    },
     retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
   });
+  const pace = options.pace;
+  if (pace) {
+    // Added last, so it wraps the plugins: a request waits here before it queues for them.
+    client.hook.wrap('request', async (request, route) => {
+      if (AUTH_PATH.test(new URL(route.url, 'http://github.test').pathname)) return request(route);
+      const release = await pace.acquire(requestKind(route.method));
+      try {
+        return await request(route);
+      } finally {
+        release();
+      }
+    });
+  }
+  return client;
 }
 
-function observedFetch(base: typeof fetch, onAttempt: OctokitOptions['onAttempt']): typeof fetch {
-  if (!onAttempt) return base;
+const SECONDARY_FALLBACK_MS = 60_000;
+
+/**
+ * What an answer says about the credential's pace: a `retry-after` (a secondary limit) pauses
+ * and slows it; a primary limit used up pauses it until its reset.
+ */
+async function notePace(
+  response: Response,
+  pace: CredentialPace | undefined,
+): Promise<'secondary' | 'primary' | undefined> {
+  if (response.status !== 403 && response.status !== 429) return undefined;
+  const retryAfter = response.headers.get('retry-after');
+  if (retryAfter !== null && Number.isFinite(Number(retryAfter))) {
+    pace?.penalize(Number(retryAfter) * 1000);
+    return 'secondary';
+  }
+  if (response.headers.get('x-ratelimit-remaining') === '0') {
+    const reset = Number(response.headers.get('x-ratelimit-reset'));
+    if (Number.isFinite(reset)) pace?.pause(Math.max(0, reset * 1000 - Date.now()));
+    return 'primary';
+  }
+  const body = await response
+    .clone()
+    .text()
+    .catch(() => '');
+  // GitHub's documented advice when it gives no retry-after: wait at least a minute.
+  if (!/secondary rate limit/i.test(body)) return undefined;
+  pace?.penalize(SECONDARY_FALLBACK_MS);
+  return 'secondary';
+}
+
+function observedFetch(
+  base: typeof fetch,
+  onAttempt: OctokitOptions['onAttempt'],
+  pace: CredentialPace | undefined,
+): typeof fetch {
+  if (!onAttempt && !pace) return base;
   return async (input, init) => {
     try {
       const response = await base(input, init);
+      const limit = await notePace(response, pace);
       const remaining = response.headers.get('x-ratelimit-remaining');
-      onAttempt({
+      onAttempt?.({
+        ...(limit === 'secondary' ? { secondaryLimit: true } : {}),
         status: response.status,
         rateLimitRemaining: remaining === null ? undefined : Number(remaining),
         error: response.status >= 500 ? `GitHub answered ${response.status}` : undefined,
@@ -89,7 +164,7 @@ function observedFetch(base: typeof fetch, onAttempt: OctokitOptions['onAttempt'
       return response;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      onAttempt({ status: undefined, rateLimitRemaining: undefined, error: message });
+      onAttempt?.({ status: undefined, rateLimitRemaining: undefined, error: message });
       throw error;
     }
   };

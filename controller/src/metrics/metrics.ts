@@ -253,13 +253,24 @@ function events(counter: CounterMaker, registers: Registry[]) {
     ),
     githubRequests: counter(
       'autoscaler_github_requests_total',
-      'HTTP requests to the GitHub API, by status class',
-      ['repo', 'status'],
+      'HTTP requests to the GitHub API, by credential and status class',
+      ['credential', 'status'],
     ),
     rateLimitRemaining: new Gauge({
       name: 'autoscaler_github_rate_limit_remaining',
       help: 'Requests left in the current GitHub rate-limit window (x-ratelimit-remaining)',
-      labelNames: ['repo'] as const,
+      labelNames: ['credential'] as const,
+      registers,
+    }),
+    secondaryLimits: counter(
+      'autoscaler_github_secondary_limits_total',
+      'Secondary rate-limit answers from GitHub (the credential waited and slowed down)',
+      ['credential'],
+    ),
+    resyncCycleSeconds: new Gauge({
+      name: 'autoscaler_resync_cycle_seconds',
+      help: 'How long the resync takes to read every repository of a credential once, within its request budget',
+      labelNames: ['credential'] as const,
       registers,
     }),
     dockerErrors: counter(

@@ -27,34 +27,85 @@ export type ResyncerDeps = {
   log: Logger;
   now: () => number;
   intervalMs: number;
+  /** The credential of each repository entry: the entries sharing one share its budget. */
+  credentialOf?: (repoId: string) => string;
+  /** GitHub requests a minute the resync may make with one credential. */
+  budgetPerMinute?: number;
+  /** Requests made so far with a credential (every kind): a resync's cost is the difference. */
+  requestsMade?: (credential: string) => number;
   onResync?: (repoId: string, outcome: 'ok' | 'error') => void;
+  /** How long reading every repository of a credential once took, in seconds. */
+  onCycle?: (credential: string, seconds: number) => void;
   /** Extra work per repository after the job resync (e.g. redelivery of failed webhooks). */
   extra?: ((repo: RepoConfig) => Promise<unknown>) | undefined;
 };
 
-/** Re-reads GitHub on an interval: webhooks are only the fast path. */
+/** The budget when none is set: a third of GitHub's 900 points a minute, the rest for writes. */
+export const RESYNC_BUDGET_PER_MINUTE = 300;
+/** What one repository's resync is assumed to cost until it was measured (runs twice, runners). */
+const ASSUMED_COST = 3;
+/** A repository with webhook traffic this recent is read first when it is due. */
+const ACTIVE_FOR_MS = 15 * 60_000;
+
+type Lane = { credential: string; repos: RepoConfig[]; cycleStartedAt: number; seen: Set<string> };
+
+/**
+ * Re-reads GitHub on an interval: webhooks are only the fast path. Each credential has a lane
+ * that reads its repositories one at a time and spends its budget evenly (a resync that cost n
+ * requests waits n / budget minutes), so a thousand repositories on one token stay inside GitHub's
+ * secondary limits: when they cannot all be read every interval, the quiet ones are read less
+ * often, those with recent traffic first, and a warning says how often.
+ */
 export class Resyncer {
   readonly #deps: ResyncerDeps;
   readonly #health = new Map<string, GitHubHealth>();
   readonly #staleSeen = new Map<string, Set<string>>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #lastSync = new Map<string, number>();
+  readonly #lastTraffic = new Map<string, number>();
+  readonly #cost = new Map<string, number>();
+  readonly #lanes: Lane[];
+  readonly #sleeps = new Set<() => void>();
+  readonly #warned = new Map<string, number>();
   #running: Promise<void> | undefined;
   #stopped = false;
+  #dockerTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: ResyncerDeps) {
     this.#deps = deps;
+    const lanes = new Map<string, Lane>();
     for (const repo of deps.repos) {
       this.#health.set(repo.id, { reachable: true, lastError: undefined, lastSyncAt: undefined });
+      const credential = deps.credentialOf?.(repo.id) ?? repo.id;
+      const lane = lanes.get(credential) ?? {
+        credential,
+        repos: [],
+        cycleStartedAt: 0,
+        seen: new Set(),
+      };
+      lane.repos.push(repo);
+      lanes.set(credential, lane);
     }
+    this.#lanes = [...lanes.values()];
   }
 
   start(): void {
-    this.#schedule(0);
+    const now = this.#deps.now();
+    // The engine's state is re-read every interval, however long GitHub's reads take.
+    this.#dockerTimer = setInterval(() => this.#deps.target.trigger(), this.#deps.intervalMs);
+    this.#dockerTimer.unref();
+    for (const lane of this.#lanes) this.#warnIfUncovered(lane, ASSUMED_COST);
+    this.#running = Promise.all(
+      this.#lanes.map((lane) => {
+        lane.cycleStartedAt = now;
+        return this.#run(lane);
+      }),
+    ).then(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    clearInterval(this.#dockerTimer);
+    for (const wake of this.#sleeps) wake();
     await this.#running;
   }
 
@@ -62,29 +113,108 @@ export class Resyncer {
     return this.#health.get(repoId);
   }
 
-  /** Runs one resync of every pool now (also used at start). */
-  async resyncAll(): Promise<void> {
-    for (const repo of this.#deps.repos) {
-      if (this.#stopped) return;
-      await this.#resyncRepo(repo);
-    }
-    this.#deps.target.trigger();
+  /** A webhook came for the repository: it is read first whenever it is due. */
+  noteTraffic(repoId: string): void {
+    this.#lastTraffic.set(repoId, this.#deps.now());
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.resyncAll().finally(() => {
-        this.#running = undefined;
-        this.#schedule(this.#deps.intervalMs);
-      });
-    }, delayMs);
-    this.#timer.unref();
+  /** The repositories' budget: what one credential's lane may spend a minute. */
+  get budgetPerMinute(): number {
+    return this.#deps.budgetPerMinute ?? RESYNC_BUDGET_PER_MINUTE;
+  }
+
+  async #run(lane: Lane): Promise<void> {
+    const deps = this.#deps;
+    while (!this.#stopped) {
+      const repo = this.#next(lane);
+      if (!repo) {
+        const dueAt = Math.min(...lane.repos.map((r) => this.#dueAt(r)));
+        await this.#sleep(Math.max(0, dueAt - deps.now()));
+        continue;
+      }
+      const before = deps.requestsMade?.(lane.credential);
+      const changed = await this.#resyncRepo(repo);
+      const after = deps.requestsMade?.(lane.credential);
+      const cost =
+        before === undefined || after === undefined ? ASSUMED_COST : Math.max(1, after - before);
+      this.#cost.set(repo.id, cost);
+      this.#lastSync.set(repo.id, deps.now());
+      lane.seen.add(repo.id);
+      if (changed) deps.target.trigger();
+      if (lane.seen.size >= lane.repos.length) this.#endCycle(lane);
+      await this.#sleep((cost * 60_000) / this.budgetPerMinute);
+    }
+  }
+
+  #dueAt(repo: RepoConfig): number {
+    return (this.#lastSync.get(repo.id) ?? -Infinity) + this.#deps.intervalMs;
+  }
+
+  /** The due repository to read next: one with recent traffic first, then the longest unread. */
+  #next(lane: Lane): RepoConfig | undefined {
+    const now = this.#deps.now();
+    let best: RepoConfig | undefined;
+    let bestKey: [number, number] = [Infinity, Infinity];
+    for (const repo of lane.repos) {
+      if (this.#dueAt(repo) > now) continue;
+      const active = now - (this.#lastTraffic.get(repo.id) ?? -Infinity) < ACTIVE_FOR_MS;
+      const key: [number, number] = [active ? 0 : 1, this.#lastSync.get(repo.id) ?? -Infinity];
+      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
+        best = repo;
+        bestKey = key;
+      }
+    }
+    return best;
+  }
+
+  #endCycle(lane: Lane): void {
+    const now = this.#deps.now();
+    const seconds = (now - lane.cycleStartedAt) / 1000;
+    this.#deps.onCycle?.(lane.credential, seconds);
+    const costs = lane.repos.map((repo) => this.#cost.get(repo.id) ?? ASSUMED_COST);
+    this.#warnIfUncovered(lane, costs.reduce((sum, cost) => sum + cost, 0) / costs.length);
+    lane.seen.clear();
+    lane.cycleStartedAt = now;
+  }
+
+  /** Says so (once, and again when it gets worse) when a lane cannot keep to the interval. */
+  #warnIfUncovered(lane: Lane, costPerRepo: number): void {
+    const needMs = (lane.repos.length * costPerRepo * 60_000) / this.budgetPerMinute;
+    if (needMs <= this.#deps.intervalMs) return;
+    const seconds = Math.ceil(needMs / 1000);
+    if (seconds <= (this.#warned.get(lane.credential) ?? 0) * 1.2) return;
+    this.#warned.set(lane.credential, seconds);
+    this.#deps.log.warn(
+      {
+        credential: lane.credential,
+        repositories: lane.repos.length,
+        requestsPerRepository: Math.round(costPerRepo * 10) / 10,
+        budgetPerMinute: this.budgetPerMinute,
+        intervalSeconds: this.#deps.intervalMs / 1000,
+        everyRepositoryWithinSeconds: seconds,
+      },
+      'resync cannot read every repository of this credential each interval within its budget: those with recent webhooks come first, the others are read less often',
+    );
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleeps.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      this.#sleeps.add(wake);
+    });
   }
 
   /** Jobs, registrations and the extra work fail separately: one failing never stops the others. */
-  async #resyncRepo(repo: RepoConfig): Promise<void> {
+  async #resyncRepo(repo: RepoConfig): Promise<boolean> {
     const deps = this.#deps;
+    let changedAny = false;
     const github = deps.github(repo.id);
     const log = deps.log.child({ repo: repo.id });
     const failures: unknown[] = [];
@@ -100,6 +230,7 @@ export class Resyncer {
       await step('jobs', async () => {
         const changed = await resyncJobs(repo, await github.jobs(), deps.jobs, deps.now);
         if (changed > 0) log.info({ changed }, 'resync found job changes');
+        if (changed > 0) changedAny = true;
       });
     }
     await step('runners', async () => {
@@ -119,6 +250,7 @@ export class Resyncer {
       for (const runner of stale) {
         const result = await github.deregister(runner.name, runner.id);
         log.info({ runner: runner.name, result }, 'offline runner without container deregistered');
+        changedAny = true;
       }
     });
     if (deps.extra) await step('extra', async () => void (await deps.extra?.(repo)));
@@ -133,6 +265,7 @@ export class Resyncer {
       if (health) Object.assign(health, { reachable, lastError: messageOf(first) });
       deps.onResync?.(repo.id, 'error');
     }
+    return changedAny;
   }
 }
 
