@@ -199,7 +199,11 @@ export function startController(deps: ControllerDeps): Controller {
           onChange: () => reconciler.trigger(),
           log,
           now,
-          onResult: (result, repoId) => metrics.deliveries.inc({ repo: repoId ?? '', result }),
+          onResult: (result, repoId) => {
+            metrics.deliveries.inc({ repo: repoId ?? '', result });
+            // Its resync comes first while it has traffic: fast recovery where jobs run.
+            if (repoId !== undefined && result === 'accepted') resyncer.noteTraffic(repoId);
+          },
           onUnserved: (repo) => metrics.unservedJobs.inc({ repo }),
         },
         delivery,

@@ -35,28 +35,32 @@ function resyncer(scope: GitHubScope, requestBudget = 50) {
 const labels = ['self-hosted', 'linux'];
 
 describe('resyncJobs', () => {
-  it('reaches every repository of an organization larger than one resync budget', async () => {
-    fake = await startFakeGitHub();
-    const repos = Array.from({ length: 30 }, (_, i) =>
-      fake.addRepo({ owner: 'big-org', name: `repo-${i}`, org: true }),
-    );
-    const jobs = await Promise.all(
-      repos.map((repo) => fake.queueJob({ repo, labels, sendWebhook: false })),
-    );
-    const { book, resync } = resyncer({ kind: 'org', org: 'big-org' });
-    await resync();
-    const firstPass = book.waiting('p').length;
-    expect(firstPass).toBeGreaterThan(0);
-    expect(firstPass).toBeLessThan(jobs.length);
-    await resync();
-    await resync();
-    expect(
-      book
-        .waiting('p')
-        .map((job) => job.id)
-        .sort(),
-    ).toEqual(jobs.map((job) => job.id).sort());
-  });
+  it(
+    'reaches every repository of an organization larger than one resync budget',
+    { timeout: 20_000 },
+    async () => {
+      fake = await startFakeGitHub();
+      const repos = Array.from({ length: 30 }, (_, i) =>
+        fake.addRepo({ owner: 'big-org', name: `repo-${i}`, org: true }),
+      );
+      const jobs = await Promise.all(
+        repos.map((repo) => fake.queueJob({ repo, labels, sendWebhook: false })),
+      );
+      const { book, resync } = resyncer({ kind: 'org', org: 'big-org' });
+      await resync();
+      const firstPass = book.waiting('p').length;
+      expect(firstPass).toBeGreaterThan(0);
+      expect(firstPass).toBeLessThan(jobs.length);
+      await resync();
+      await resync();
+      expect(
+        book
+          .waiting('p')
+          .map((job) => job.id)
+          .sort(),
+      ).toEqual(jobs.map((job) => job.id).sort());
+    },
+  );
 
   it('books a job completed whose completed event was lost, queued or in progress', async () => {
     fake = await startFakeGitHub();
