@@ -6,7 +6,7 @@ export interface ApiUsageEntry {
   path: string;
   /** The route's template, e.g. `/repos/{owner}/{repo}/actions/runners`. */
   route: string;
-  /** Epoch milliseconds: when the request was admitted, after its body arrived. */
+  /** Epoch milliseconds (fractional): when the request was admitted, after its body arrived. */
   start: number;
   /** When its answer was sent or its connection closed; undefined while in flight. */
   end: number | undefined;
@@ -27,8 +27,11 @@ export interface ApiUsageRecord {
   entries: () => readonly ApiUsageEntry[];
 }
 
+/** Sub-millisecond epoch time: a request answered within a millisecond still has a length. */
+const preciseNow = () => performance.timeOrigin + performance.now();
+
 /** Every authenticated (or anonymous) API request, for benchmarks; stub routes are not GitHub's. */
-export function createApiUsageRecord(now: () => number = Date.now): ApiUsageRecord {
+export function createApiUsageRecord(now: () => number = preciseNow): ApiUsageRecord {
   const entries: ApiUsageEntry[] = [];
   return {
     begin(request) {
