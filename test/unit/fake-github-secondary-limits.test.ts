@@ -1,6 +1,8 @@
+import { createSign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callApi } from '../support/fake-github/call-api.ts';
 import {
+  generateTestAppKey,
   startFakeGitHub,
   type FakeGitHub,
   type FakeGitHubOptions,
@@ -164,6 +166,38 @@ describe('fake GitHub secondary rate limits over HTTP', () => {
       byCredential: { 'test-token': 2, [other]: 1 },
     });
     expect(f.secondaryLimitAnswers().answers.every((a) => a.reason === 'forced')).toBe(true);
+  });
+
+  it('counts every token of an App installation on the installation', async () => {
+    const key = generateTestAppKey();
+    const app = {
+      id: 4242,
+      publicKeyPem: key.publicKeyPem,
+      installations: [{ id: 11, account: 'octocat' }],
+    };
+    const f = await start({ apps: [app], secondaryLimits: { pointsPerMinute: 10 } });
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${part({ alg: 'RS256' })}.${part({ iss: app.id, iat: now - 30, exp: now + 300 })}`;
+    const signature = createSign('RSA-SHA256')
+      .update(unsigned)
+      .sign(key.privateKeyPem, 'base64url');
+    const installationToken = async () => {
+      const created = await callApi(f, 'POST', '/app/installations/11/access_tokens', {
+        token: `${unsigned}.${signature}`,
+      });
+      expect(created.status).toBe(201);
+      return (created.body as { token: string }).token;
+    };
+    const [first, second] = [await installationToken(), await installationToken()];
+    // Two POSTs: the app's 10 points; ten GETs: the installation's, whichever token.
+    for (let i = 0; i < 10; i += 1) expect((await get(f, i % 2 ? first : second)).status).toBe(200);
+    expect((await get(f, first)).status).toBe(403);
+    expect((await get(f)).status).toBe(200);
+    expect(f.secondaryLimitAnswers().byCredential).toEqual({ 'installation:11': 1 });
+    const usage = f.apiUsageSummary();
+    expect(usage['app:4242']).toMatchObject({ requests: 2, points: 10 });
+    expect(usage['installation:11']).toMatchObject({ requests: 11, secondaryLimited: 1 });
   });
 
   it('keeps faults working; a request that met a fault still counts', async () => {
