@@ -1,6 +1,9 @@
+import type { ApiUsageEntry } from './api-usage.ts';
+import type { ApiUsageSummary, UsageFilter } from './api-usage-summary.ts';
 import type { AppInput, InstallationToken, TokenInput } from './app-auth.ts';
 import type { Fault, FailNextOptions } from './faults.ts';
 import type { FakeRunnerToken } from './runner-tokens.ts';
+import type { SecondaryLimitAnswers, SecondaryLimitsOption } from './secondary-limits.ts';
 import type {
   ContractViolation,
   FakeDelivery,
@@ -56,6 +59,12 @@ export interface FakeGitHubOptions {
   webhookTarget?: WebhookTarget;
   /** Primary rate limit per hour; default 5000. */
   rateLimit?: number;
+  /**
+   * GitHub's secondary rate limits per credential (concurrency, points a minute,
+   * content-generating requests a minute and an hour), answered 403 with `retry-after`:
+   * `true` for GitHub's figures, an object to replace some; off by default.
+   */
+  secondaryLimits?: SecondaryLimitsOption;
   /** GitHub gives a delivery 10 s. */
   webhookTimeoutMs?: number;
   /** How long a stub "runs" a job unless queueJob says otherwise; default 200 ms. */
@@ -161,6 +170,17 @@ export interface FakeGitHub {
   exhaustRateLimit: (resetInSeconds?: number) => void;
   resetRateLimit: () => void;
   rateLimit: () => { limit: number; remaining: number; reset: number; used: number };
+  /** Requests refused by the secondary limits (forced ones too), by credential and route. */
+  secondaryLimitAnswers: () => SecondaryLimitAnswers;
+  /**
+   * The credential's requests (default: the first token; `installation:<id>` for an App
+   * installation) are refused as over a secondary limit for `retryAfterSeconds` (default 60).
+   */
+  forceSecondaryLimit: (options?: { credential?: string; retryAfterSeconds?: number }) => void;
+  /** Every API request with its credential, method, start and end (stub routes not included). */
+  apiUsage: () => readonly ApiUsageEntry[];
+  /** apiUsage() summed per credential: totals, per minute, 60-s peaks, most in flight at once. */
+  apiUsageSummary: (filter?: Omit<UsageFilter, 'credential'>) => Record<string, ApiUsageSummary>;
   /** Fraction (0..1) of webhook deliveries that fail as unreachable (502), redeliverable. */
   dropWebhooks: (rate: number) => void;
 }

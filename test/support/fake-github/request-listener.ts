@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accessDenied } from './access.ts';
+import { createApiUsageRecord, type ApiUsageRecord, type UsageTicket } from './api-usage.ts';
 import { JWT_UNDECODABLE, type AppAuth } from './app-auth.ts';
 import type { ContractChecker } from './contract.ts';
 import type { Faults } from './faults.ts';
 import { githubError } from './github-error.ts';
 import { createRateLimit, type RateLimit } from './rate-limit.ts';
 import type { ApiResponse, Router } from './router.ts';
+import { createSecondaryLimits, credentialOf, type SecondaryLimits } from './secondary-limits.ts';
 import type { FakeState } from './state.ts';
 
 export interface ListenerDeps {
@@ -22,6 +24,10 @@ export interface ListenerDeps {
   pathPrefix?: string;
   /** Checks requests and answers against the OpenAPI description; off when absent. */
   contract?: ContractChecker;
+  /** Secondary rate limits per credential; only forced ones when absent. */
+  secondaryLimits?: SecondaryLimits;
+  /** Where every API request is recorded with its credential. */
+  usage?: ApiUsageRecord;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -44,12 +50,25 @@ interface Outcome {
   kind?: string;
   /** Set when the route's handler (not auth, a fault or the rate limit) answered. */
   handled?: boolean;
+  /** Refused by the secondary limits: no primary quota spent. */
+  secondaryLimited?: boolean;
   contract?: { template: string; requestBody: unknown };
 }
 
-/** Auth, faults, rate limit, ETag/304, logging around the routes; one place writes responses. */
+/** What a request holds until its connection closes: its usage entry, its concurrency slot. */
+interface Held {
+  usage?: UsageTicket;
+  release?: () => void;
+}
+
+/**
+ * Auth, secondary limits, faults, rate limit, ETag/304, logging around the routes; one place
+ * writes responses.
+ */
 export function createRequestListener(deps: ListenerDeps) {
   const { router, state, rateLimit, faults, auth, contract } = deps;
+  const secondary = deps.secondaryLimits ?? createSecondaryLimits(undefined);
+  const usage = deps.usage ?? createApiUsageRecord();
   // GitHub allows 60 requests an hour without a token.
   const anonymousLimit = deps.anonymousRateLimit ?? createRateLimit(60);
   const prefix = deps.pathPrefix ?? '';
@@ -65,7 +84,7 @@ export function createRequestListener(deps: ListenerDeps) {
     return stub?.kind === 'stub' ? { route: stub, apiPath: pathname } : undefined;
   }
 
-  async function respond(req: IncomingMessage): Promise<Outcome> {
+  async function respond(req: IncomingMessage, held: Held): Promise<Outcome> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const matched = matchRoute(method, url.pathname);
@@ -92,6 +111,12 @@ export function createRequestListener(deps: ListenerDeps) {
       // App endpoints take the app's JWT only; REST resources take tokens.
       if (kind === 'app' && who?.kind !== 'app') return early(githubError(401, JWT_UNDECODABLE));
       principal = who;
+      const credential = credentialOf(who);
+      const limited = { credential, method, path: apiPath, route: route.template };
+      held.usage = usage.begin(limited);
+      const admission = secondary.admit(limited);
+      if (!admission.admitted) return { ...early(admission.response), secondaryLimited: true };
+      held.release = admission.release;
       const fault = faults.take(`${method} ${apiPath}`);
       if (fault === 'hang') return new Promise<Outcome>(() => undefined);
       if (fault) return early(fault);
@@ -120,9 +145,17 @@ export function createRequestListener(deps: ListenerDeps) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const held: Held = {};
+    let status: number | undefined;
+    let secondaryLimited = false;
+    // A hanging request holds its slot until the client gives up or the fake closes.
+    res.once('close', () => {
+      held.release?.();
+      held.usage?.end(status, secondaryLimited);
+    });
     let outcome: Outcome;
     try {
-      outcome = await respond(req);
+      outcome = await respond(req, held);
     } catch (error) {
       // A throwing handler is a bug in the fake: surface it through unexpectedRequests too.
       outcome = { res: githubError(500, `fake-github: ${String(error)}`) };
@@ -130,7 +163,8 @@ export function createRequestListener(deps: ListenerDeps) {
     const { res: answer, kind } = outcome;
     const anonymous = kind === 'public' && req.headers.authorization === undefined;
     const limit = anonymous ? anonymousLimit : rateLimit;
-    let status = answer.status;
+    status = answer.status;
+    secondaryLimited = outcome.secondaryLimited === true;
     let payload = answer.text ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
     const contentType =
       answer.text !== undefined ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
@@ -143,7 +177,8 @@ export function createRequestListener(deps: ListenerDeps) {
       }
     }
     // Conditional requests answered 304 cost nothing, as on GitHub.
-    if ((kind === 'api' || kind === 'public') && status !== 304 && status !== 401) limit.consume();
+    const spends = (kind === 'api' || kind === 'public') && !secondaryLimited;
+    if (spends && status !== 304 && status !== 401) limit.consume();
     const headers: Record<string, string> = {
       'x-github-request-id': randomUUID().toUpperCase(),
       ...(kind !== undefined && kind !== 'stub' ? limit.headers() : {}),

@@ -27,6 +27,7 @@ import {
   type RequestLogEntry,
 } from './state.ts';
 import { addStubRoutes } from './stub-routes.ts';
+import { createUsageControls } from './usage-controls.ts';
 import { createWebhookSender } from './webhook-sender.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,6 +68,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const contract = options.contractCheck === false ? undefined : createContractChecker();
   const rateLimit = createRateLimit(options.rateLimit ?? 5000);
   const faults = createFaults();
+  const limits = createUsageControls(options.secondaryLimits, auth.tokens[0] ?? '');
   const sender = createWebhookSender(state, options.webhookTimeoutMs ?? 10_000);
   const dispatch = createDispatcher(state, sender);
   let url = '';
@@ -96,6 +98,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       auth,
       baseUrl,
       pathPrefix,
+      secondaryLimits: limits.secondaryLimits,
+      usage: limits.usage,
       ...(contract && { contract }),
     }),
   );
@@ -270,5 +274,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     resetRateLimit: () => rateLimit.reset(),
     rateLimit: () => rateLimit.snapshot(),
     dropWebhooks: (rate) => sender.setDropRate(rate),
+    ...limits.controls,
   };
 }
