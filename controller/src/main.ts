@@ -109,6 +109,7 @@ async function main(): Promise<void> {
       return repo ? clients.credentialOf(repo) : repoId;
     },
     requestsMade: (credential) => clients.paces().get(credential)?.admitted ?? 0,
+    paces: () => clients.paces(),
     metrics,
     now: Date.now,
     // A public repository: no credential, and not the GitHub client of any pool.

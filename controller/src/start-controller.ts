@@ -14,6 +14,7 @@ import { jobMetrics } from './metrics/job-metrics.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Resyncer } from './reconcile/resyncer.ts';
+import type { CredentialPace } from './github/credential-pace.ts';
 import type { RunnerReleases } from './github/runner-releases.ts';
 import { ImageKeeper } from './runners/image-keeper.ts';
 import type { ActionsClient } from './scaleset/actions-client.ts';
@@ -36,6 +37,8 @@ export type ControllerDeps = {
   credentialOf?: (repoId: string) => string;
   /** Requests made so far with a credential, to measure what a resync costs. */
   requestsMade?: (credential: string) => number;
+  /** Each credential's pace (by name), for /health. */
+  paces?: () => ReadonlyMap<string, CredentialPace>;
   metrics: Metrics;
   now: () => number;
   /** actions/runner's releases, read once a day, against which each pool's runner is dated. */
@@ -175,6 +178,22 @@ export function startController(deps: ControllerDeps): Controller {
       };
     },
     ...(releases ? { runnerReleases: () => releases.feed(), freshness } : {}),
+    resyncIntervalSeconds: config.resyncIntervalSeconds,
+    credentials: () =>
+      resyncer.rounds().map((round) => {
+        const pace = deps.paces?.().get(round.credential)?.state();
+        return {
+          name: round.credential,
+          repositories: round.repositories,
+          pointsLastMinute: pace?.pointsLastMinute ?? 0,
+          contentLastMinute: pace?.contentLastMinute ?? 0,
+          pausedForSeconds: Math.ceil((pace?.pausedForMs ?? 0) / 1000),
+          secondaryLimitAnswers: pace?.penalties ?? 0,
+          resyncBudgetPerMinute: config.resyncBudgetPerMinute,
+          resyncRoundSeconds:
+            round.lastRoundMs === undefined ? null : Math.round(round.lastRoundMs / 100) / 10,
+        };
+      }),
   };
   let accepting = true;
   const app = buildApp({

@@ -68,6 +68,13 @@ describe('bursts and GitHub limits', () => {
       'the warning that the budget cannot cover the interval',
     );
     expect(warning).toMatchObject({ budgetPerMinute: 60, intervalSeconds: 5 });
+    const health = (await (await fetch(`${controller.url}/health`)).json()) as {
+      credentials: { name: string; repositories: number; resyncBudgetPerMinute: number }[];
+    };
+    expect(health.credentials).toEqual([
+      expect.objectContaining({ repositories: 31, resyncBudgetPerMinute: 60 }),
+    ]);
+    expect(health.credentials[0]?.name).toMatch(/^token-[0-9a-f]{8}$/);
     // A webhook marks the busy repository; its next job's webhook is lost, and resync finds it
     // long before a round of all 31 (about 90 s) would.
     const first = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 200 });

@@ -92,6 +92,18 @@ export const sampleStatusView = (): StatusView => ({
       },
     ],
     repositories: [repository('api', true), repository('web', false)],
+    credentials: [
+      {
+        name: 'token-3f2a9c1e',
+        repositories: 2,
+        pointsLastMinute: 14,
+        contentLastMinute: 2,
+        pausedForSeconds: 0,
+        secondaryLimitAnswers: 0,
+        resyncBudgetPerMinute: 300,
+        resyncRoundSeconds: 1.2,
+      },
+    ],
     unservedJobs: [
       {
         repo: 'api',

@@ -73,6 +73,20 @@ export type EngineHealth = {
   downSince?: string;
 };
 
+/** One credential's share of GitHub's limits, and how long a resync round of its entries takes. */
+export type CredentialHealth = {
+  name: string;
+  repositories: number;
+  pointsLastMinute: number;
+  contentLastMinute: number;
+  /** Waiting out GitHub's retry-after (seconds left), else 0. */
+  pausedForSeconds: number;
+  secondaryLimitAnswers: number;
+  resyncBudgetPerMinute: number;
+  /** How long the last round of resyncs over its repositories took; null before the first. */
+  resyncRoundSeconds: number | null;
+};
+
 export type HealthReport = {
   /** failing (503): Docker or GitHub unreachable, or an outdated runner image; degraded: a repository is unhealthy. */
   status: 'ok' | 'degraded' | 'failing';
@@ -93,6 +107,8 @@ export type HealthReport = {
   runnerReleases: { latest: string | null; checkedAt: string | null; error?: string };
   /** Recent queued jobs that no pool serves, with their labels (the pools' are in `repositories`). */
   unservedJobs: { repo: string; repository: string; jobId: number; labels: string[]; at: string }[];
+  /** GitHub credentials, each shared by the entries that use it. */
+  credentials: CredentialHealth[];
   warnings: string[];
 };
 
@@ -110,6 +126,9 @@ export type HealthSources = {
   unserved?: () => readonly UnservedJob[];
   runnerReleases?: () => ReleaseFeed;
   freshness?: (poolId: string) => RunnerFreshness | undefined;
+  credentials?: () => CredentialHealth[];
+  /** RESYNC_INTERVAL_SECONDS, against which a credential's resync round is judged. */
+  resyncIntervalSeconds?: number;
 };
 
 /** Built from what the controller already knows: answering never waits on Docker or GitHub. */
@@ -121,6 +140,21 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
   for (const engine of engines) {
     if (!engine.up)
       warnings.push(`engine ${engine.id} unreachable: ${engine.error ?? 'no answer'}`);
+  }
+  const credentials = sources.credentials?.() ?? [];
+  for (const credential of credentials) {
+    const interval = sources.resyncIntervalSeconds;
+    const round = credential.resyncRoundSeconds;
+    if (interval !== undefined && round !== null && round > interval * 1.5) {
+      warnings.push(
+        `credential ${credential.name}: a resync round over its ${credential.repositories} repositories takes ${Math.round(round)} s (interval ${interval} s) within ${credential.resyncBudgetPerMinute} requests a minute`,
+      );
+    }
+    if (credential.pausedForSeconds > 0) {
+      warnings.push(
+        `credential ${credential.name}: GitHub asked to wait (secondary rate limit), ${credential.pausedForSeconds} s left`,
+      );
+    }
   }
   const repoOf = new Map<string, string>();
   const repositories = sources.config.repos.map((repo): RepositoryHealth => {
@@ -207,6 +241,7 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
       labels: job.labels,
       at: new Date(job.at).toISOString(),
     })),
+    credentials,
     warnings,
   };
 }

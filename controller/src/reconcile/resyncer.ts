@@ -47,7 +47,13 @@ const ASSUMED_COST = 3;
 /** A repository with webhook traffic this recent is read first when it is due. */
 const ACTIVE_FOR_MS = 15 * 60_000;
 
-type Lane = { credential: string; repos: RepoConfig[]; cycleStartedAt: number; seen: Set<string> };
+type Lane = {
+  credential: string;
+  repos: RepoConfig[];
+  cycleStartedAt: number;
+  seen: Set<string>;
+  lastRoundMs: number | undefined;
+};
 
 /**
  * Re-reads GitHub on an interval: webhooks are only the fast path. Each credential has a lane
@@ -76,11 +82,12 @@ export class Resyncer {
     for (const repo of deps.repos) {
       this.#health.set(repo.id, { reachable: true, lastError: undefined, lastSyncAt: undefined });
       const credential = deps.credentialOf?.(repo.id) ?? repo.id;
-      const lane = lanes.get(credential) ?? {
+      const lane: Lane = lanes.get(credential) ?? {
         credential,
         repos: [],
         cycleStartedAt: 0,
-        seen: new Set(),
+        seen: new Set<string>(),
+        lastRoundMs: undefined,
       };
       lane.repos.push(repo);
       lanes.set(credential, lane);
@@ -111,6 +118,15 @@ export class Resyncer {
 
   health(repoId: string): GitHubHealth | undefined {
     return this.#health.get(repoId);
+  }
+
+  /** Each credential's lane: its repositories and how long its last round took. */
+  rounds(): { credential: string; repositories: number; lastRoundMs: number | undefined }[] {
+    return this.#lanes.map((lane) => ({
+      credential: lane.credential,
+      repositories: lane.repos.length,
+      lastRoundMs: lane.lastRoundMs,
+    }));
   }
 
   /** A webhook came for the repository: it is read first whenever it is due. */
@@ -169,7 +185,8 @@ export class Resyncer {
 
   #endCycle(lane: Lane): void {
     const now = this.#deps.now();
-    const seconds = (now - lane.cycleStartedAt) / 1000;
+    lane.lastRoundMs = now - lane.cycleStartedAt;
+    const seconds = lane.lastRoundMs / 1000;
     this.#deps.onCycle?.(lane.credential, seconds);
     const costs = lane.repos.map((repo) => this.#cost.get(repo.id) ?? ASSUMED_COST);
     this.#warnIfUncovered(lane, costs.reduce((sum, cost) => sum + cost, 0) / costs.length);
