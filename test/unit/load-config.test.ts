@@ -61,6 +61,17 @@ describe('loadConfig in single-repo mode', () => {
     expect(custom.ok && custom.config.pools[0]?.target.apiUrl).toBe('http://127.0.0.1:9999');
   });
 
+  it('gives the resync 300 GitHub requests a minute per credential unless told otherwise', () => {
+    const result = load({ GITHUB_URL: 'https://github.com/o/r', GITHUB_TOKEN: 't' });
+    expect(result.ok && result.config.resyncBudgetPerMinute).toBe(300);
+    const set = load({
+      GITHUB_URL: 'https://github.com/o/r',
+      GITHUB_TOKEN: 't',
+      RESYNC_REQUESTS_PER_MINUTE: '120',
+    });
+    expect(set.ok && set.config.resyncBudgetPerMinute).toBe(120);
+  });
+
   it('names every wrong setting at once and never echoes a value', () => {
     const result = load({
       GITHUB_URL: 'not a url',
@@ -70,6 +81,8 @@ describe('loadConfig in single-repo mode', () => {
       RUNNER_DOCKER_MODE: 'podman',
       LOG_LEVEL: 'loud',
       WEBHOOK_SECRET: '',
+      // More than GitHub's 900 points a minute leave for writes.
+      RESYNC_REQUESTS_PER_MINUTE: '5000',
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -79,6 +92,7 @@ describe('loadConfig in single-repo mode', () => {
       'LOG_LEVEL',
       'MAX_RUNNERS',
       'PORT',
+      'RESYNC_REQUESTS_PER_MINUTE',
       'RUNNER_DOCKER_MODE',
     ]);
     expect(JSON.stringify(result.problems)).not.toContain('supersecret');
