@@ -9,8 +9,8 @@ import { median, percentile } from './stats.ts';
 
 const ROUNDS = 5;
 const STEADY = { perSecond: 200, durationMs: 2_500 };
-const SATURATE = { connections: 16, durationMs: 2_500, maxRequests: 50_000 };
-const WARMUP = { connections: 16, durationMs: 700, maxRequests: 5_000 };
+const SATURATE = { connections: 50, durationMs: 2_500, maxRequests: 50_000 };
+const WARMUP = { connections: 50, durationMs: 700, maxRequests: 5_000 };
 const VARIANTS: ServerVariant[] = ['controller', 'controller-silent', 'baseline'];
 
 type Server = { child: ChildProcess; port: number };
@@ -99,13 +99,15 @@ export async function benchIntake(log: (line: string) => void): Promise<BenchRes
       baseline: medianOf(base, pick),
       pairedRatio: median(subject.map((result, i) => pick(result) / pick(base[i]!))),
     });
+    const n = `${SATURATE.connections} connections`;
     const rows: Row[] = [
-      row('p50 latency, 200 req/s', 'ms', c.steady, b.steady, p50),
-      row('p99 latency, 200 req/s', 'ms', c.steady, b.steady, p99),
-      row('throughput, 16 connections', 'req/s', c.saturated, b.saturated, rps),
-      row('p99 latency, 16 connections', 'ms', c.saturated, b.saturated, p99),
-      row('p50 latency, 200 req/s, logs off', 'ms', s.steady, b.steady, p50),
-      row('throughput, 16 connections, logs off', 'req/s', s.saturated, b.saturated, rps),
+      row(`p50 latency, ${STEADY.perSecond} req/s`, 'ms', c.steady, b.steady, p50),
+      row(`p99 latency, ${STEADY.perSecond} req/s`, 'ms', c.steady, b.steady, p99),
+      row(`throughput, ${n}`, 'req/s', c.saturated, b.saturated, rps),
+      row(`p99 latency, ${n}`, 'ms', c.saturated, b.saturated, p99),
+      row(`p50 latency, ${STEADY.perSecond} req/s, logs off`, 'ms', s.steady, b.steady, p50),
+      row(`throughput, ${n}, logs off`, 'req/s', s.saturated, b.saturated, rps),
+      row(`p99 latency, ${n}, logs off`, 'ms', s.saturated, b.saturated, p99),
     ];
     const p99Ms = rows[1]!.value;
     const addedMs = rows[0]!.value - rows[0]!.baseline;
