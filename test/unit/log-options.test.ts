@@ -68,6 +68,57 @@ describe('log options', () => {
     expect(output()).toContain('[redacted]');
   });
 
+  it('redacts each redacted field at the top level, one level down, and in headers', () => {
+    const { log, output } = capture();
+    const names = [
+      'token',
+      'secret',
+      'privateKey',
+      'jitConfig',
+      'encodedJitConfig',
+      'encoded_jit_config',
+      'authorization',
+    ];
+    const nested = Object.fromEntries(names.map((name) => [name, TOKEN]));
+    const data = {
+      ...nested,
+      runner: { ...nested, name: 'kept' },
+      headers: { authorization: TOKEN, accept: 'kept' },
+      req: { url: '/webhook', headers: { 'x-hub-signature-256': SECRET, authorization: TOKEN } },
+    };
+    log.info(data, 'data');
+    const line = JSON.parse(output()) as Record<string, Record<string, unknown>>;
+    expect(output()).not.toContain(TOKEN);
+    expect(output()).not.toContain(SECRET);
+    for (const name of names) {
+      expect(line[name]).toBe('[redacted]');
+      expect(line.runner?.[name]).toBe('[redacted]');
+    }
+    expect(line.runner?.name).toBe('kept');
+    expect(line.headers).toEqual({ authorization: '[redacted]', accept: 'kept' });
+    expect(line.req).toEqual({
+      url: '/webhook',
+      headers: { 'x-hub-signature-256': '[redacted]', authorization: '[redacted]' },
+    });
+    // The caller's objects are left as they were.
+    expect(data.runner).toMatchObject({ token: TOKEN });
+    expect(data.req.headers['x-hub-signature-256']).toBe(SECRET);
+  });
+
+  it('redacts the secret fields of a child logger’s bindings', () => {
+    const { log, output } = capture();
+    log.child({ token: TOKEN, repo: 'r' }).info('child');
+    expect(output()).not.toContain(TOKEN);
+    expect(JSON.parse(output())).toMatchObject({ repo: 'r', token: '[redacted]' });
+  });
+
+  it('keeps an error with a secret field an error, serialized without it', () => {
+    const { log, output } = capture();
+    log.warn({ err: Object.assign(new Error('boom'), { token: TOKEN }) }, 'failed');
+    expect(output()).not.toContain(TOKEN);
+    expect(JSON.parse(output())).toMatchObject({ err: { type: 'Error', message: 'boom' } });
+  });
+
   it('keeps plain values that are thrown', () => {
     const { log, output } = capture();
     log.error({ err: 'a string' }, 'odd');

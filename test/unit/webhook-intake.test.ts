@@ -11,7 +11,7 @@ import { workflowJobExample } from '../support/webhook-examples.ts';
 const SECRET = 'test-secret';
 const REPO = 'lineville/elastic-machines-testing';
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, log = pino({ level: 'silent' })) {
   const result = loadConfig({
     env: {
       GITHUB_URL: `https://github.com/${REPO}`,
@@ -32,7 +32,7 @@ function setup(env: Record<string, string> = {}) {
       secretOf: () => SECRET,
       jobs,
       onChange: () => (changes += 1),
-      log: pino({ level: 'silent' }),
+      log,
       now: () => 1,
     },
     { bodyLimit: result.config.webhookBodyLimitBytes },
@@ -66,6 +66,20 @@ const withJob = (fields: Record<string, unknown>) => {
 };
 
 describe('webhook intake', () => {
+  it('logs a request, and how it ended: booked, or its status', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = {
+      write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    };
+    const t = setup({}, pino({ level: 'info' }, stream));
+    await t.post(queued());
+    expect(lines.map((line) => line.msg)).toEqual(['incoming request', 'job event booked']);
+    lines.length = 0;
+    await t.post(queued(), {}, { secret: 'wrong' });
+    expect(lines.map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+    expect(lines[1]).toMatchObject({ res: { statusCode: 401 } });
+  });
+
   it('books a signed queued delivery and answers 202', async () => {
     const t = setup();
     const response = await t.post(queued());

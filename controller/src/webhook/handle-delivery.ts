@@ -86,7 +86,8 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
   if (!ACTIONS.has(payload.action)) return answer(202, 'ignored', 'action ignored', first.id);
   if (!repo) return answer(202, 'ignored', 'repository not served by this endpoint', first.id);
   const job = payload.workflow_job;
-  const log = deps.log.child({ repo: repo.id, jobId: job.id, delivery: delivery.deliveryId });
+  // Fields of this delivery's log lines (a child logger per delivery would cost more).
+  const about = { repo: repo.id, jobId: job.id, delivery: delivery.deliveryId };
   const pool = routeJob(job.labels, webhookPools(repo));
   if (!pool) {
     if (payload.action !== 'queued') {
@@ -100,8 +101,12 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
         at: deps.now(),
       })
     ) {
-      log.info(
-        { labels: job.labels, pools: webhookPools(repo).map((p) => p.runnerLabels.join(',')) },
+      deps.log.info(
+        {
+          ...about,
+          labels: job.labels,
+          pools: webhookPools(repo).map((p) => p.runnerLabels.join(',')),
+        },
         'job not served: no pool has all its labels',
       );
       deps.onUnserved?.(repo.id);
@@ -125,8 +130,8 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
   });
   if (applied === 'duplicate')
     return answer(200, 'duplicate', 'job already at this state', repo.id);
-  log.info(
-    { pool: pool.id, action: payload.action, runner: job.runner_name ?? undefined },
+  deps.log.info(
+    { ...about, pool: pool.id, action: payload.action, runner: job.runner_name ?? undefined },
     'job event booked',
   );
   deps.onChange();
