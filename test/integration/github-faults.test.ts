@@ -37,7 +37,7 @@ describe('GitHub faults', () => {
     const to = Date.now();
     h.fake.clearFaults();
     const during = requestsBetween(from, to);
-    // Without backoff the reconciler would ask for JIT configs in a tight loop; with plugin-retry
+    // Without backoff the reconciler would ask for JIT configs in a tight loop; with the retries
     // (3 retries) and the pool's doubling backoff it asks a handful of times in 12+ s.
     const jit = during.filter((r) => r.path.endsWith('/generate-jitconfig'));
     expect(jit.length).toBeGreaterThan(0);

@@ -2,11 +2,16 @@
  * A fetch whose requests can all be aborted at once (at shutdown, when GitHub does not answer),
  * counting those under way so the controller can say what it left.
  */
+/** Named as fetch names an abort, so nothing retries it. */
+function shuttingDown(message: string): Error {
+  return Object.assign(new Error(message), { name: 'AbortError' });
+}
+
 export function createAbortableFetch(base: typeof fetch) {
   const controller = new AbortController();
   let active = 0;
   const wrapped: typeof fetch = async (input, init) => {
-    if (controller.signal.aborted) throw new Error('shutting down: request not sent');
+    if (controller.signal.aborted) throw shuttingDown('shutting down: request not sent');
     const signal = init?.signal
       ? AbortSignal.any([init.signal, controller.signal])
       : controller.signal;
@@ -23,7 +28,7 @@ export function createAbortableFetch(base: typeof fetch) {
     /** Aborts every request under way and refuses new ones; returns how many were aborted. */
     abort: (): number => {
       const aborted = active;
-      controller.abort(new Error('shutting down'));
+      controller.abort(shuttingDown('shutting down'));
       return aborted;
     },
   };

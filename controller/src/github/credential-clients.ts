@@ -86,7 +86,6 @@ export class CredentialClients {
       auth,
       fetch: this.#deps.fetch,
       log: this.#deps.log.child({ credential: name }),
-      credential: name,
       pace: this.pace(name),
       ...(this.#deps.onAttempt ? { onAttempt: this.#deps.onAttempt(name) } : {}),
     });
