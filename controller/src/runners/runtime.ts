@@ -95,7 +95,11 @@ export type Listing = {
 /** Where runner containers live: one or several Docker engines. */
 export type RunnerRuntime = {
   engines(): EngineStatus[];
-  /** Reads every engine; an engine that does not answer is marked down, never thrown for. */
+  /**
+   * Reads every engine; an engine that does not answer is marked down, never thrown for. An
+   * engine whose event stream reported nothing since its last listing began (and where this
+   * runtime finished no start or removal since) is not asked again for a few seconds.
+   */
   list(): Promise<Listing>;
   start(spec: RunnerSpec): Promise<void>;
   /** Removes a runner with its sidecar and volumes; removing what is gone already succeeds. */
