@@ -37,6 +37,17 @@ describe('ListingFreshness', () => {
     expect(freshness.fresh()).toBe(false);
   });
 
+  it('says when its listing stops standing', () => {
+    let now = 1_000;
+    const freshness = new ListingFreshness(() => now);
+    freshness.event(changed);
+    now += EVENT_SETTLE_MS;
+    freshness.listing();
+    expect(freshness.expiresAt()).toBe(now + FRESH_LISTING_MS);
+    now = freshness.expiresAt();
+    expect(freshness.fresh()).toBe(false);
+  });
+
   it('does not stand after an event, until a listing begins once the event has settled', () => {
     const { freshness, advance } = watched();
     freshness.event(changed);

@@ -231,8 +231,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       })),
     list: async (): Promise<Listing> => {
       const all = [...states.values()];
+      const reused = all.filter((state) => state.up && state.freshness.fresh());
       await Promise.all(all.map(listOne));
+      const expiries = reused.map((state) => state.freshness.expiresAt());
       return {
+        ...(expiries.length > 0 && { reusedUntil: Math.min(...expiries) }),
         containers: all.filter((s) => s.up).flatMap((s) => s.lastSeen),
         unreachable: all
           .filter((s) => !s.up)

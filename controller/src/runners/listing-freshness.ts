@@ -48,6 +48,11 @@ export class ListingFreshness {
     this.#watching = false;
   }
 
+  /** When its last listing stops standing for it, whatever happens meanwhile. */
+  expiresAt(): number {
+    return this.#listedAt + this.#maxAgeMs;
+  }
+
   /** Its last listing can be used again. */
   fresh(): boolean {
     return this.#watching && !this.#changed && this.#now() - this.#listedAt < this.#maxAgeMs;

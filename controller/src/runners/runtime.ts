@@ -90,6 +90,12 @@ export type Listing = {
   containers: RunnerContainer[];
   /** The containers last seen on engines that no longer answer: they may still run. */
   unreachable: RunnerContainer[];
+  /**
+   * Set when an engine was not asked again (its last listing still stood): when the earliest of
+   * those listings stops standing. A pass that used one looks again then, so what an engine's
+   * events did not report (a stream that broke silently) is seen within that bound.
+   */
+  reusedUntil?: number;
 };
 
 /** Where runner containers live: one or several Docker engines. */
