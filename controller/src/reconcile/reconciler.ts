@@ -170,8 +170,9 @@ export class Reconciler {
   async #pass(): Promise<void> {
     const deps = this.#deps;
     const listing = ++this.#listing;
-    const { containers, unreachable } = await deps.runtime.list();
+    const { containers, unreachable, reusedUntil } = await deps.runtime.list();
     const now = this.#now();
+    if (reusedUntil !== undefined) this.#loop.wakeIn(Math.max(0, reusedUntil - now));
     deps.jobs.prune(now);
     const { busy, working } = runnersOfJobs(deps.jobs.all());
     for (const names of this.#registeredBusy.values()) {

@@ -70,6 +70,16 @@ export function labelsFor(
   };
 }
 
+/** The labels of a runner's own volumes. */
+export function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, string> {
+  return {
+    [LABELS.controller]: opts.controllerId,
+    [LABELS.repo]: spec.pool.repoId,
+    [LABELS.pool]: spec.pool.id,
+    [LABELS.runnerName]: spec.name,
+  };
+}
+
 export const volumeNames = (name: string) => ({ docker: `${name}-docker`, socket: `${name}-sock` });
 export const sidecarName = (name: string) => `${name}-dind`;
 

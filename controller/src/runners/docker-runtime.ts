@@ -3,11 +3,18 @@ import type { Logger } from 'pino';
 import { returnCache, sweepCaches, type CacheDeps } from './cache-return.ts';
 import { CacheLeases, type CachePlan } from './cache-volumes.ts';
 import { LABELS } from './container-labels.ts';
-import { dindContainer, runnerContainer, volumeNames, type SpecOptions } from './container-spec.ts';
+import {
+  dindContainer,
+  runnerContainer,
+  volumeLabels,
+  volumeNames,
+  type SpecOptions,
+} from './container-spec.ts';
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
 import { cgroupVersionOf, emulatedPlatforms, nativePlatform } from './engine-platforms.ts';
-import { listEngine, ownFilter } from './list-engine.ts';
-import { pull } from './pull-image.ts';
+import { bounded, listEngine, ownFilter } from './list-engine.ts';
+import { ListingFreshness } from './listing-freshness.ts';
+import { createPulling, pull } from './pull-image.ts';
 import type { RegistryAuth } from './registry-auth.ts';
 import type {
   EngineStatus,
@@ -48,6 +55,8 @@ type EngineState = {
   cgroupVersion: string | undefined;
   /** Cache volumes no pool keeps any more were removed since it last answered. */
   swept: boolean;
+  /** Whether its last listing still stands (no event, start or removal since). */
+  freshness: ListingFreshness;
 };
 
 /** Runner containers on one or more Docker engines, found again by their labels. */
@@ -67,6 +76,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         detect: engine.platforms === undefined,
         cgroupVersion: undefined,
         swept: false,
+        freshness: new ListingFreshness(now),
       },
     ]),
   );
@@ -99,6 +109,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
   }
 
   async function listOne(state: EngineState): Promise<void> {
+    if (state.up && state.freshness.fresh()) return;
+    state.freshness.listing();
     try {
       const containers = await bounded(
         listEngine(state.engine, controllerId),
@@ -119,33 +131,18 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      state.freshness.changed();
       if (state.up) log.warn({ engine: state.engine.id, err: error }, 'docker engine unreachable');
       state.downSince ??= now();
       Object.assign(state, { up: false, error: message });
     }
   }
 
-  async function createStarted(
+  const createStarted = (
     engine: DockerEngine,
     create: Docker.ContainerCreateOptions,
     platform: string | undefined,
-  ): Promise<string> {
-    // Only the name and platform go in the query string; the rest (the JIT config in Env
-    // among it) stays in the body, out of request logs and proxies.
-    const query = { name: create.name, ...(platform ? { platform } : {}) };
-    const request = { _query: query, _body: create } as unknown as Docker.ContainerCreateOptions;
-    let container: Docker.Container;
-    try {
-      container = await engine.docker.createContainer(request);
-    } catch (error) {
-      if (!isNotFound(error) || !create.Image) throw error;
-      log.info({ image: create.Image, engine: engine.id }, 'pulling image');
-      await pull(engine.streams, create.Image, platform, options.registryAuth?.(create.Image));
-      container = await engine.docker.createContainer(request);
-    }
-    await container.start();
-    return container.id;
-  }
+  ) => createPulling(engine, create, platform, options.registryAuth, log);
 
   async function start(spec: RunnerSpec): Promise<void> {
     const state = states.get(spec.engineId);
@@ -165,6 +162,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         log.warn({ err: cleanupError, runner: spec.name }, 'cleanup after failed start failed'),
       );
       throw error;
+    } finally {
+      // A listing begun before this start ended may lack its containers: never use it again.
+      state.freshness.changed();
     }
   }
 
@@ -231,8 +231,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       })),
     list: async (): Promise<Listing> => {
       const all = [...states.values()];
+      const reused = all.filter((state) => state.up && state.freshness.fresh());
       await Promise.all(all.map(listOne));
+      const expiries = reused.map((state) => state.freshness.expiresAt());
       return {
+        ...(expiries.length > 0 && { reusedUntil: Math.min(...expiries) }),
         containers: all.filter((s) => s.up).flatMap((s) => s.lastSeen),
         unreachable: all
           .filter((s) => !s.up)
@@ -244,7 +247,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       // A name is on one engine; the others answer with nothing to remove. An engine that does
       // not answer keeps what it has until it returns (its listing then shows it again).
       const up = [...states.values()].filter((state) => state.up);
-      await Promise.all(up.map((state) => removeFrom(state.engine, name)));
+      await Promise.all(
+        up.map((state) => removeFrom(state.engine, name).finally(() => state.freshness.changed())),
+      );
     },
     pullImage: async (engineId, image, platform) => {
       const state = states.get(engineId);
@@ -263,32 +268,22 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       }
     },
     watch: (onEvent: (event: RuntimeEvent) => void) => {
-      const stops = [...states.values()].map((state) =>
-        watchEngine(state.engine, ownFilter(controllerId), onEvent, log),
+      const all = [...states.values()];
+      const stops = all.map((state) =>
+        watchEngine(
+          state.engine,
+          ownFilter(controllerId),
+          (event) => {
+            state.freshness.event(event);
+            onEvent(event);
+          },
+          log,
+        ),
       );
-      return () => stops.forEach((stop) => stop());
+      return () => {
+        stops.forEach((stop) => stop());
+        all.forEach((state) => state.freshness.unwatched());
+      };
     },
   };
-}
-
-function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string, string> {
-  return {
-    [LABELS.controller]: opts.controllerId,
-    [LABELS.repo]: spec.pool.repoId,
-    [LABELS.pool]: spec.pool.id,
-    [LABELS.runnerName]: spec.name,
-  };
-}
-
-/** `work`, or a rejection once `ms` has passed without it settling. */
-async function bounded<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -76,3 +76,16 @@ function exitCodeOf(status: string): number | undefined {
   const match = /^Exited \((\d+)\)/.exec(status);
   return match ? Number(match[1]) : undefined;
 }
+
+/** `work`, or a rejection once `ms` has passed without it settling. */
+export async function bounded<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -90,12 +90,22 @@ export type Listing = {
   containers: RunnerContainer[];
   /** The containers last seen on engines that no longer answer: they may still run. */
   unreachable: RunnerContainer[];
+  /**
+   * Set when an engine was not asked again (its last listing still stood): when the earliest of
+   * those listings stops standing. A pass that used one looks again then, so what an engine's
+   * events did not report (a stream that broke silently) is seen within that bound.
+   */
+  reusedUntil?: number;
 };
 
 /** Where runner containers live: one or several Docker engines. */
 export type RunnerRuntime = {
   engines(): EngineStatus[];
-  /** Reads every engine; an engine that does not answer is marked down, never thrown for. */
+  /**
+   * Reads every engine; an engine that does not answer is marked down, never thrown for. An
+   * engine whose event stream reported nothing since its last listing began (and where this
+   * runtime finished no start or removal since) is not asked again for a few seconds.
+   */
   list(): Promise<Listing>;
   start(spec: RunnerSpec): Promise<void>;
   /** Removes a runner with its sidecar and volumes; removing what is gone already succeeds. */
