@@ -5,6 +5,8 @@ import { join } from 'node:path';
 
 export type ControllerProcess = {
   url: string;
+  /** The controller's own process (node itself, no wrapper): for /proc/<pid>/… and signals. */
+  pid: number;
   dataDir: string;
   /** Every line the controller wrote, stdout and stderr. */
   output: () => string;
@@ -16,16 +18,28 @@ export type ControllerProcess = {
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
+export type ControllerProcessOptions = {
+  dataDir?: string;
+  timeoutMs?: number;
+  /** Run the compiled build (`npm run build` first) as the image does, not the sources. */
+  build?: boolean;
+  /** Node options before the entry point (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+  nodeArgs?: string[];
+};
+
 /**
- * Runs the controller exactly as `npm start` does, as a child process configured only
- * through its documented environment.
+ * Runs the controller exactly as `npm start` does (or as the image does, `build`), as a child
+ * process configured only through its documented environment.
  */
 export async function startControllerProcess(
   env: Record<string, string>,
-  options: { dataDir?: string; timeoutMs?: number } = {},
+  options: ControllerProcessOptions = {},
 ): Promise<ControllerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'autoscaler-data-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'controller/src/main.ts'], {
+  const entry = options.build
+    ? ['controller/dist/main.js']
+    : ['--import', 'tsx', 'controller/src/main.ts'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -56,6 +70,7 @@ export async function startControllerProcess(
   };
   return {
     url,
+    pid: child.pid ?? 0,
     dataDir,
     output: () => output,
     logs,
