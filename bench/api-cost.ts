@@ -36,6 +36,24 @@ export function peakPerMinute(
   return peak;
 }
 
+/** `12 \`GET /repos/{o}/{r}/actions/runs\`, …`: requests by route, most first. */
+export function routeCounts(requests: readonly RequestLogEntry[], top = Infinity): string {
+  const byRoute = new Map<string, number>();
+  for (const r of requests) {
+    const path = r.path
+      .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{o}/{r}')
+      .replace(/^\/orgs\/[^/]+/, '/orgs/{org}')
+      .replace(/\/\d+(?=\/|$)/g, '/{id}');
+    const route = `${r.method} ${path}`;
+    byRoute.set(route, (byRoute.get(route) ?? 0) + 1);
+  }
+  return [...byRoute]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([route, count]) => `${count} \`${route}\``)
+    .join(', ');
+}
+
 export function apiCostResult(run: BurstRun): BenchResult {
   const large = run.large;
   const perJob = large.requests.length / large.completed;
@@ -43,15 +61,7 @@ export function apiCostResult(run: BurstRun): BenchResult {
   const withinJobs = run.within.reduce((sum, b) => sum + b.completed, 0);
   const writes = peakPerMinute(large.requests, (r) => (isWrite(r) ? 1 : 0));
   const peakPoints = peakPerMinute(large.requests, points);
-  const byRoute = new Map<string, number>();
-  for (const r of large.requests) {
-    const route = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
-    byRoute.set(route, (byRoute.get(route) ?? 0) + 1);
-  }
-  const routes = [...byRoute]
-    .sort((a, b) => b[1] - a[1])
-    .map(([route, count]) => `${count} \`${route}\``)
-    .join(', ');
+  const routes = routeCounts(large.requests);
   return {
     title: '9. API cost',
     baseline:

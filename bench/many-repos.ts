@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createHarness, SECRET } from '../test/support/harness.ts';
 import type { FakeGitHub } from '../test/support/fake-github/index.ts';
-import { POINTS_PER_MINUTE } from './api-cost.ts';
+import { POINTS_PER_MINUTE, routeCounts } from './api-cost.ts';
 import { takeHeapSnapshot } from './heap-snapshot.ts';
 import { cpuWindow, rssMb, startBareFastify } from './process-usage.ts';
 import type { BenchResult } from './result.ts';
@@ -17,10 +17,11 @@ import type { BenchResult } from './result.ts';
 export const REPOSITORIES = 1_000;
 /** Job events: queued and completed of half as many jobs. */
 export const EVENTS = 10_000;
-const SETTLE_MS = 30_000;
+/** Settled: every repository read once (the first resync pass), at most this long after start. */
+const MAX_SETTLE_MS = 150_000;
 const IDLE_WINDOW_MS = 60_000;
 const AFTER_EVENTS_MS = 10_000;
-const SENDERS = 16;
+const SENDERS = 32;
 const ROOT = new URL('..', import.meta.url).pathname;
 const OWNER = 'bench';
 
@@ -53,6 +54,29 @@ async function sendJobEvents(fake: FakeGitHub): Promise<void> {
   await Promise.all(Array.from({ length: SENDERS }, sender));
 }
 
+/**
+ * Waits until the controller has read every repository's runners and runs once (its first
+ * resync pass; the fake answers those 200, later passes 304), or MAX_SETTLE_MS; returns the ms.
+ */
+async function settle(fake: FakeGitHub, since: number): Promise<number> {
+  const read = new Map<string, Set<string>>();
+  let seen = 0;
+  while (Date.now() - since < MAX_SETTLE_MS) {
+    const log = fake.requests();
+    for (; seen < log.length; seen += 1) {
+      const match = /^\/repos\/[^/]+\/([^/]+)\/actions\/(runners|runs)$/.exec(
+        log[seen]?.path ?? '',
+      );
+      if (!match?.[1] || !match[2]) continue;
+      const kinds = read.get(match[1]) ?? new Set<string>();
+      read.set(match[1], kinds.add(match[2]));
+    }
+    if ([...read.values()].filter((kinds) => kinds.size === 2).length >= REPOSITORIES) break;
+    await sleep(1_000);
+  }
+  return Date.now() - since;
+}
+
 /** The controller's GitHub requests (API routes, not the runner stub's) from `since` on. */
 function apiRequests(fake: FakeGitHub, since: number) {
   return fake.requests().filter((r) => r.at >= since && !r.path.startsWith('/_stub/'));
@@ -73,6 +97,7 @@ export async function benchManyRepos(
   const bare = await startBareFastify();
   try {
     const { file, routes } = reposFile(h.fake.token);
+    const startedAt = Date.now();
     const controller = await h.startRepos(
       file,
       routes,
@@ -86,8 +111,8 @@ export async function benchManyRepos(
       },
     );
     const pid = controller.pid;
-    log(`  ${REPOSITORIES} repositories, controller listening; settling ${SETTLE_MS / 1000} s`);
-    await sleep(SETTLE_MS);
+    const settledMs = await settle(h.fake, startedAt);
+    log(`  ${REPOSITORIES} repositories: settled (first pass) ${(settledMs / 1000).toFixed(0)} s`);
     const idleFrom = Date.now();
     const cpu = cpuWindow(pid);
     const bareCpu = cpuWindow(bare.pid);
@@ -97,6 +122,7 @@ export async function benchManyRepos(
     const idleRequests = apiRequests(h.fake, idleFrom).filter((r) => r.at < Date.now());
     const perMinute = (idleRequests.length / IDLE_WINDOW_MS) * 60_000;
     const notModified = idleRequests.filter((r) => r.status === 304).length;
+    const idleRoutes = routeCounts(idleRequests, 4);
     const idleRss = rssMb(pid);
     const baseRss = rssMb(bare.pid);
     log(
@@ -104,13 +130,19 @@ export async function benchManyRepos(
     );
     if (heapDir) log(`  heap snapshot: ${await takeHeapSnapshot(pid, heapDir)}`);
     const sendStart = Date.now();
+    const sendCpu = cpuWindow(pid);
+    const fakeCpu = cpuWindow(process.pid);
     await sendJobEvents(h.fake);
     await h.fake.settled();
     const sendSeconds = (Date.now() - sendStart) / 1000;
+    const [controllerBusy, fakeBusy] = [sendCpu.stop(), fakeCpu.stop()];
     await sleep(AFTER_EVENTS_MS);
     const afterRss = rssMb(pid);
     const afterBaseRss = rssMb(bare.pid);
-    log(`  after ${EVENTS} events (${sendSeconds.toFixed(1)} s): ${afterRss.toFixed(1)} MB`);
+    log(
+      `  after ${EVENTS} events (${sendSeconds.toFixed(1)} s, controller ${controllerBusy.toFixed(0)} %, ` +
+        `fake and senders ${fakeBusy.toFixed(0)} % of a core): ${afterRss.toFixed(1)} MB`,
+    );
     if (heapDir) log(`  heap snapshot: ${await takeHeapSnapshot(pid, heapDir)}`);
     const delivered = h.fake
       .deliveries()
@@ -143,18 +175,20 @@ export async function benchManyRepos(
         `${EVENTS.toLocaleString('en')} job events (target 100 MB; a bare Fastify process ` +
         `${baseRss.toFixed(0)} MB), uses ${idleCpu.toFixed(2)} % of a core idle (target 1 %), ` +
         `and makes ${perMinute.toFixed(0)} GitHub requests a minute while nothing happens ` +
-        `(${notModified} of ${idleRequests.length} answered 304), ` +
+        `(${notModified} of ${idleRequests.length} answered 304; ${idleRoutes}), ` +
         `${(perMinute / POINTS_PER_MINUTE).toFixed(2)}× GitHub's secondary limit.`,
       method:
         `\`node controller/dist/main.js\` after \`npm run build\`, repos.json of ` +
         `${REPOSITORIES.toLocaleString('en')} repositories sharing one token (the fake GitHub ` +
-        `knows them all), default resync interval, LOG_LEVEL=info, MAX_RUNNERS=1. Settled ` +
-        `${SETTLE_MS / 1000} s after listening, then measured over ${IDLE_WINDOW_MS / 1000} s: ` +
+        `knows them all), the image's node options, default resync interval, LOG_LEVEL=info, ` +
+        `MAX_RUNNERS=1. Settled once every repository was read (the first resync pass, ` +
+        `${(settledMs / 1000).toFixed(0)} s after start), then measured over ` +
+        `${IDLE_WINDOW_MS / 1000} s: ` +
         `CPU from /proc/<pid>/stat (utime+stime), RSS from /proc/<pid>/status, requests counted ` +
         `at the fake. Then ${(EVENTS / 2).toLocaleString('en')} jobs queued and cancelled over ` +
         `all repositories (${EVENTS.toLocaleString('en')} deliveries, ${delivered} accepted in ` +
-        `all, ${SENDERS} at a time, ${sendSeconds.toFixed(0)} s), RSS ${AFTER_EVENTS_MS / 1000} s ` +
-        `after the last.`,
+        `all, ${SENDERS} at a time, ${sendSeconds.toFixed(0)} s with the controller at ` +
+        `${controllerBusy.toFixed(0)} % of a core), RSS ${AFTER_EVENTS_MS / 1000} s after the last.`,
     };
   } finally {
     bare.kill();
