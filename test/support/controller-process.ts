@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,7 +21,10 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 export type ControllerProcessOptions = {
   dataDir?: string;
   timeoutMs?: number;
-  /** Run the compiled build (`npm run build` first) as the image does, not the sources. */
+  /**
+   * Run the compiled build (`npm run build` first) with the image's CMD (its node options
+   * too), not the sources.
+   */
   build?: boolean;
   /** Node options before the entry point (e.g. `--heapsnapshot-signal=SIGUSR2`). */
   nodeArgs?: string[];
@@ -36,9 +39,7 @@ export async function startControllerProcess(
   options: ControllerProcessOptions = {},
 ): Promise<ControllerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'autoscaler-data-'));
-  const entry = options.build
-    ? ['controller/dist/main.js']
-    : ['--import', 'tsx', 'controller/src/main.ts'];
+  const entry = options.build ? imageCommand() : ['--import', 'tsx', 'controller/src/main.ts'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: {
@@ -97,6 +98,14 @@ async function waitForAddress(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`controller did not start within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** The image's CMD (node's arguments: its options and the compiled entry point). */
+function imageCommand(): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'controller/Dockerfile'), 'utf8');
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (cmd === undefined) throw new Error('controller/Dockerfile has no CMD in JSON form');
+  return JSON.parse(cmd) as string[];
 }
 
 export function removeDataDir(dir: string): void {
