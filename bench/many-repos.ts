@@ -140,6 +140,8 @@ export async function benchManyRepos(
     await sleep(AFTER_EVENTS_MS);
     const afterRss = rssMb(pid);
     const afterBaseRss = rssMb(bare.pid);
+    const peakRss = rssMb(pid, 'VmHWM');
+    const peakBaseRss = rssMb(bare.pid, 'VmHWM');
     log(
       `  after ${EVENTS} events (${sendSeconds.toFixed(1)} s, controller ${controllerBusy.toFixed(0)} %, ` +
         `fake and senders ${fakeBusy.toFixed(0)} % of a core): ${afterRss.toFixed(1)} MB`,
@@ -162,6 +164,12 @@ export async function benchManyRepos(
           value: afterRss,
           baseline: afterBaseRss,
         },
+        {
+          measure: 'RSS, peak (start, resync passes, events)',
+          unit: 'MB',
+          value: peakRss,
+          baseline: peakBaseRss,
+        },
         { measure: 'CPU, idle', unit: '% of a core', value: idleCpu, baseline: baseCpu },
         {
           measure: 'GitHub requests a minute, idle, one credential',
@@ -173,7 +181,8 @@ export async function benchManyRepos(
       shows:
         `At ${REPOSITORIES.toLocaleString('en')} repositories on one token the compiled ` +
         `controller holds ${idleRss.toFixed(0)} MB idle and ${afterRss.toFixed(0)} MB after ` +
-        `${EVENTS.toLocaleString('en')} job events (target 100 MB; a bare Fastify process ` +
+        `${EVENTS.toLocaleString('en')} job events, ${peakRss.toFixed(0)} MB at its peak ` +
+        `(target 100 MB; a bare Fastify process ` +
         `${baseRss.toFixed(0)} MB), uses ${idleCpu.toFixed(2)} % of a core idle (target 1 %), ` +
         `and makes ${perMinute.toFixed(0)} GitHub requests a minute while nothing happens ` +
         `(${notModified} of ${idleRequests.length} answered 304; ${idleRoutes}), ` +

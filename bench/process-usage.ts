@@ -6,11 +6,11 @@ import { once } from 'node:events';
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const ROOT = new URL('..', import.meta.url).pathname;
 
-/** Resident set size in MB (VmRSS). */
-export function rssMb(pid: number): number {
+/** Resident set size in MB (VmRSS), or its peak so far (VmHWM). */
+export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no ${field} for process ${pid}`);
   return Number(kb) / 1024;
 }
 
