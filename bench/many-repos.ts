@@ -11,7 +11,7 @@ import { createHarness, SECRET } from '../test/support/harness.ts';
 import type { FakeGitHub } from '../test/support/fake-github/index.ts';
 import { POINTS_PER_MINUTE, routeCounts } from './api-cost.ts';
 import { takeHeapSnapshot } from './heap-snapshot.ts';
-import { cpuWindow, rssMb, startBareFastify } from './process-usage.ts';
+import { cpuWindow, rssMb, rssSampler, startBareFastify } from './process-usage.ts';
 import type { BenchResult } from './result.ts';
 
 export const REPOSITORIES = 1_000;
@@ -117,6 +117,8 @@ export async function benchManyRepos(
     const idleFrom = Date.now();
     const cpu = cpuWindow(pid);
     const bareCpu = cpuWindow(bare.pid);
+    const rss = rssSampler(pid);
+    const bareRss = rssSampler(bare.pid);
     await sleep(IDLE_WINDOW_MS);
     const idleCpu = cpu.stop();
     const baseCpu = bareCpu.stop();
@@ -124,8 +126,8 @@ export async function benchManyRepos(
     const perMinute = (idleRequests.length / IDLE_WINDOW_MS) * 60_000;
     const notModified = idleRequests.filter((r) => r.status === 304).length;
     const idleRoutes = routeCounts(idleRequests, 4);
-    const idleRss = rssMb(pid);
-    const baseRss = rssMb(bare.pid);
+    const idleRss = rss.stop();
+    const baseRss = bareRss.stop();
     log(
       `  idle: ${idleRss.toFixed(1)} MB, ${idleCpu.toFixed(2)} %, ${perMinute.toFixed(0)} req/min`,
     );
@@ -137,9 +139,11 @@ export async function benchManyRepos(
     await h.fake.settled();
     const sendSeconds = (Date.now() - sendStart) / 1000;
     const [controllerBusy, fakeBusy] = [sendCpu.stop(), fakeCpu.stop()];
+    const after = rssSampler(pid);
+    const afterBare = rssSampler(bare.pid);
     await sleep(AFTER_EVENTS_MS);
-    const afterRss = rssMb(pid);
-    const afterBaseRss = rssMb(bare.pid);
+    const afterRss = after.stop();
+    const afterBaseRss = afterBare.stop();
     const peakRss = rssMb(pid, 'VmHWM');
     const peakBaseRss = rssMb(bare.pid, 'VmHWM');
     log(
@@ -195,11 +199,13 @@ export async function benchManyRepos(
         `${(settledMs / 1000).toFixed(0)} s after start), then measured over ` +
         `${IDLE_WINDOW_MS / 1000} s (twice the resync interval: a whole pass and the wait ` +
         `after it): ` +
-        `CPU from /proc/<pid>/stat (utime+stime), RSS from /proc/<pid>/status, requests counted ` +
+        `CPU from /proc/<pid>/stat (utime+stime), RSS the median of samples every second ` +
+        `(/proc/<pid>/status), requests counted ` +
         `at the fake. Then ${(EVENTS / 2).toLocaleString('en')} jobs queued and cancelled over ` +
         `all repositories (${EVENTS.toLocaleString('en')} deliveries, ${delivered} accepted in ` +
         `all, ${SENDERS} at a time, ${sendSeconds.toFixed(0)} s with the controller at ` +
-        `${controllerBusy.toFixed(0)} % of a core), RSS ${AFTER_EVENTS_MS / 1000} s after the last.`,
+        `${controllerBusy.toFixed(0)} % of a core), RSS the median over the ` +
+        `${AFTER_EVENTS_MS / 1000} s after the last.`,
     };
   } finally {
     bare.kill();

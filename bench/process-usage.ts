@@ -2,6 +2,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { median } from './stats.ts';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -20,6 +21,19 @@ export function cpuSeconds(pid: number): number {
   // Fields after the command name (which may hold spaces), from field 3 (state) on.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; stop() gives the median (MB). */
+export function rssSampler(pid: number, everyMs = 1_000): { stop: () => number } {
+  const samples = [rssMb(pid)];
+  const timer = setInterval(() => samples.push(rssMb(pid)), everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      samples.push(rssMb(pid));
+      return median(samples);
+    },
+  };
 }
 
 export type CpuWindow = { stop: () => number };
