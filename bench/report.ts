@@ -2,11 +2,15 @@
 import { availableParallelism, cpus } from 'node:os';
 import { ratio, type BenchResult, type Row } from './result.ts';
 
+const COUNTS: ReadonlySet<Row['unit']> = new Set(['jobs', 'runners']);
+
 function figure(value: number, unit: Row['unit']): string {
   if (!Number.isFinite(value)) return 'n/a';
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  const digits = COUNTS.has(unit) || value >= 100 ? 0 : value >= 10 ? 1 : 2;
   return `${value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 }
+
+const ratioText = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
 
 export function renderReport(results: BenchResult[], startedAt: Date, seconds: number): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -29,7 +33,7 @@ export function renderReport(results: BenchResult[], startedAt: Date, seconds: n
     for (const row of result.rows) {
       lines.push(
         `| ${result.title} | ${row.measure} | ${figure(row.value, row.unit)} | ` +
-          `${figure(row.baseline, row.unit)} | ${ratio(row).toFixed(2)}× |`,
+          `${figure(row.baseline, row.unit)} | ${ratioText(ratio(row))} |`,
       );
     }
   }

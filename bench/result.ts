@@ -1,7 +1,21 @@
 /** One figure of a benchmark next to its baseline, measured in the same run. */
 export type Row = {
   measure: string;
-  unit: 'ms' | 'µs' | 'ns' | 'req/s' | 'B/job';
+  unit:
+    | 'ms'
+    | 'µs'
+    | 'ns'
+    | 's'
+    | 'req/s'
+    | 'B/job'
+    | 'MB'
+    | '% of a core'
+    | 'req/min'
+    | 'req/job'
+    | 'writes/min'
+    | 'points/min'
+    | 'jobs'
+    | 'runners';
   value: number;
   baseline: number;
   /** Median of per-round subject/baseline ratios, when rounds pair them (steadier under noise). */

@@ -1,12 +1,15 @@
 /**
- * `npm run bench`: runs every benchmark (about 3 minutes; the last two need a Docker engine)
- * and writes BENCHMARKS.md.
+ * `npm run bench`: runs every benchmark (a few minutes; 5 to 9 need a Docker engine) and writes
+ * BENCHMARKS.md.
  */
 import { writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 import { fileURLToPath } from 'node:url';
+import { benchApiCost } from './api-cost.ts';
 import { benchBuildCache } from './build-cache.ts';
+import { benchBurst } from './burst.ts';
 import { benchIntake } from './intake.ts';
+import { benchManyRepos } from './many-repos.ts';
 import { benchMemory } from './memory.ts';
 import { benchPlanner } from './planner.ts';
 import { renderReport } from './report.ts';
@@ -28,6 +31,10 @@ async function main(): Promise<void> {
     ['webhook intake over HTTP', () => benchIntake(log)],
     ['runner start (Docker engine)', benchSpawn],
     ['build cache of a dind pool (Docker engine)', benchBuildCache],
+    ['burst drain (Docker engine)', () => benchBurst(log)],
+    // The bursts above, counted at the fake GitHub (measured once).
+    ['API cost', () => benchApiCost(log)],
+    ['many repositories, compiled build (Docker engine)', () => benchManyRepos(log)],
   ];
   const results: BenchResult[] = [];
   for (const [name, step] of steps) {

@@ -4,36 +4,15 @@
  * test images (test/support/build-images.sh); GitHub is the fake of test/support.
  */
 import { execFileSync } from 'node:child_process';
-import { docker, noLeftovers } from '../test/support/docker-cleanup.ts';
-import { createHarness, STUB_IMAGE, type Harness } from '../test/support/harness.ts';
+import { noLeftovers } from '../test/support/docker-cleanup.ts';
+import { createHarness, type Harness } from '../test/support/harness.ts';
 import { waitUntil } from '../test/support/wait-until.ts';
+import { CONTROLLER_LABEL, startDirectly, watchStarts, type Starts } from './engine-start.ts';
 import type { BenchResult } from './result.ts';
 import { median, percentile } from './stats.ts';
 
 const ROUNDS = 15;
-const CONTROLLER_LABEL = 'io.runner-autoscaler.controller';
 const ROOT = new URL('..', import.meta.url).pathname;
-
-type Starts = { next: () => Promise<number>; stop: () => void };
-
-/** Times (ms since the epoch) of container `start` events carrying a label, from the engine. */
-async function watchStarts(label: string): Promise<Starts> {
-  const stream = (await docker.getEvents({
-    filters: { type: ['container'], event: ['start'], label: [label] },
-  })) as NodeJS.ReadableStream & { destroy: () => void };
-  const waiting: ((at: number) => void)[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      const event = JSON.parse(line) as { timeNano: number };
-      waiting.shift()?.(event.timeNano / 1e6);
-    }
-  });
-  return {
-    next: () => new Promise((resolve) => waiting.push(resolve)),
-    stop: () => stream.destroy(),
-  };
-}
 
 /** One job through the controller: delivery sent → runner container started (ms). */
 async function spawnOnce(h: Harness, starts: Starts): Promise<number> {
@@ -45,22 +24,6 @@ async function spawnOnce(h: Harness, starts: Starts): Promise<number> {
   // The runner exits after its job and the controller removes it: wait for a quiet engine.
   await noLeftovers(h.controllerId, 20_000);
   return startedAt - sentAt;
-}
-
-/** The same image started directly through the Docker API: create and start, nothing else. */
-async function startDirectly(starts: Starts, controllerId: string): Promise<number> {
-  const started = starts.next();
-  const before = Date.now();
-  const container = await docker.createContainer({
-    Image: STUB_IMAGE,
-    Cmd: ['true'],
-    Entrypoint: [],
-    Labels: { [CONTROLLER_LABEL]: controllerId },
-    // As the controller's runners here: host network (no veth to set up), removed after.
-    HostConfig: { NetworkMode: 'host', AutoRemove: true },
-  });
-  await container.start();
-  return (await started) - before;
 }
 
 export async function benchSpawn(): Promise<BenchResult> {

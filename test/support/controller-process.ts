@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export type ControllerProcess = {
   url: string;
+  /** The controller's own process (node itself, no wrapper): for /proc/<pid>/… and signals. */
+  pid: number;
   dataDir: string;
   /** Every line the controller wrote, stdout and stderr. */
   output: () => string;
@@ -16,16 +18,29 @@ export type ControllerProcess = {
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
+export type ControllerProcessOptions = {
+  dataDir?: string;
+  timeoutMs?: number;
+  /**
+   * Run the compiled build (`npm run build` first) with the image's CMD (its node options
+   * too), not the sources.
+   */
+  build?: boolean;
+  /** Node options before the entry point (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+  nodeArgs?: string[];
+};
+
 /**
- * Runs the controller exactly as `npm start` does, as a child process configured only
- * through its documented environment.
+ * Runs the controller exactly as `npm start` does (or as the image does, `build`), as a child
+ * process configured only through its documented environment.
  */
 export async function startControllerProcess(
   env: Record<string, string>,
-  options: { dataDir?: string; timeoutMs?: number } = {},
+  options: ControllerProcessOptions = {},
 ): Promise<ControllerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'autoscaler-data-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'controller/src/main.ts'], {
+  const entry = options.build ? imageCommand() : ['--import', 'tsx', 'controller/src/main.ts'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -56,6 +71,7 @@ export async function startControllerProcess(
   };
   return {
     url,
+    pid: child.pid ?? 0,
     dataDir,
     output: () => output,
     logs,
@@ -82,6 +98,14 @@ async function waitForAddress(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`controller did not start within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** The image's CMD (node's arguments: its options and the compiled entry point). */
+function imageCommand(): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'controller/Dockerfile'), 'utf8');
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (cmd === undefined) throw new Error('controller/Dockerfile has no CMD in JSON form');
+  return JSON.parse(cmd) as string[];
 }
 
 export function removeDataDir(dir: string): void {

@@ -6,6 +6,7 @@ import {
   removeDataDir,
   startControllerProcess,
   type ControllerProcess,
+  type ControllerProcessOptions,
 } from './controller-process.ts';
 import { removeAllOf, testControllerId } from './docker-cleanup.ts';
 import { freePort } from './free-port.ts';
@@ -14,17 +15,22 @@ import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from './fake
 export const SECRET = 'integration-secret';
 export const STUB_IMAGE = 'autoscaler-test/runner-stub:local';
 
+export type StartOptions = { manualHook?: boolean } & Pick<
+  ControllerProcessOptions,
+  'build' | 'nodeArgs'
+>;
+
 /** A fake GitHub, a controller process against it, and cleanup by label after each test. */
 export type Harness = {
   fake: FakeGitHub;
   controllerId: string;
   dataDir: string | undefined;
   controller: ControllerProcess | undefined;
-  /** `manualHook: false` leaves webhook registration to the controller (WEBHOOK_HOST). */
-  start: (
-    env?: Record<string, string>,
-    options?: { manualHook?: boolean },
-  ) => Promise<ControllerProcess>;
+  /**
+   * `manualHook: false` leaves webhook registration to the controller (WEBHOOK_HOST); `build`
+   * and `nodeArgs` as for startControllerProcess.
+   */
+  start: (env?: Record<string, string>, options?: StartOptions) => Promise<ControllerProcess>;
   /**
    * Multi-repo mode: `repos` (the repos.json shape) becomes REPOS_CONFIG_FILE, the controller
    * starts, and each repository's webhooks (`owner/name` → repo id) go to /webhook/<id>.
@@ -33,6 +39,7 @@ export type Harness = {
     repos: unknown,
     routes: Record<string, string>,
     env?: Record<string, string>,
+    options?: Omit<StartOptions, 'manualHook'>,
   ) => Promise<ControllerProcess>;
   /** Writes a file (a key, say) into a folder the cleanup removes; returns its path. */
   writeFile: (name: string, content: string) => string;
@@ -71,7 +78,11 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
           PORT: String(port),
           ...env,
         },
-        harness.dataDir === undefined ? {} : { dataDir: harness.dataDir },
+        {
+          ...(harness.dataDir === undefined ? {} : { dataDir: harness.dataDir }),
+          ...(options.build === undefined ? {} : { build: options.build }),
+          ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
+        },
       );
       harness.controller = controller;
       harness.dataDir = controller.dataDir;
@@ -84,7 +95,7 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
       writeFileSync(path, content, { mode: 0o600 });
       return path;
     },
-    async startRepos(repos, routes, env = {}) {
+    async startRepos(repos, routes, env = {}, options = {}) {
       const controller = await harness.start(
         {
           GITHUB_URL: '',
@@ -93,7 +104,7 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
           REPOS_CONFIG_FILE: harness.writeFile('repos.json', JSON.stringify(repos)),
           ...env,
         },
-        { manualHook: false },
+        { ...options, manualHook: false },
       );
       for (const [repo, id] of Object.entries(routes))
         fake.setWebhookTarget({ url: `${controller.url}/webhook/${id}`, secret: SECRET, repo });

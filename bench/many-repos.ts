@@ -1,0 +1,214 @@
+/**
+ * Benchmark 8: the compiled controller (`node controller/dist/main.js`, as the image runs it)
+ * serving 1,000 repositories on one token: resident memory and CPU while idle, GitHub requests
+ * a minute, and memory after 10,000 job events. Baselines: a bare Fastify process idle beside it
+ * (memory, CPU) and GitHub's secondary limit (requests). Needs a Docker engine and the test
+ * images. With BENCH_HEAP_DIR set, heap snapshots of the controller go there (idle, after).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createHarness, SECRET } from '../test/support/harness.ts';
+import type { FakeGitHub } from '../test/support/fake-github/index.ts';
+import { POINTS_PER_MINUTE, routeCounts } from './api-cost.ts';
+import { takeHeapSnapshot } from './heap-snapshot.ts';
+import { cpuWindow, rssMb, rssSampler, startBareFastify } from './process-usage.ts';
+import type { BenchResult } from './result.ts';
+
+export const REPOSITORIES = 1_000;
+/** Job events: queued and completed of half as many jobs. */
+export const EVENTS = 10_000;
+/** Settled: every repository read once (the first resync pass), at most this long after start. */
+const MAX_SETTLE_MS = 150_000;
+/** Twice the default resync interval: a whole resync pass and the wait after it. */
+const IDLE_WINDOW_MS = 120_000;
+const AFTER_EVENTS_MS = 10_000;
+const SENDERS = 32;
+const ROOT = new URL('..', import.meta.url).pathname;
+const OWNER = 'bench';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const repoName = (i: number) => `repo-${String(i).padStart(4, '0')}`;
+
+/** repos.json with every repository on the fake's one token, and the webhook routes. */
+function reposFile(token: string) {
+  const repositories = Array.from({ length: REPOSITORIES }, (_, i) => ({
+    id: repoName(i),
+    github_url: `https://github.com/${OWNER}/${repoName(i)}`,
+  }));
+  const routes = Object.fromEntries(repositories.map((r) => [`${OWNER}/${r.id}`, r.id]));
+  return {
+    file: { repositories, defaults: { github_token: token, webhook_secret: SECRET } },
+    routes,
+  };
+}
+
+/** `queued` then `completed` (cancelled) of EVENTS / 2 jobs over every repository. */
+async function sendJobEvents(fake: FakeGitHub): Promise<void> {
+  let next = 0;
+  const sender = async () => {
+    for (let i = next++; i < EVENTS / 2; i = next++) {
+      const repo = `${OWNER}/${repoName(i % REPOSITORIES)}`;
+      const job = await fake.queueJob({ repo, labels: ['self-hosted'] });
+      await fake.cancelJob(job.id);
+    }
+  };
+  await Promise.all(Array.from({ length: SENDERS }, sender));
+}
+
+/**
+ * Waits until the controller has read every repository's runners and runs once (its first
+ * resync pass; the fake answers those 200, later passes 304), or MAX_SETTLE_MS; returns the ms.
+ */
+async function settle(fake: FakeGitHub, since: number): Promise<number> {
+  const read = new Map<string, Set<string>>();
+  let seen = 0;
+  while (Date.now() - since < MAX_SETTLE_MS) {
+    const log = fake.requests();
+    for (; seen < log.length; seen += 1) {
+      const match = /^\/repos\/[^/]+\/([^/]+)\/actions\/(runners|runs)$/.exec(
+        log[seen]?.path ?? '',
+      );
+      if (!match?.[1] || !match[2]) continue;
+      const kinds = read.get(match[1]) ?? new Set<string>();
+      read.set(match[1], kinds.add(match[2]));
+    }
+    if ([...read.values()].filter((kinds) => kinds.size === 2).length >= REPOSITORIES) break;
+    await sleep(1_000);
+  }
+  return Date.now() - since;
+}
+
+/** The controller's GitHub requests (API routes, not the runner stub's) from `since` on. */
+function apiRequests(fake: FakeGitHub, since: number) {
+  return fake.requests().filter((r) => r.at >= since && !r.path.startsWith('/_stub/'));
+}
+
+export async function benchManyRepos(
+  log: (line: string) => void = () => undefined,
+): Promise<BenchResult> {
+  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  const heapDir = process.env.BENCH_HEAP_DIR;
+  if (heapDir) mkdirSync(heapDir, { recursive: true });
+  const h = await createHarness();
+  for (let i = 0; i < REPOSITORIES; i += 1) h.fake.addRepo({ owner: OWNER, name: repoName(i) });
+  const bare = await startBareFastify();
+  try {
+    const { file, routes } = reposFile(h.fake.token);
+    const startedAt = Date.now();
+    const controller = await h.startRepos(
+      file,
+      routes,
+      // One runner at most: the job events need no runners, a stray one stays alone.
+      { LOG_LEVEL: 'info', MAX_RUNNERS: '1' },
+      {
+        build: true,
+        ...(heapDir && {
+          nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`],
+        }),
+      },
+    );
+    const pid = controller.pid;
+    const settledMs = await settle(h.fake, startedAt);
+    log(`  ${REPOSITORIES} repositories: settled (first pass) ${(settledMs / 1000).toFixed(0)} s`);
+    const idleFrom = Date.now();
+    const cpu = cpuWindow(pid);
+    const bareCpu = cpuWindow(bare.pid);
+    const rss = rssSampler(pid);
+    const bareRss = rssSampler(bare.pid);
+    await sleep(IDLE_WINDOW_MS);
+    const idleCpu = cpu.stop();
+    const baseCpu = bareCpu.stop();
+    const idleRequests = apiRequests(h.fake, idleFrom).filter((r) => r.at < Date.now());
+    const perMinute = (idleRequests.length / IDLE_WINDOW_MS) * 60_000;
+    const notModified = idleRequests.filter((r) => r.status === 304).length;
+    const idleRoutes = routeCounts(idleRequests, 4);
+    const idleRss = rss.stop();
+    const baseRss = bareRss.stop();
+    log(
+      `  idle: ${idleRss.toFixed(1)} MB, ${idleCpu.toFixed(2)} %, ${perMinute.toFixed(0)} req/min`,
+    );
+    if (heapDir) log(`  heap snapshot: ${await takeHeapSnapshot(pid, heapDir)}`);
+    const sendStart = Date.now();
+    const sendCpu = cpuWindow(pid);
+    const fakeCpu = cpuWindow(process.pid);
+    await sendJobEvents(h.fake);
+    await h.fake.settled();
+    const sendSeconds = (Date.now() - sendStart) / 1000;
+    const [controllerBusy, fakeBusy] = [sendCpu.stop(), fakeCpu.stop()];
+    const after = rssSampler(pid);
+    const afterBare = rssSampler(bare.pid);
+    await sleep(AFTER_EVENTS_MS);
+    const afterRss = after.stop();
+    const afterBaseRss = afterBare.stop();
+    const peakRss = rssMb(pid, 'VmHWM');
+    const peakBaseRss = rssMb(bare.pid, 'VmHWM');
+    log(
+      `  after ${EVENTS} events (${sendSeconds.toFixed(1)} s, controller ${controllerBusy.toFixed(0)} %, ` +
+        `fake and senders ${fakeBusy.toFixed(0)} % of a core): ${afterRss.toFixed(1)} MB`,
+    );
+    if (heapDir) log(`  heap snapshot: ${await takeHeapSnapshot(pid, heapDir)}`);
+    const delivered = h.fake
+      .deliveries()
+      .filter((d) => d.event === 'workflow_job' && d.statusCode === 202).length;
+    return {
+      title: '8. Many repositories',
+      baseline:
+        `a bare Fastify app (one route, plain Node) idle beside the controller, for memory and ` +
+        `CPU; GitHub's secondary limit of ${POINTS_PER_MINUTE} points a minute per credential ` +
+        `(a GET costs 1), for requests`,
+      rows: [
+        { measure: 'RSS, idle', unit: 'MB', value: idleRss, baseline: baseRss },
+        {
+          measure: `RSS after ${EVENTS.toLocaleString('en')} job events`,
+          unit: 'MB',
+          value: afterRss,
+          baseline: afterBaseRss,
+        },
+        {
+          measure: 'RSS, peak (start, resync passes, events)',
+          unit: 'MB',
+          value: peakRss,
+          baseline: peakBaseRss,
+        },
+        { measure: 'CPU, idle', unit: '% of a core', value: idleCpu, baseline: baseCpu },
+        {
+          measure: 'GitHub requests a minute, idle, one credential',
+          unit: 'req/min',
+          value: perMinute,
+          baseline: POINTS_PER_MINUTE,
+        },
+      ],
+      shows:
+        `At ${REPOSITORIES.toLocaleString('en')} repositories on one token the compiled ` +
+        `controller holds ${idleRss.toFixed(0)} MB idle and ${afterRss.toFixed(0)} MB after ` +
+        `${EVENTS.toLocaleString('en')} job events, ${peakRss.toFixed(0)} MB at its peak ` +
+        `(target 100 MB; a bare Fastify process ` +
+        `${baseRss.toFixed(0)} MB), uses ${idleCpu.toFixed(2)} % of a core idle (target 1 %), ` +
+        `and makes ${perMinute.toFixed(0)} GitHub requests a minute while nothing happens ` +
+        `(${notModified} of ${idleRequests.length} answered 304; ${idleRoutes}), ` +
+        `${(perMinute / POINTS_PER_MINUTE).toFixed(2)}× GitHub's secondary limit.`,
+      method:
+        `\`node controller/dist/main.js\` after \`npm run build\`, repos.json of ` +
+        `${REPOSITORIES.toLocaleString('en')} repositories sharing one token (the fake GitHub ` +
+        `knows them all), the image's node options, default resync interval, LOG_LEVEL=info, ` +
+        `MAX_RUNNERS=1. Settled once every repository was read (the first resync pass, ` +
+        `${(settledMs / 1000).toFixed(0)} s after start), then measured over ` +
+        `${IDLE_WINDOW_MS / 1000} s (twice the resync interval: a whole pass and the wait ` +
+        `after it): ` +
+        `CPU from /proc/<pid>/stat (utime+stime), RSS the median of samples every second ` +
+        `(/proc/<pid>/status), requests counted ` +
+        `at the fake. Then ${(EVENTS / 2).toLocaleString('en')} jobs queued and cancelled over ` +
+        `all repositories (${EVENTS.toLocaleString('en')} deliveries, ${delivered} accepted in ` +
+        `all, ${SENDERS} at a time, ${sendSeconds.toFixed(0)} s with the controller at ` +
+        `${controllerBusy.toFixed(0)} % of a core), RSS the median over the ` +
+        `${AFTER_EVENTS_MS / 1000} s after the last.`,
+    };
+  } finally {
+    bare.kill();
+    await h.cleanup();
+  }
+}
