@@ -61,9 +61,9 @@ describe('loadConfig in single-repo mode', () => {
     expect(custom.ok && custom.config.pools[0]?.target.apiUrl).toBe('http://127.0.0.1:9999');
   });
 
-  it('gives the resync 300 GitHub requests a minute per credential unless told otherwise', () => {
+  it('gives the resync 200 GitHub requests a minute per credential unless told otherwise', () => {
     const result = load({ GITHUB_URL: 'https://github.com/o/r', GITHUB_TOKEN: 't' });
-    expect(result.ok && result.config.resyncBudgetPerMinute).toBe(300);
+    expect(result.ok && result.config.resyncBudgetPerMinute).toBe(200);
     const set = load({
       GITHUB_URL: 'https://github.com/o/r',
       GITHUB_TOKEN: 't',

@@ -40,8 +40,8 @@ export type ResyncerDeps = {
   extra?: ((repo: RepoConfig) => Promise<unknown>) | undefined;
 };
 
-/** The budget when none is set: a third of GitHub's 900 points a minute, the rest for writes. */
-export const RESYNC_BUDGET_PER_MINUTE = 300;
+/** The budget when none is set: under a quarter of GitHub's 900 points a minute, the rest for writes. */
+export const RESYNC_BUDGET_PER_MINUTE = 200;
 /** What one repository's resync is assumed to cost until it was measured (runs twice, runners). */
 const ASSUMED_COST = 3;
 /** A repository with webhook traffic this recent is read first when it is due. */
