@@ -36,7 +36,7 @@ export async function benchSpawn(): Promise<BenchResult> {
     const viaController: number[] = [];
     const direct: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      // Registrations are paced at one per second: let each round start unpaced.
+      // A second between rounds: each starts on a quiet controller and engine.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       viaController.push(await spawnOnce(h, starts));
       direct.push(await startDirectly(starts, h.controllerId));

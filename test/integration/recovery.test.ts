@@ -54,8 +54,8 @@ describe('recovery', () => {
       .requests()
       .filter((r) => r.path.endsWith('/generate-jitconfig')).length;
     expect(runnersMade).toBeLessThanOrEqual(100 + 8);
-    // Registrations are paced at one per second (GitHub's advice for writes), so 100 jobs take
-    // about 100 s however large the cap.
+    // Registrations keep GitHub's content-creating limit (76 in any 60 s here), so 100 jobs take
+    // a minute and more however large the cap.
   }, 300_000);
 
   it('completes every job when 20% of webhooks are lost, within two resync intervals', async () => {
@@ -72,8 +72,8 @@ describe('recovery', () => {
       jobs.push(await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 300 }));
     const lost = h.fake.deliveries().filter((d) => d.statusCode === 502).length;
     expect(lost).toBeGreaterThan(0);
-    // 20 runner registrations take about 20 s (GitHub asks for one write per second); on top of
-    // that a lost job must be found within two resync intervals.
+    // 20 runner registrations go at once (within GitHub's write limits), two waves at the cap;
+    // on top of that a lost job must be found within two resync intervals.
     await waitUntil(() => allCompleted(jobs), 20_000 + 2 * 5_000 + 10_000, 'all jobs completed');
     await noLeftovers();
   });
