@@ -182,7 +182,7 @@ describe('two engines', () => {
   });
 });
 
-describe('an engine that stops answering while its runners run on (live restore)', () => {
+describe('an engine that stops answering while its runners run on', () => {
   it('keeps counting them against the caps, and adopts them when it answers again', async () => {
     const second = await extraEngine('live', { name: 'live', liveRestore: true });
     await h.start({
@@ -192,9 +192,13 @@ describe('an engine that stops answering while its runners run on (live restore)
         { name: 'live', endpoint: second.endpoint, capacity: 2 },
       ]),
     });
+    // The engine is frozen (SIGSTOP: it accepts connections and answers nothing) while its
+    // runners run on; the controller finds it down once a listing times out (30 s), so the jobs
+    // outlast that. (A live-restore shutdown kept answering for up to 10 s here, while the jobs
+    // ended, and a container writing its log while dockerd is gone does not run on.)
     const jobs = await Promise.all(
       Array.from({ length: 8 }, () =>
-        h.fake.queueJob({ labels: ['self-hosted'], durationMs: 4_000 }),
+        h.fake.queueJob({ labels: ['self-hosted'], durationMs: 45_000 }),
       ),
     );
     await waitUntil(
@@ -202,23 +206,34 @@ describe('an engine that stops answering while its runners run on (live restore)
       30_000,
       'two runners on the second',
     );
-    await second.stop();
+    // Frozen only once all four took their jobs (a start under way would hang with it).
+    await waitUntil(
+      () => jobs.filter((job) => h.fake.job(job.id)?.status === 'in_progress').length >= 4,
+      30_000,
+      'four jobs in progress',
+    );
+    second.freeze();
     await waitUntil(
       async () => (await health()).docker.engines.some((e) => e.name === 'live' && !e.up),
-      30_000,
+      45_000,
       'the second engine reported down',
     );
-    // Its two runners still run their jobs: the main engine gets no more than the other two.
+    // Its two runners still run their jobs: the main engine gets no more than the other two until
+    // the first four jobs (two on each engine) are done; then the engine answers again.
     const sampler = sampleEngines({ main: mainEngine });
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    await second.start();
+    await waitUntil(
+      () => jobs.filter((job) => h.fake.job(job.id)?.status === 'completed').length >= 4,
+      60_000,
+      'the first four jobs completed, two of them on the engine that is down',
+    );
+    second.thaw();
     const { max } = await sampler.stop();
     expect(max.main).toBeLessThanOrEqual(2);
     await waitUntil(() => allCompleted(jobs.map((j) => j.id)), 120_000, 'every job completed');
     const runners = jobs.map((job) => h.fake.job(job.id)?.runnerName);
     expect(new Set(runners).size).toBe(jobs.length);
     await noneLeftOn(mainEngine, second.docker);
-  });
+  }, 240_000);
 });
 
 describe('remote engines', () => {
