@@ -131,3 +131,29 @@ describe('CredentialPace', () => {
     expect(pace.factor()).toBe(1);
   });
 });
+
+describe('CredentialPace, writes before reads', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+
+  it('holds back reads while a write waits for points, so reads never starve it', async () => {
+    const pace = new CredentialPace({
+      now: Date.now,
+      limits: { concurrent: 50, pointsPerMinute: 10, contentPerMinute: 50 },
+    });
+    // 9 reads use 9 of 10 points; a write (5) must wait, and reads asked after it wait with it.
+    const early = ask(pace, Array<RequestKind>(9).fill('read'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(early.admitted).toHaveLength(9);
+    const write = ask(pace, ['content']);
+    const reads = ask(pace, ['read', 'read']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(write.admitted).toEqual([]);
+    expect(reads.admitted).toEqual([]);
+    // The window frees the 9 points at once a minute later: the write goes first.
+    await vi.advanceTimersByTimeAsync(60_100);
+    expect(write.admitted).toEqual([0]);
+    expect(reads.admitted).toEqual([0, 1]);
+  });
+});

@@ -81,7 +81,7 @@ describe('loadConfig in single-repo mode', () => {
       RUNNER_DOCKER_MODE: 'podman',
       LOG_LEVEL: 'loud',
       WEBHOOK_SECRET: '',
-      // More than GitHub's 900 points a minute leave for writes.
+      // More than the 850 points a minute the pace allows leave for 76 writes (5 points each).
       RESYNC_REQUESTS_PER_MINUTE: '5000',
     });
     expect(result.ok).toBe(false);

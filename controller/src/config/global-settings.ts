@@ -22,7 +22,7 @@ export const GlobalSettings = z.object({
     .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be lowercase letters, digits, ".", "_" or "-"')
     .default('autoscaler'),
   RESYNC_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(60),
-  RESYNC_REQUESTS_PER_MINUTE: z.coerce.number().int().min(10).max(800).default(200),
+  RESYNC_REQUESTS_PER_MINUTE: z.coerce.number().int().min(10).max(450).default(200),
   RUNNER_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(300),
   WEBHOOK_HOST: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   WEBHOOK_INSECURE_SSL: flag.default(false),

@@ -93,8 +93,12 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
             'github rate limit hit',
           );
         }
-        // A paced credential was paused by the answer itself: the next acquire waits it out.
-        const waitMs = paced && retry.kind !== 'server' ? 0 : retry.waitMs;
+        // A paced credential was paused by the answer itself and the next acquire waits that
+        // out; only what the pause does not cover (no reset header, a clock ahead) is slept here.
+        const waitMs =
+          paced && retry.kind !== 'server'
+            ? Math.max(0, retry.waitMs - pace.state().pausedForMs)
+            : retry.waitMs;
         release?.();
         await new Promise((resolve) => setTimeout(resolve, waitMs));
         continue;

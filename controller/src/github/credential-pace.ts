@@ -153,28 +153,34 @@ export class CredentialPace {
     }
   }
 
-  #fits(kind: RequestKind, now: number): boolean {
+  #fits(kind: RequestKind, now: number, ignoreContent = false): boolean {
     const factor = this.factor();
     if (this.#inFlight >= this.#limits.concurrent) return false;
     const points = Math.max(5, Math.floor(this.#limits.pointsPerMinute * factor));
     if (this.#pointsInWindow + POINTS[kind] > points) return false;
     const content = Math.max(1, Math.floor(this.#limits.contentPerMinute * factor));
-    if (kind === 'content' && this.#content.length >= content) return false;
+    if (!ignoreContent && kind === 'content' && this.#content.length >= content) return false;
     return now >= this.#pausedUntil;
   }
 
   #drain(): void {
     const now = this.#now();
     this.#prune(now);
+    // A write that waits for points (or a pause) holds back the reads behind it: each read that
+    // leaves the window frees 1 point, and reads taking them would starve a write of its 5.
+    let writeHeld = false;
     for (const queue of [this.#writes, this.#reads]) {
-      // A waiting write blocked by the content limit does not hold back a delete behind it.
+      if (queue === this.#reads && writeHeld) break;
       for (let i = 0; i < queue.length;) {
         const waiter = queue[i];
-        if (!waiter || !this.#fits(waiter.kind, now)) {
-          if (waiter?.kind === 'content') {
+        if (!waiter) break;
+        if (!this.#fits(waiter.kind, now)) {
+          // Blocked by the content limit alone: a delete behind it may still go.
+          if (waiter.kind === 'content' && this.#fits(waiter.kind, now, true)) {
             i += 1;
             continue;
           }
+          if (queue === this.#writes) writeHeld = true;
           break;
         }
         queue.splice(i, 1);

@@ -152,7 +152,7 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
     }
     if (credential.pausedForSeconds > 0) {
       warnings.push(
-        `credential ${credential.name}: GitHub asked to wait (secondary rate limit), ${credential.pausedForSeconds} s left`,
+        `credential ${credential.name}: GitHub asked to wait (rate limit), ${credential.pausedForSeconds} s left`,
       );
     }
   }

@@ -53,6 +53,8 @@ type Lane = {
   cycleStartedAt: number;
   seen: Set<string>;
   lastRoundMs: number | undefined;
+  /** The last repository read had recent traffic. */
+  lastWasActive: boolean;
 };
 
 /**
@@ -88,6 +90,7 @@ export class Resyncer {
         cycleStartedAt: 0,
         seen: new Set<string>(),
         lastRoundMs: undefined,
+        lastWasActive: false,
       };
       lane.repos.push(repo);
       lanes.set(credential, lane);
@@ -142,45 +145,67 @@ export class Resyncer {
   async #run(lane: Lane): Promise<void> {
     const deps = this.#deps;
     while (!this.#stopped) {
-      const repo = this.#next(lane);
-      if (!repo) {
-        const dueAt = Math.min(...lane.repos.map((r) => this.#dueAt(r)));
-        await this.#sleep(Math.max(0, dueAt - deps.now()));
-        continue;
+      try {
+        await this.#step(lane);
+      } catch (error) {
+        // Never expected (each step handles its own failures); a lane must not end on it.
+        deps.log.error({ err: error, credential: lane.credential }, 'resync lane failed');
+        await this.#sleep(this.#deps.intervalMs);
       }
-      const before = deps.requestsMade?.(lane.credential);
-      const changed = await this.#resyncRepo(repo);
-      const after = deps.requestsMade?.(lane.credential);
-      const cost =
-        before === undefined || after === undefined ? ASSUMED_COST : Math.max(1, after - before);
-      this.#cost.set(repo.id, cost);
-      this.#lastSync.set(repo.id, deps.now());
-      lane.seen.add(repo.id);
-      if (changed) deps.target.trigger();
-      if (lane.seen.size >= lane.repos.length) this.#endCycle(lane);
-      await this.#sleep((cost * 60_000) / this.budgetPerMinute);
     }
+  }
+
+  /** Reads the next due repository of a lane and spends its cost, or waits for one to be due. */
+  async #step(lane: Lane): Promise<void> {
+    const deps = this.#deps;
+    const repo = this.#next(lane);
+    if (!repo) {
+      const dueAt = Math.min(...lane.repos.map((r) => this.#dueAt(r)));
+      await this.#sleep(Math.max(0, dueAt - deps.now()));
+      return;
+    }
+    lane.lastWasActive = this.#active(repo, deps.now());
+    const before = deps.requestsMade?.(lane.credential);
+    const changed = await this.#resyncRepo(repo);
+    const after = deps.requestsMade?.(lane.credential);
+    const cost =
+      before === undefined || after === undefined ? ASSUMED_COST : Math.max(1, after - before);
+    this.#cost.set(repo.id, cost);
+    this.#lastSync.set(repo.id, deps.now());
+    lane.seen.add(repo.id);
+    if (changed) deps.target.trigger();
+    if (lane.seen.size >= lane.repos.length) this.#endCycle(lane);
+    await this.#sleep((cost * 60_000) / this.budgetPerMinute);
   }
 
   #dueAt(repo: RepoConfig): number {
     return (this.#lastSync.get(repo.id) ?? -Infinity) + this.#deps.intervalMs;
   }
 
-  /** The due repository to read next: one with recent traffic first, then the longest unread. */
+  #active(repo: RepoConfig, now: number): boolean {
+    return now - (this.#lastTraffic.get(repo.id) ?? -Infinity) < ACTIVE_FOR_MS;
+  }
+
+  /**
+   * The due repository to read next, the longest unread first: one with recent traffic before a
+   * quiet one, but never twice in a row while a quiet one is due, so quiet repositories keep at
+   * least half of the budget however busy the others are.
+   */
   #next(lane: Lane): RepoConfig | undefined {
     const now = this.#deps.now();
-    let best: RepoConfig | undefined;
-    let bestKey: [number, number] = [Infinity, Infinity];
+    let active: RepoConfig | undefined;
+    let quiet: RepoConfig | undefined;
+    const older = (a: RepoConfig | undefined, b: RepoConfig) =>
+      a === undefined ||
+      (this.#lastSync.get(b.id) ?? -Infinity) < (this.#lastSync.get(a.id) ?? -Infinity);
     for (const repo of lane.repos) {
       if (this.#dueAt(repo) > now) continue;
-      const active = now - (this.#lastTraffic.get(repo.id) ?? -Infinity) < ACTIVE_FOR_MS;
-      const key: [number, number] = [active ? 0 : 1, this.#lastSync.get(repo.id) ?? -Infinity];
-      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
-        best = repo;
-        bestKey = key;
-      }
+      if (this.#active(repo, now)) {
+        if (older(active, repo)) active = repo;
+      } else if (older(quiet, repo)) quiet = repo;
     }
-    return best;
+    if (active && quiet) return lane.lastWasActive ? quiet : active;
+    return active ?? quiet;
   }
 
   #endCycle(lane: Lane): void {
