@@ -41,6 +41,8 @@ export type BurstFigures = {
 export type BurstRun = {
   /** The engine's own create+start of the stub image, median. */
   engineStartMs: number;
+  /** The engine's own create+start of a whole wave (CAP containers at once), median. */
+  engineWaveMs: number;
   within: BurstFigures[];
   large: BurstFigures;
   /** Secondary-limit answers of the fake, which enforces GitHub's documented limits. */
@@ -80,6 +82,15 @@ async function burst(h: Harness, census: Census, jobs: number): Promise<BurstFig
   };
 }
 
+/** CAP containers created and started at once, directly: until the last one started (ms). */
+async function directWave(starts: Starts, controllerId: string): Promise<number> {
+  const times = await Promise.all(
+    Array.from({ length: CAP }, () => startDirectly(starts, controllerId)),
+  );
+  await noLeftovers(controllerId, 20_000);
+  return Math.max(...times);
+}
+
 async function directStarts(starts: Starts, controllerId: string, rounds: number) {
   const times: number[] = [];
   for (let i = 0; i < rounds; i += 1) times.push(await startDirectly(starts, controllerId));
@@ -107,8 +118,13 @@ async function measureBursts(log: (line: string) => void): Promise<BurstRun> {
     const large = await burst(h, census, LARGE_BURST);
     log(`  burst of ${LARGE_BURST}: ${large.drainMs.toFixed(0)} ms`);
     direct.push(...(await directStarts(starts, h.controllerId, DIRECT_ROUNDS - WITHIN_ROUNDS - 2)));
+    const waves: number[] = [];
+    for (let round = 0; round < WITHIN_ROUNDS; round += 1) {
+      waves.push(await directWave(starts, h.controllerId));
+    }
     return {
       engineStartMs: median(direct),
+      engineWaveMs: median(waves),
       within,
       large,
       secondaryLimitAnswers: h.fake.secondaryLimitAnswers().count,

@@ -157,3 +157,26 @@ describe('CredentialPace, writes before reads', () => {
     expect(reads.admitted).toEqual([0, 1]);
   });
 });
+
+describe('CredentialPace, windows as GitHub sees them', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+
+  it('keeps a request in its windows until 60 s after its answer, not its admission', async () => {
+    const pace = new CredentialPace({
+      now: Date.now,
+      limits: { concurrent: 50, pointsPerMinute: 100, contentPerMinute: 1 },
+    });
+    const first = ask(pace, ['content']);
+    await vi.advanceTimersByTimeAsync(0);
+    // GitHub counted it when it arrived: some time before this answer, 10 s after admission.
+    await vi.advanceTimersByTimeAsync(10_000);
+    first.releaseAll();
+    const next = ask(pace, ['content']);
+    await vi.advanceTimersByTimeAsync(50_100);
+    expect(next.admitted).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(next.admitted).toEqual([0]);
+  });
+});

@@ -50,7 +50,9 @@ export type PaceState = {
   penalties: number;
 };
 
-type Waiter = { kind: RequestKind; admit: () => void };
+type Waiter = { kind: RequestKind; admit: (entries: Entry[]) => void };
+/** A request in a window, from its admission until 60 s after its answer. */
+type Entry = { at: number; points: number };
 
 export type PaceDeps = {
   limits?: PaceLimits;
@@ -66,8 +68,8 @@ export class CredentialPace {
   readonly #limits: PaceLimits;
   readonly #now: () => number;
   /** Admission times and points, oldest first. */
-  readonly #points: { at: number; points: number }[] = [];
-  readonly #content: number[] = [];
+  readonly #points: Entry[] = [];
+  readonly #content: Entry[] = [];
   readonly #writes: Waiter[] = [];
   readonly #reads: Waiter[] = [];
   #pointsInWindow = 0;
@@ -89,11 +91,15 @@ export class CredentialPace {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         kind,
-        admit: () => {
+        admit: (entries) => {
           let released = false;
           resolve(() => {
             if (released) return;
             released = true;
+            // GitHub counts the request when it arrives, some time after its admission here:
+            // it stays in the windows until 60 s after its answer, which came after that.
+            const answeredAt = this.#now();
+            for (const entry of entries) entry.at = answeredAt;
             this.#inFlight -= 1;
             this.#drain();
           });
@@ -148,7 +154,7 @@ export class CredentialPace {
     while (this.#points.length > 0 && (this.#points[0]?.at ?? now) <= now - WINDOW_MS) {
       this.#pointsInWindow -= this.#points.shift()?.points ?? 0;
     }
-    while (this.#content.length > 0 && (this.#content[0] ?? now) <= now - WINDOW_MS) {
+    while (this.#content.length > 0 && (this.#content[0]?.at ?? now) <= now - WINDOW_MS) {
       this.#content.shift();
     }
   }
@@ -186,10 +192,15 @@ export class CredentialPace {
         queue.splice(i, 1);
         this.#inFlight += 1;
         this.#admitted += 1;
-        this.#points.push({ at: now, points: POINTS[waiter.kind] });
+        const entries: Entry[] = [{ at: now, points: POINTS[waiter.kind] }];
+        this.#points.push(entries[0] as Entry);
         this.#pointsInWindow += POINTS[waiter.kind];
-        if (waiter.kind === 'content') this.#content.push(now);
-        waiter.admit();
+        if (waiter.kind === 'content') {
+          const content: Entry = { at: now, points: 0 };
+          this.#content.push(content);
+          entries.push(content);
+        }
+        waiter.admit(entries);
       }
     }
     this.#wakeLater(now);
@@ -203,7 +214,7 @@ export class CredentialPace {
     const candidates = [
       this.#pausedUntil,
       (this.#points[0]?.at ?? Infinity) + WINDOW_MS,
-      (this.#content[0] ?? Infinity) + WINDOW_MS,
+      (this.#content[0]?.at ?? Infinity) + WINDOW_MS,
       // The factor recovers a step a minute after a penalty.
       this.factor() < 1
         ? this.#penaltyAt + WINDOW_MS * Math.ceil((now - this.#penaltyAt + 1) / WINDOW_MS)
