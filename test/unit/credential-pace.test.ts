@@ -133,10 +133,6 @@ describe('CredentialPace', () => {
 });
 
 describe('CredentialPace, writes before reads', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 1_000_000 });
-  });
-
   it('holds back reads while a write waits for points, so reads never starve it', async () => {
     const pace = new CredentialPace({
       now: Date.now,
@@ -159,10 +155,6 @@ describe('CredentialPace, writes before reads', () => {
 });
 
 describe('CredentialPace, windows as GitHub sees them', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 1_000_000 });
-  });
-
   it('keeps a request in its windows until 60 s after its answer, not its admission', async () => {
     const pace = new CredentialPace({
       now: Date.now,

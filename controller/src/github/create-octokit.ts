@@ -3,7 +3,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import type { Logger } from 'pino';
 import type { GitHubAuth } from '../config/load-config.ts';
 import { requestKind, type CredentialPace } from './credential-pace.ts';
-import { RETRY_LIMITS, retryAfter } from './request-retry.ts';
+import { RETRY_LIMITS, rateLimitOf, retryAfter, type RateLimit } from './request-retry.ts';
 
 export type GitHubClient = Octokit;
 
@@ -76,6 +76,7 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
       pace !== undefined && !AUTH_PATH.test(new URL(route.url, 'http://github.test').pathname);
     for (let attempt = 0; ; attempt += 1) {
       const release = paced ? await pace.acquire(requestKind(route.method)) : undefined;
+      let waitMs: number;
       try {
         return await request(route);
       } catch (error) {
@@ -95,50 +96,42 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
         }
         // A paced credential was paused by the answer itself and the next acquire waits that
         // out; only what the pause does not cover (no reset header, a clock ahead) is slept here.
-        const waitMs =
+        waitMs =
           paced && retry.kind !== 'server'
             ? Math.max(0, retry.waitMs - pace.state().pausedForMs)
             : retry.waitMs;
-        release?.();
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-        continue;
       } finally {
+        // The slot is free while the retry waits.
         release?.();
       }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   });
   return client;
 }
 
-const SECONDARY_FALLBACK_MS = 60_000;
-
 /**
- * What an answer says about the credential's pace: a `retry-after` (a secondary limit) pauses
- * and slows it; a primary limit used up pauses it until its reset.
+ * What an answer says about the credential's pace: a secondary limit pauses it for as long as
+ * GitHub asked and slows it; a primary limit used up pauses it until its reset.
  */
 async function notePace(
   response: Response,
   pace: CredentialPace | undefined,
-): Promise<'secondary' | 'primary' | undefined> {
+): Promise<RateLimit['kind'] | undefined> {
   if (response.status !== 403 && response.status !== 429) return undefined;
-  const retryAfter = response.headers.get('retry-after');
-  if (retryAfter !== null && Number.isFinite(Number(retryAfter))) {
-    pace?.penalize(Number(retryAfter) * 1000);
-    return 'secondary';
-  }
-  if (response.headers.get('x-ratelimit-remaining') === '0') {
-    const reset = Number(response.headers.get('x-ratelimit-reset'));
-    if (Number.isFinite(reset)) pace?.pause(Math.max(0, reset * 1000 - Date.now()));
-    return 'primary';
-  }
   const body = await response
     .clone()
     .text()
     .catch(() => '');
-  // GitHub's documented advice when it gives no retry-after: wait at least a minute.
-  if (!/secondary rate limit/i.test(body)) return undefined;
-  pace?.penalize(SECONDARY_FALLBACK_MS);
-  return 'secondary';
+  const limit = rateLimitOf(
+    response.status,
+    (name) => response.headers.get(name),
+    body,
+    Date.now(),
+  );
+  if (limit?.kind === 'secondary') pace?.penalize(limit.waitMs ?? 0);
+  if (limit?.kind === 'primary' && limit.waitMs !== undefined) pace?.pause(limit.waitMs);
+  return limit?.kind;
 }
 
 function observedFetch(

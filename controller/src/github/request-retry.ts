@@ -16,6 +16,37 @@ export type Retry = {
 };
 
 const SECONDARY_FALLBACK_MS = 60_000;
+const PRIMARY_FALLBACK_MS = 60_000;
+
+/** Which of GitHub's rate limits an answer reports, and how long GitHub asked to wait (ms). */
+export type RateLimit = { kind: 'primary' | 'secondary'; waitMs: number | undefined };
+
+/**
+ * What a 403 or 429 says of GitHub's rate limits, as GitHub documents them: a `retry-after` (a
+ * secondary limit), a primary limit used up until `x-ratelimit-reset` (no time when the header is
+ * missing), or a secondary limit that names no time (wait a minute, GitHub advises).
+ */
+export function rateLimitOf(
+  status: number,
+  header: (name: string) => string | null | undefined,
+  message: string,
+  now: number,
+): RateLimit | undefined {
+  if (status !== 403 && status !== 429) return undefined;
+  const after = header('retry-after');
+  if (after != null && Number.isFinite(Number(after))) {
+    return { kind: 'secondary', waitMs: Number(after) * 1000 };
+  }
+  if (header('x-ratelimit-remaining') === '0') {
+    const reset = header('x-ratelimit-reset');
+    const at = reset == null ? Number.NaN : Number(reset) * 1000;
+    return { kind: 'primary', waitMs: Number.isFinite(at) ? Math.max(0, at - now) : undefined };
+  }
+  if (/secondary rate limit/i.test(message)) {
+    return { kind: 'secondary', waitMs: SECONDARY_FALLBACK_MS };
+  }
+  return undefined;
+}
 
 /**
  * Whether a failed request is tried again, and after how long: rate limits as GitHub documents
@@ -36,22 +67,12 @@ export function retryAfter(
     if (attempt >= limits.serverRetries) return undefined;
     return { kind: 'server', waitMs: (attempt + 1) ** 2 * 1000 };
   }
-  if (status !== 403 && status !== 429) return undefined;
-  if (attempt >= limits.rateLimitRetries) return undefined;
   const headers = error.response?.headers ?? {};
-  const after = Number(headers['retry-after']);
-  if (headers['retry-after'] !== undefined && Number.isFinite(after)) {
-    return { kind: 'secondary', waitMs: after * 1000 };
-  }
-  if (headers['x-ratelimit-remaining'] === '0') {
-    const reset = Number(headers['x-ratelimit-reset']);
-    return {
-      kind: 'primary',
-      waitMs: Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) : 60_000,
-    };
-  }
-  if (/secondary rate limit/i.test(error.message)) {
-    return { kind: 'secondary', waitMs: SECONDARY_FALLBACK_MS };
-  }
-  return undefined;
+  const header = (name: string) => {
+    const value = headers[name];
+    return value === undefined ? undefined : String(value);
+  };
+  const limit = rateLimitOf(status, header, error.message, now);
+  if (!limit || attempt >= limits.rateLimitRetries) return undefined;
+  return { kind: limit.kind, waitMs: limit.waitMs ?? PRIMARY_FALLBACK_MS };
 }

@@ -6,6 +6,7 @@ import type { JobBook } from '../jobs/job-book.ts';
 import { classifyGitHubError } from '../github/github-error.ts';
 import { resyncJobs } from './resync-jobs.ts';
 import { staleRunners } from './stale-runners.ts';
+import { abortableSleep } from '../scaleset/backoff.ts';
 
 export type GitHubHealth = {
   reachable: boolean;
@@ -62,7 +63,7 @@ type Lane = {
  * that reads its repositories one at a time and spends its budget evenly (a resync that cost n
  * requests waits n / budget minutes), so a thousand repositories on one token stay inside GitHub's
  * secondary limits: when they cannot all be read every interval, the quiet ones are read less
- * often, those with recent traffic first, and a warning says how often.
+ * often, taking turns with those with recent traffic, and a warning says how often.
  */
 export class Resyncer {
   readonly #deps: ResyncerDeps;
@@ -72,7 +73,8 @@ export class Resyncer {
   readonly #lastTraffic = new Map<string, number>();
   readonly #cost = new Map<string, number>();
   readonly #lanes: Lane[];
-  readonly #sleeps = new Set<() => void>();
+  /** Aborted at stop: it ends the lanes' waits. */
+  readonly #stopping = new AbortController();
   readonly #warned = new Map<string, number>();
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -115,7 +117,7 @@ export class Resyncer {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#dockerTimer);
-    for (const wake of this.#sleeps) wake();
+    this.#stopping.abort();
     await this.#running;
   }
 
@@ -235,22 +237,12 @@ export class Resyncer {
         intervalSeconds: this.#deps.intervalMs / 1000,
         everyRepositoryWithinSeconds: seconds,
       },
-      'resync cannot read every repository of this credential each interval within its budget: those with recent webhooks come first, the others are read less often',
+      'resync cannot read every repository of this credential each interval within its budget: those with recent webhooks go first, taking turns with the others, which are read less often',
     );
   }
 
   #sleep(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#sleeps.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      timer.unref();
-      this.#sleeps.add(wake);
-    });
+    return abortableSleep(ms, this.#stopping.signal);
   }
 
   /** Jobs, registrations and the extra work fail separately: one failing never stops the others. */
