@@ -102,9 +102,12 @@ describe('an extra dockerd next to the shared one', () => {
   });
 
   it('freezes (accepts, never answers) and thaws', async () => {
-    engine.freeze();
-    expect(await answers(engine.socketPath)).toBe(false);
-    engine.thaw();
+    try {
+      await engine.freeze();
+      expect(await answers(engine.socketPath)).toBe(false);
+    } finally {
+      engine.thaw();
+    }
     expect(await answers(engine.socketPath)).toBe(true);
   });
 

@@ -212,7 +212,7 @@ describe('an engine that stops answering while its runners run on', () => {
       30_000,
       'four jobs in progress',
     );
-    second.freeze();
+    await second.freeze();
     await waitUntil(
       async () => (await health()).docker.engines.some((e) => e.name === 'live' && !e.up),
       45_000,

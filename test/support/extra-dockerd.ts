@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { createBridge, freeSubnet } from './rig-bridge.ts';
 import { killRigProcesses, makeRigDir, removeRigDir } from './rig-cleanup.ts';
 import { freePort } from './free-port.ts';
-import { isGone, processesUnder, signal } from './host-processes.ts';
+import { isGone, isStopped, processesUnder, signal } from './host-processes.ts';
 import { makeTlsCerts, type TlsCerts, type TlsFiles } from './tls-certs.ts';
 import { waitUntil } from './wait-until.ts';
 
@@ -45,8 +45,11 @@ export type ExtraDockerd = {
    * dockerd, its containerd, shims and containers at once (a power loss): nothing runs on.
    */
   stop(options?: { how?: 'shutdown' | 'crash' }): Promise<void>;
-  /** SIGSTOP dockerd: connections are accepted, nothing answers; containers run on. */
-  freeze(): void;
+  /**
+   * SIGSTOP dockerd, and wait until every thread of it has stopped: connections are accepted,
+   * nothing answers; containers run on.
+   */
+  freeze(): Promise<void>;
   thaw(): void;
   running(): boolean;
   /** dockerd's log (warnings and errors). */
@@ -191,8 +194,11 @@ export async function startExtraDockerd(options: ExtraDockerdOptions): Promise<E
     },
     start,
     stop,
-    freeze: () => {
-      if (child?.pid && running()) signal([child.pid], 'SIGSTOP');
+    freeze: async () => {
+      const pid = child?.pid;
+      if (!pid || !running()) throw new Error(`extra dockerd ${options.name} is not running`);
+      signal([pid], 'SIGSTOP');
+      await waitUntil(() => isStopped(pid), 30_000, `extra dockerd ${options.name} stopped`);
     },
     thaw,
     running,

@@ -54,6 +54,26 @@ export function isGone(pid: number): boolean {
   }
 }
 
+/**
+ * Every thread of `pid` is stopped (state T). A SIGSTOP is not synchronous: the kernel hands it
+ * to one thread, and while that thread sits in an uninterruptible wait (a page fault on a busy
+ * disk) the others run on, answering requests.
+ */
+export function isStopped(pid: number): boolean {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return (
+      tasks.length > 0 &&
+      tasks.every((tid) => {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+      })
+    );
+  } catch {
+    return false;
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
