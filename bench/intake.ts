@@ -121,7 +121,7 @@ export async function benchIntake(log: (line: string) => void): Promise<BenchRes
       method:
         `Real \`buildApp\` + \`handleDelivery\` (HMAC over raw bytes, JSON.parse and zod, delivery ` +
         `log, job book, prom-client counter; pino at info, the controller's redaction, to ` +
-        `/dev/null: \`incoming request\` and \`job event booked\` per accepted delivery) in a ` +
+        `/dev/null: one \`job event booked\` line per accepted delivery) in a ` +
         `child process; signed ~11 KB \`queued\` deliveries with distinct job ids from node:http ` +
         `keep-alive clients in the parent. Per round: ${STEADY.perSecond} req/s open loop for ` +
         `${STEADY.durationMs / 1000} s, then ${SATURATE.connections} closed-loop connections for ` +
@@ -136,7 +136,7 @@ export async function benchIntake(log: (line: string) => void): Promise<BenchRes
         `${errors === 0 ? 'no delivery failed' : `${errors} failed`}; with logs off ` +
         `${(100 * ratio(rows[5]!)).toFixed(0)} %. What a delivery costs beyond the bare answer is ` +
         `its work: by \`--cpu-prof\`, JSON.parse of the ~11 KB body is the largest part, then the ` +
-        `HMAC and the two log lines. At ${STEADY.perSecond} req/s the p99 is ${p99Ms.toFixed(1)} ms ` +
+        `HMAC and the log line. At ${STEADY.perSecond} req/s the p99 is ${p99Ms.toFixed(1)} ms ` +
         `(${p99Ms < 10 ? 'under' : 'OVER'} 10 ms; GitHub allows 10 s) and a delivery adds about ` +
         `${(addedMs * 1000).toFixed(0)} µs at p50.`,
     };

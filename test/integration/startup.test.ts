@@ -117,7 +117,7 @@ describe('request logging', () => {
     const urls = () =>
       controller
         .logs()
-        .filter((line) => line.msg === 'incoming request')
+        .filter((line) => line.msg === 'request completed')
         .map((line) => (line.req as { url: string }).url);
     await waitUntil(() => urls().length > 0, 5_000, 'a logged request');
     expect(urls()).toEqual(['/webhook']);

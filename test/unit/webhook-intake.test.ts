@@ -66,18 +66,21 @@ const withJob = (fields: Record<string, unknown>) => {
 };
 
 describe('webhook intake', () => {
-  it('logs a request, and how it ended: booked, or its status', async () => {
+  it('logs a request once, when it ended: booked, or its status with the request', async () => {
     const lines: Record<string, unknown>[] = [];
     const stream = {
       write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
     };
     const t = setup({}, pino({ level: 'info' }, stream));
     await t.post(queued());
-    expect(lines.map((line) => line.msg)).toEqual(['incoming request', 'job event booked']);
+    expect(lines.map((line) => line.msg)).toEqual(['job event booked']);
     lines.length = 0;
     await t.post(queued(), {}, { secret: 'wrong' });
-    expect(lines.map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
-    expect(lines[1]).toMatchObject({ res: { statusCode: 401 } });
+    expect(lines.map((line) => line.msg)).toEqual(['request completed']);
+    expect(lines[0]).toMatchObject({
+      req: { method: 'POST', url: '/webhook' },
+      res: { statusCode: 401 },
+    });
   });
 
   it('books a signed queued delivery and answers 202', async () => {

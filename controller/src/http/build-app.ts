@@ -29,10 +29,10 @@ const pathOf = (url: string) => {
 };
 
 /**
- * Fastify's request lines, less two: probes and scrapes are not logged, and a delivery that
- * booked a job event is not logged as completed, its `job event booked` line saying how it
- * ended (every other answer, a 401 say, keeps its `request completed` line with its status).
- * Log lines are a large share of what a delivery costs.
+ * One line per request instead of Fastify's two, and none for probes and scrapes: a request is
+ * logged when it ended, with its method, URL, address and status (`request completed`), except a
+ * delivery that booked a job event, whose `job event booked` line says how it ended. Log lines
+ * are a large share of what a delivery costs.
  */
 class IntakeLogController extends LogController {
   readonly #booked: WeakSet<FastifyRequest>;
@@ -42,14 +42,19 @@ class IntakeLogController extends LogController {
     this.#booked = booked;
   }
 
+  override incomingRequest(): void {
+    // Logged when it ends.
+  }
+
   override requestCompleted(
     error: Error | null | undefined,
     request: FastifyRequest,
     reply: FastifyReply,
-    metadata?: Record<string, unknown>,
   ): void {
-    if (!error && this.#booked.has(request)) return;
-    super.requestCompleted(error, request, reply, metadata);
+    if (this.isLogDisabled(request) || (!error && this.#booked.has(request))) return;
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
   }
 }
 
