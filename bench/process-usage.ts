@@ -7,8 +7,14 @@ import { median } from './stats.ts';
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const ROOT = new URL('..', import.meta.url).pathname;
 
-/** Resident set size in MB (VmRSS), or its peak so far (VmHWM). */
-export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+/**
+ * Resident set size in MB (VmRSS), its peak so far (VmHWM), or its part backed by files (RssFile:
+ * the node binary and libraries) or anonymous (RssAnon: heaps, stacks).
+ */
+export function rssMb(
+  pid: number,
+  field: 'VmRSS' | 'VmHWM' | 'RssFile' | 'RssAnon' = 'VmRSS',
+): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
   if (kb === undefined) throw new Error(`no ${field} for process ${pid}`);

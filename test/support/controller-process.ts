@@ -108,6 +108,11 @@ function imageCommand(): string[] {
   return JSON.parse(cmd) as string[];
 }
 
+/** The node options of the image's CMD (what comes before the entry point). */
+export function imageNodeOptions(): string[] {
+  return imageCommand().filter((arg) => arg.startsWith('--'));
+}
+
 export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
