@@ -2,6 +2,8 @@
  * The engine's own create+start of the runner stub image, and the engine's `start` events: the
  * baseline of the benchmarks that start runners (5, 7).
  */
+import { loadConfig } from '../controller/src/config/load-config.ts';
+import { runnerContainer } from '../controller/src/runners/container-spec.ts';
 import { docker } from '../test/support/docker-cleanup.ts';
 import { STUB_IMAGE } from '../test/support/harness.ts';
 
@@ -42,6 +44,55 @@ export async function startDirectly(starts: Starts, controllerId: string): Promi
     Labels: { [CONTROLLER_LABEL]: controllerId },
     // As the controller's runners here: host network (no veth to set up), removed after.
     HostConfig: { NetworkMode: 'host', AutoRemove: true },
+  });
+  await container.start();
+  return (await started) - before;
+}
+
+let runnerSpecRound = 0;
+
+/**
+ * The container the controller itself makes for a runner of the harness's pool (its own spec:
+ * environment with a JIT config of the usual size, limits, network), created and started
+ * directly; only its command is `true` and its labels the benchmark's (ms, to the `start` event).
+ */
+export async function startRunnerSpecDirectly(
+  starts: Starts,
+  controllerId: string,
+): Promise<number> {
+  const loaded = loadConfig({
+    env: {
+      GITHUB_URL: 'https://github.com/bench/direct',
+      GITHUB_TOKEN: 't',
+      RUNNER_IMAGE: STUB_IMAGE,
+      RUNNER_DOCKER_MODE: 'none',
+      RUNNER_NETWORK: 'host',
+    },
+    readFile: () => '',
+  });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  const pool = loaded.config.repos[0]?.pools[0];
+  if (!pool) throw new Error('no pool');
+  runnerSpecRound += 1;
+  const spec = runnerContainer(
+    {
+      name: `bench-direct-${controllerId}-${runnerSpecRound}`,
+      pool,
+      engineId: 'local',
+      jitConfig: 'x'.repeat(2_400),
+      jobId: undefined,
+    },
+    { controllerId, engineId: 'local', socketGroup: undefined },
+    undefined,
+  );
+  const started = starts.next();
+  const before = Date.now();
+  const container = await docker.createContainer({
+    ...spec,
+    Entrypoint: [],
+    Cmd: ['true'],
+    Labels: { [CONTROLLER_LABEL]: controllerId },
+    HostConfig: { ...spec.HostConfig, AutoRemove: true },
   });
   await container.start();
   return (await started) - before;
