@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every benchmark (about 12 minutes; 5 to 10 need a Docker engine) and writes
+ * `npm run bench`: runs every benchmark (about 13 minutes; 5 to 10 need a Docker engine) and writes
  * BENCHMARKS.md.
  */
 import { writeFile } from 'node:fs/promises';
