@@ -2,8 +2,9 @@
  * The engine's own create+start of the runner stub image, and the engine's `start` events: the
  * baseline of the benchmarks that start runners (5, 7).
  */
-import { loadConfig } from '../controller/src/config/load-config.ts';
+import type { PoolConfig } from '../controller/src/config/config-types.ts';
 import { runnerContainer } from '../controller/src/runners/container-spec.ts';
+import { testConfig } from '../test/support/config-fixtures.ts';
 import { docker } from '../test/support/docker-cleanup.ts';
 import { STUB_IMAGE } from '../test/support/harness.ts';
 
@@ -50,6 +51,21 @@ export async function startDirectly(starts: Starts, controllerId: string): Promi
 }
 
 let runnerSpecRound = 0;
+let runnerPool: PoolConfig | undefined;
+
+/** The pool the harness's controller serves (runner stub image, no Docker, host network). */
+function harnessPool(): PoolConfig {
+  const config = testConfig({
+    GITHUB_URL: 'https://github.com/bench/direct',
+    GITHUB_TOKEN: 't',
+    RUNNER_IMAGE: STUB_IMAGE,
+    RUNNER_DOCKER_MODE: 'none',
+    RUNNER_NETWORK: 'host',
+  });
+  const pool = config.repos[0]?.pools[0];
+  if (!pool) throw new Error('no pool');
+  return pool;
+}
 
 /**
  * The container the controller itself makes for a runner of the harness's pool (its own spec:
@@ -60,19 +76,7 @@ export async function startRunnerSpecDirectly(
   starts: Starts,
   controllerId: string,
 ): Promise<number> {
-  const loaded = loadConfig({
-    env: {
-      GITHUB_URL: 'https://github.com/bench/direct',
-      GITHUB_TOKEN: 't',
-      RUNNER_IMAGE: STUB_IMAGE,
-      RUNNER_DOCKER_MODE: 'none',
-      RUNNER_NETWORK: 'host',
-    },
-    readFile: () => '',
-  });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  const pool = loaded.config.repos[0]?.pools[0];
-  if (!pool) throw new Error('no pool');
+  const pool = (runnerPool ??= harnessPool());
   runnerSpecRound += 1;
   const spec = runnerContainer(
     {

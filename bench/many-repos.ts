@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createHarness, SECRET } from '../test/support/harness.ts';
+import { RESYNC_BUDGET_PER_MINUTE } from '../controller/src/reconcile/resyncer.ts';
+import { createHarness, SECRET, type Harness } from '../test/support/harness.ts';
 import type { FakeGitHub } from '../test/support/fake-github/index.ts';
 import { POINTS_PER_MINUTE, routeCounts } from './api-cost.ts';
 import { takeHeapSnapshot } from './heap-snapshot.ts';
@@ -29,17 +30,24 @@ const OWNER = 'bench';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const repoName = (i: number) => `repo-${String(i).padStart(4, '0')}`;
 
-/** repos.json with every repository on the fake's one token, and the webhook routes. */
-function reposFile(token: string, count = REPOSITORIES) {
+/**
+ * The compiled controller serving `count` repositories on the fake's one token (the fake knows
+ * them all), each with its webhook route.
+ */
+function startOnRepositories(h: Harness, count: number, nodeArgs?: string[]) {
   const repositories = Array.from({ length: count }, (_, i) => ({
     id: repoName(i),
     github_url: `https://github.com/${OWNER}/${repoName(i)}`,
   }));
+  for (const repo of repositories) h.fake.addRepo({ owner: OWNER, name: repo.id });
   const routes = Object.fromEntries(repositories.map((r) => [`${OWNER}/${r.id}`, r.id]));
-  return {
-    file: { repositories, defaults: { github_token: token, webhook_secret: SECRET } },
+  return h.startRepos(
+    { repositories, defaults: { github_token: h.fake.token, webhook_secret: SECRET } },
     routes,
-  };
+    // One runner at most: the job events need no runners, a stray one stays alone.
+    { LOG_LEVEL: 'info', MAX_RUNNERS: '1' },
+    { build: true, ...(nodeArgs && { nodeArgs }) },
+  );
 }
 
 /** `queued` then `completed` (cancelled) of EVENTS / 2 jobs over every repository. */
@@ -94,17 +102,8 @@ const STEADY_WINDOW_MS = 90_000;
 
 async function steadyIdle(): Promise<{ cpu: number; perMinute: number; notModified: number }> {
   const h = await createHarness();
-  for (let i = 0; i < STEADY_REPOSITORIES; i += 1) {
-    h.fake.addRepo({ owner: OWNER, name: repoName(i) });
-  }
   try {
-    const { file, routes } = reposFile(h.fake.token, STEADY_REPOSITORIES);
-    const controller = await h.startRepos(
-      file,
-      routes,
-      { LOG_LEVEL: 'info', MAX_RUNNERS: '1' },
-      { build: true },
-    );
+    const controller = await startOnRepositories(h, STEADY_REPOSITORIES);
     await sleep(STEADY_SETTLE_MS);
     const from = Date.now();
     const cpu = cpuWindow(controller.pid);
@@ -137,22 +136,13 @@ export async function benchManyRepos(
   const heapDir = process.env.BENCH_HEAP_DIR;
   if (heapDir) mkdirSync(heapDir, { recursive: true });
   const h = await createHarness();
-  for (let i = 0; i < REPOSITORIES; i += 1) h.fake.addRepo({ owner: OWNER, name: repoName(i) });
   const bare = await startBareFastify();
   try {
-    const { file, routes } = reposFile(h.fake.token);
     const startedAt = Date.now();
-    const controller = await h.startRepos(
-      file,
-      routes,
-      // One runner at most: the job events need no runners, a stray one stays alone.
-      { LOG_LEVEL: 'info', MAX_RUNNERS: '1' },
-      {
-        build: true,
-        ...(heapDir && {
-          nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`],
-        }),
-      },
+    const controller = await startOnRepositories(
+      h,
+      REPOSITORIES,
+      heapDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`] : undefined,
     );
     const pid = controller.pid;
     const settledMs = await settle(h.fake, startedAt);
@@ -248,7 +238,7 @@ export async function benchManyRepos(
         `and makes ${perMinute.toFixed(0)} GitHub requests a minute while nothing happens ` +
         `(${notModified} of ${idleRequests.length} answered 304; ${idleRoutes}), ` +
         `${(perMinute / POINTS_PER_MINUTE).toFixed(2)}× GitHub's secondary limit. The ` +
-        `request rate is the resync's budget (RESYNC_REQUESTS_PER_MINUTE, 200): it never idles at ` +
+        `request rate is the resync's budget (RESYNC_REQUESTS_PER_MINUTE, ${RESYNC_BUDGET_PER_MINUTE}): it never idles at ` +
         `this size, reading every repository about every 15 minutes, and the idle CPU follows it ` +
         `(${(((idleCpu / 100) * 60_000) / perMinute).toFixed(1)} ms of CPU a request in the first ` +
         `pass, ${(((steady.cpu / 100) * 60_000) / steady.perMinute).toFixed(1)} ms in the steady ` +
