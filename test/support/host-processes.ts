@@ -8,15 +8,22 @@ import { readdirSync, readFileSync } from 'node:fs';
  */
 export type HostProcess = { pid: number; ppid: number; cmdline: string };
 
+/**
+ * The fields of a process's (or thread's) stat file from its state on: the command name before
+ * them may hold spaces and parentheses, so they start after the last ')'.
+ */
+export function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 export function hostProcesses(): HostProcess[] {
   const found: HostProcess[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      // The command name may hold spaces and parentheses: the fields start after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(`/proc/${entry}/stat`)[1]);
       found.push({ pid: Number(entry), ppid, cmdline });
     } catch {
       // gone while we looked
@@ -47,8 +54,7 @@ export function processesUnder(root: string): HostProcess[] {
 /** Gone, or a zombie nobody reaps yet (this machine's init is slow to reap orphans). */
 export function isGone(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    return statFields(`/proc/${pid}/stat`)[0] === 'Z';
   } catch {
     return true;
   }
@@ -64,10 +70,7 @@ export function isStopped(pid: number): boolean {
     const tasks = readdirSync(`/proc/${pid}/task`);
     return (
       tasks.length > 0 &&
-      tasks.every((tid) => {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
-      })
+      tasks.every((tid) => statFields(`/proc/${pid}/task/${tid}/stat`)[0] === 'T')
     );
   } catch {
     return false;
