@@ -87,7 +87,7 @@ export async function startRunnerSpecDirectly(
       jobId: undefined,
     },
     { controllerId, engineId: 'local', socketGroup: undefined },
-    undefined,
+    { mode: 'none' },
   );
   const started = starts.next();
   const before = Date.now();

@@ -12,6 +12,13 @@
 #
 # Optional in both: DOCKER_WAIT_SECONDS (60), how long to wait for the Docker engine behind a
 # unix:// DOCKER_HOST (the dind sidecar starts at the same time as this container).
+#
+# RUNNER_ROOT: run the runner from this folder instead of /home/runner. The runner hands the
+# job's Docker engine bind mounts of its own folders (work, externals, _temp), which the engine
+# resolves in its own filesystem; where that engine is the host's, the runner must run from a
+# folder whose path is the same on the host. The controller's host mode mounts a volume there
+# that already holds the image's runner; for a folder that lacks it (the static pool's), the
+# runner is copied in first (see registration.sh).
 set -euo pipefail
 
 log() { echo "runner-entrypoint: $*" >&2; }
@@ -42,9 +49,23 @@ wait_for_docker() {
   esac
 }
 
-cd /home/runner
+# Sets RUNNER_ROOT (default /home/runner) and makes it the current folder; the runner must be
+# there (run.sh) and its user must be able to write to it.
+enter_runner_root() {
+  RUNNER_ROOT=${RUNNER_ROOT:-/home/runner}
+  [ -x "$RUNNER_ROOT/run.sh" ] || {
+    log "error: no runner in RUNNER_ROOT=$RUNNER_ROOT (run.sh is missing)"
+    exit 1
+  }
+  [ -w "$RUNNER_ROOT" ] && { [ ! -e "$RUNNER_ROOT/_work" ] || [ -w "$RUNNER_ROOT/_work" ]; } || {
+    log "error: $RUNNER_ROOT or its _work folder is not writable by $(id -un) (uid $(id -u))"
+    exit 1
+  }
+  cd "$RUNNER_ROOT"
+}
 
 if [ -n "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ]; then
+  enter_runner_root
   wait_for_docker
   exec ./run.sh
 fi

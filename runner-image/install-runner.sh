@@ -85,4 +85,7 @@ echo "install-runner: actions/runner $version ($runner_arch) installed, SHA-256 
 # image's release, so this is mostly a check.
 DEBIAN_FRONTEND=noninteractive /home/runner/bin/installdependencies.sh
 rm -rf /var/lib/apt/lists/*
+# The work folder exists in the image, owned by the runner: a fresh volume mounted there (the
+# controller's, shared with the dind sidecar) takes its owner, and the runner may write to it.
+mkdir -p /home/runner/_work
 chown -R runner:runner /home/runner

@@ -16,6 +16,11 @@
 #   RUNNER_WORKDIR     default _work
 #   RUNNER_EPHEMERAL   true (default): one job, then the runner exits and GitHub removes it;
 #                      false: a long-lived runner (the static pool)
+#   RUNNER_HOST_DIR    a folder mounted at the same path on the Docker host and here (the static
+#                      pool's): the runner runs from its own folder in it, RUNNER_HOST_DIR/HOSTNAME,
+#                      a copy of /home/runner, so that the paths it gives the host's engine (work
+#                      folder, externals) are the host's too; removed when the runner stops, and
+#                      folders of containers that no longer exist are removed at start
 #
 # config.sh --unattended --url --name --labels --runnergroup --work --disableupdate --replace
 # [--ephemeral]; the token goes in ACTIONS_RUNNER_INPUT_TOKEN (the runner reads it as --token and
@@ -164,6 +169,44 @@ deregister() {
   log "runner deregistered"
 }
 
+# as_root CMD...: runs CMD as root where this user may not (the image's user has sudo).
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+# With RUNNER_HOST_DIR: sets RUNNER_ROOT to this container's folder in it, made from the image's
+# runner unless an earlier start of this container made it; removes the folders of containers
+# that are gone (the host's engine is at hand: this mode shares it).
+prepare_host_root() {
+  [ -n "${RUNNER_HOST_DIR:-}" ] || return 0
+  local dir=${RUNNER_HOST_DIR%/} entry id
+  [ -d "$dir" ] || fail "RUNNER_HOST_DIR=$dir is not a folder (mount it at the same path as on the host)"
+  RUNNER_ROOT="$dir/$HOSTNAME"
+  for entry in "$dir"/*; do
+    id=${entry##*/}
+    [[ $id =~ ^[0-9a-f]{12}$ && $id != "$HOSTNAME" ]] || continue
+    if ! docker container inspect "$id" >/dev/null 2>&1 && docker version >/dev/null 2>&1; then
+      log "removing $entry, the folder of a runner container that no longer exists"
+      as_root rm -rf "$entry" || log "warning: could not remove $entry"
+    fi
+  done
+  if [ ! -x "$RUNNER_ROOT/run.sh" ]; then
+    log "copying the runner to $RUNNER_ROOT"
+    as_root install -d -o "$(id -u)" -g "$(id -g)" "$RUNNER_ROOT" ||
+      fail "could not make $RUNNER_ROOT"
+    cp -a /home/runner/. "$RUNNER_ROOT/"
+  fi
+  export RUNNER_ROOT
+}
+
+# Removes this container's folder in RUNNER_HOST_DIR (what jobs' containers wrote there is
+# root's; hence as root).
+remove_host_root() {
+  [ -n "${RUNNER_HOST_DIR:-}" ] || return 0
+  cd /
+  as_root rm -rf "$RUNNER_ROOT" || log "warning: could not remove $RUNNER_ROOT"
+}
+
 registration_mode() {
   ephemeral=${RUNNER_EPHEMERAL:-true}
   ephemeral=${ephemeral,,}
@@ -178,6 +221,8 @@ registration_mode() {
       fail "could not get a registration token with the PAT"
   fi
   wait_for_docker
+  prepare_host_root
+  enter_runner_root
 
   # From here on a SIGTERM must not cut the registration short: it is noted while config.sh
   # runs, and the runner is removed right after. run.sh runs as a child so that SIGTERM reaches
@@ -188,6 +233,7 @@ registration_mode() {
   configure_runner
   if [ "$stopping" = true ]; then
     deregister || true
+    remove_host_root
     exit 0
   fi
 
@@ -209,5 +255,6 @@ registration_mode() {
   set -e
   trap - TERM INT
   deregister || true
+  remove_host_root
   exit "$status"
 }

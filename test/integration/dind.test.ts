@@ -62,7 +62,8 @@ describe('runners with a dind sidecar', () => {
     const name = (c: { Labels: Record<string, string> }) =>
       c.Labels['io.runner-autoscaler.runner-name'];
     expect(sidecars.map(name).sort()).toEqual(runners.map(name).sort());
-    expect((await leftovers(h.controllerId)).volumes).toBe(4);
+    // Each: its engine's data root and socket, its work folder and its image's externals.
+    expect((await leftovers(h.controllerId)).volumes).toBe(8);
     for (const runner of runners) {
       const { Config, HostConfig } = await docker.getContainer(runner.Id).inspect();
       expect(Config.Env).toContain('DOCKER_HOST=unix:///var/run/dind/docker.sock');
@@ -76,6 +77,10 @@ describe('runners with a dind sidecar', () => {
     expect(sidecar.HostConfig.CapAdd).toEqual(expect.arrayContaining(['SYS_ADMIN', 'NET_ADMIN']));
     expect(sidecar.HostConfig.CapAdd).not.toContain('SYS_MODULE');
     expect(sidecar.HostConfig.CapAdd).toHaveLength(16);
+    // docker:dind's entrypoint, given flags only, adds tcp://0.0.0.0:2375 without TLS: an engine
+    // any container on the network could drive. The sidecar listens on its sockets only.
+    expect(sidecar.Config.Cmd?.[0]).toBe('dockerd');
+    expect(await listeningPorts(sidecars[0]?.Id ?? '')).toEqual([]);
 
     await waitUntil(
       () => jobs.every((job) => h.fake.job(job.id)?.status === 'completed'),
@@ -123,6 +128,25 @@ describe('runners with a dind sidecar', () => {
     );
   });
 });
+
+/** The TCP ports a container's network namespace listens on (/proc/net/tcp and tcp6). */
+async function listeningPorts(containerId: string): Promise<number[]> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: ['cat', '/proc/net/tcp', '/proc/net/tcp6'],
+    AttachStdout: true,
+  });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await new Promise((resolve) => stream.on('end', resolve));
+  // Lines: "sl local_address rem_address st ...", the address as HEX_IP:HEX_PORT, 0A = LISTEN.
+  return Buffer.concat(chunks)
+    .toString('latin1')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === '0A')
+    .map((fields) => Number.parseInt(fields[1]?.split(':')[1] ?? '', 16));
+}
 
 describe('runners with the host socket', () => {
   it('may use the host engine as the runner image user, through the socket group', async () => {

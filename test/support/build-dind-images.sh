@@ -48,7 +48,7 @@ build() {
 }
 
 sh "$HERE/e2e-build-nginx.sh" debian
-build "$DIND_IMAGE" "$DEBIAN_IMAGE" dind/Dockerfile
+build "$DIND_IMAGE" "$DEBIAN_IMAGE" dind/Dockerfile dind/dockerd-entrypoint.sh
 build "$STUB_IMAGE" "$DIND_IMAGE" runner-stub-docker/Dockerfile \
   runner-stub/entrypoint.sh runner-stub-docker/job.sh
 build "$USER_STUB_IMAGE" "$STUB_IMAGE" runner-stub-docker-user/Dockerfile

@@ -23,7 +23,10 @@ describe('container specs', () => {
   it('give both containers a pids limit by default, and nothing else the engine would not', () => {
     const spec = specOf({ RUNNER_DOCKER_MODE: 'dind' });
     const dind = dindContainer(spec, OPTIONS, sidecar).HostConfig;
-    const runner = runnerContainer(spec, OPTIONS, 'sidecar-id').HostConfig;
+    const runner = runnerContainer(spec, OPTIONS, {
+      mode: 'dind',
+      sidecarId: 'sidecar-id',
+    }).HostConfig;
     expect(runner?.PidsLimit).toBe(2048);
     expect(dind?.PidsLimit).toBe(4096);
     for (const host of [runner, dind]) {
@@ -44,7 +47,7 @@ describe('container specs', () => {
       RUNNER_CONTAINER_LABELS: 'team=ci,io.runner-autoscaler.controller=spoofed',
       RUNNER_NETWORK: 'builds',
     });
-    const runner = runnerContainer(spec, OPTIONS, undefined);
+    const runner = runnerContainer(spec, OPTIONS, { mode: 'none' });
     expect(runner.HostConfig).toMatchObject({
       NanoCpus: 1.5e9,
       Memory: 2 * 2 ** 30,
@@ -84,5 +87,60 @@ describe('container specs', () => {
     expect(cached.HostConfig?.CapAdd).not.toEqual(expect.arrayContaining(['SYS_MODULE']));
     expect(cached.HostConfig?.Binds).toContain('c-0:/var/lib/docker');
     expect(cached.Labels?.['io.runner-autoscaler.cache-volume']).toBe('c-0');
+  });
+
+  it("share the runner's work folder and its image's externals with the sidecar, at the same paths", () => {
+    const spec = specOf({ RUNNER_DOCKER_MODE: 'dind' });
+    const dind = dindContainer(spec, OPTIONS, sidecar);
+    // `dockerd` first: docker:dind's entrypoint adds no listener of its own (tcp://0.0.0.0:2375).
+    expect(dind.Cmd?.slice(0, 3)).toEqual([
+      'dockerd',
+      '--host=unix:///var/run/dind/docker.sock',
+      '--host=unix:///var/run/docker.sock',
+    ]);
+    expect(dind.HostConfig?.Binds).toEqual(
+      expect.arrayContaining([
+        'runner-1-work:/home/runner/_work',
+        'runner-1-externals:/home/runner/externals:ro',
+      ]),
+    );
+    const runner = runnerContainer(spec, OPTIONS, { mode: 'dind', sidecarId: 'sidecar-id' });
+    expect(runner.HostConfig?.Binds).toEqual([
+      'runner-1-sock:/var/run/dind',
+      'runner-1-work:/home/runner/_work',
+      'runner-1-externals:/home/runner/externals',
+    ]);
+    expect(runner.HostConfig?.CgroupnsMode).toBe('private');
+  });
+
+  it('run a host-mode runner from its root volume, at the path the engine keeps it', () => {
+    const rootPath = '/var/lib/docker/volumes/runner-1-root/_data';
+    const runner = runnerContainer(specOf({ RUNNER_DOCKER_MODE: 'host' }), OPTIONS, {
+      mode: 'host',
+      rootPath,
+    });
+    expect(runner.HostConfig?.Binds).toEqual([
+      'runner-1-root:/home/runner',
+      `runner-1-root:${rootPath}`,
+      '/var/run/docker.sock:/var/run/docker.sock',
+    ]);
+    expect(runner.Env).toContain(`RUNNER_ROOT=${rootPath}`);
+    // Services publish their ports on the host: steps reach them on localhost.
+    expect(runner.HostConfig?.NetworkMode).toBe('host');
+    expect(runner.HostConfig?.CgroupnsMode).toBe('private');
+    const onNetwork = runnerContainer(
+      specOf({ RUNNER_DOCKER_MODE: 'host', RUNNER_NETWORK: 'builds' }),
+      OPTIONS,
+      { mode: 'host', rootPath },
+    );
+    expect(onNetwork.HostConfig?.NetworkMode).toBe('builds');
+  });
+
+  it('give a runner without Docker neither volumes nor a cgroup namespace of its own', () => {
+    const runner = runnerContainer(specOf({ RUNNER_DOCKER_MODE: 'none' }), OPTIONS, {
+      mode: 'none',
+    });
+    expect(runner.HostConfig?.Binds).toBeUndefined();
+    expect(runner.HostConfig?.CgroupnsMode).toBeUndefined();
   });
 });

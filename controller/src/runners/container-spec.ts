@@ -11,6 +11,19 @@ export type SpecOptions = {
 };
 
 export const DIND_SOCKET_DIR = '/var/run/dind';
+/**
+ * Where the runner image keeps the runner (as the official actions-runner image does). The runner
+ * gives the job's engine bind mounts of its own folders (actions/runner's
+ * ContainerOperationProvider.cs and ContainerActionHandler.cs: the work folder as /__w, the
+ * externals as /__e, `_work/_temp/...` as /github/home, /github/workflow, /github/file_commands,
+ * the workspace as /github/workspace), and the engine resolves those paths in its own filesystem:
+ * they must hold the same content there.
+ */
+export const RUNNER_HOME = '/home/runner';
+export const RUNNER_WORK_DIR = `${RUNNER_HOME}/_work`;
+export const RUNNER_EXTERNALS_DIR = `${RUNNER_HOME}/externals`;
+/** The socket the runner mounts into job and action containers (ContainerInfo.cs). */
+const JOB_DOCKER_SOCKET = '/var/run/docker.sock';
 const DOCKER_GROUP_ID = '123';
 /**
  * Docker's default capabilities, plus what dockerd itself needs: mounts (overlay layers, its
@@ -80,7 +93,17 @@ export function volumeLabels(spec: RunnerSpec, opts: SpecOptions): Record<string
   };
 }
 
-export const volumeNames = (name: string) => ({ docker: `${name}-docker`, socket: `${name}-sock` });
+/**
+ * A runner's own volumes: its sidecar's data root and socket, its work folder and a copy of its
+ * image's externals (dind), or its whole runner folder (host mode).
+ */
+export const volumeNames = (name: string) => ({
+  docker: `${name}-docker`,
+  socket: `${name}-sock`,
+  work: `${name}-work`,
+  externals: `${name}-externals`,
+  root: `${name}-root`,
+});
 export const sidecarName = (name: string) => `${name}-dind`;
 
 /** Docker's HostConfig fields for a container's limits; unset ones are left out. */
@@ -122,8 +145,14 @@ export function dindContainer(
       ...(sidecar.cacheVolume ? { [LABELS.cacheVolume]: sidecar.cacheVolume } : {}),
     },
     Env: ['DOCKER_TLS_CERTDIR='],
+    // `dockerd` first: docker:dind's entrypoint then adds none of its own listeners. Given flags
+    // only, it adds tcp://0.0.0.0:2375 without TLS (DOCKER_TLS_CERTDIR is empty), an engine any
+    // container on the sidecar's network could drive.
     Cmd: [
+      'dockerd',
       `--host=unix://${DIND_SOCKET_DIR}/docker.sock`,
+      // The socket the runner mounts into job containers, resolved here: this engine.
+      `--host=unix://${JOB_DOCKER_SOCKET}`,
       `--group=${DOCKER_GROUP_ID}`,
       // dockerd asks a mirror for Docker Hub images only; others go to their own registry.
       ...(dind.registryMirror ? [`--registry-mirror=${dind.registryMirror}`] : []),
@@ -140,38 +169,70 @@ export function dindContainer(
       Binds: [
         `${sidecar.dataVolume}:/var/lib/docker`,
         `${volumes.socket}:${DIND_SOCKET_DIR}`,
+        // The runner's folders at the same paths as in the runner: the runner's bind mounts of
+        // them into job containers find their content here.
+        `${volumes.work}:${RUNNER_WORK_DIR}`,
+        `${volumes.externals}:${RUNNER_EXTERNALS_DIR}:ro`,
         ...(dind.privileged ? [] : ['/sys/fs/cgroup:/sys/fs/cgroup:rw']),
       ],
     },
   };
 }
 
+/** Where the runner's Docker engine is, as its container spec needs it. */
+export type RunnerEngine =
+  | { mode: 'dind'; sidecarId: string }
+  /** `rootPath`: where the engine keeps the runner's root volume, in its own filesystem. */
+  | { mode: 'host'; rootPath: string }
+  | { mode: 'none' };
+
 /** The runner: only its single-use JIT config, never a token. */
 export function runnerContainer(
   spec: RunnerSpec,
   options: SpecOptions,
-  sidecarId: string | undefined,
+  engine: RunnerEngine,
 ): Docker.ContainerCreateOptions {
   const env = [
     `ACTIONS_RUNNER_INPUT_JITCONFIG=${spec.jitConfig}`,
     'ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1',
   ];
   const host: Docker.HostConfig = { ...limitsConfig(spec.pool.limits.runner) };
-  switch (spec.pool.dockerMode) {
+  const volumes = volumeNames(spec.name);
+  switch (engine.mode) {
     case 'dind':
       env.push(`DOCKER_HOST=unix://${DIND_SOCKET_DIR}/docker.sock`);
-      host.NetworkMode = `container:${sidecarId ?? ''}`;
-      host.Binds = [`${volumeNames(spec.name).socket}:${DIND_SOCKET_DIR}`];
+      host.NetworkMode = `container:${engine.sidecarId}`;
+      host.Binds = [
+        `${volumes.socket}:${DIND_SOCKET_DIR}`,
+        `${volumes.work}:${RUNNER_WORK_DIR}`,
+        // Empty until this container is created: the engine then copies the image's externals
+        // into it, and the sidecar sees them.
+        `${volumes.externals}:${RUNNER_EXTERNALS_DIR}`,
+      ];
       break;
     case 'host':
-      host.Binds = ['/var/run/docker.sock:/var/run/docker.sock'];
+      // The engine is the host's: the runner runs from its root volume, mounted both where the
+      // image has the runner (which fills it with the image's runner) and at the path where the
+      // engine keeps it, so every path the runner hands the engine is the same there.
+      env.push(`RUNNER_ROOT=${engine.rootPath}`);
+      host.Binds = [
+        `${volumes.root}:${RUNNER_HOME}`,
+        `${volumes.root}:${engine.rootPath}`,
+        `${JOB_DOCKER_SOCKET}:${JOB_DOCKER_SOCKET}`,
+      ];
+      // Service containers publish their ports on the host; steps reach them on localhost.
+      host.NetworkMode = 'host';
       // The runner image's user is in its own `docker` group, rarely the socket's on this host.
       if (options.socketGroup !== undefined) host.GroupAdd = [String(options.socketGroup)];
       break;
     case 'none':
       break;
   }
-  if (spec.pool.dockerMode !== 'dind' && spec.pool.network) host.NetworkMode = spec.pool.network;
+  // actions/runner refuses container jobs and services when /proc/1/cgroup names a `/docker/`
+  // cgroup (ContainerOperationProvider.AssertCompatibleOS), as it does on a cgroup v1 engine
+  // with the cgroupfs driver; in a cgroup namespace of its own the runner sees `/`.
+  if (engine.mode !== 'none') host.CgroupnsMode = 'private';
+  if (engine.mode !== 'dind' && spec.pool.network) host.NetworkMode = spec.pool.network;
   return {
     name: spec.name,
     Image: spec.pool.runnerImage,

@@ -8,6 +8,7 @@ import {
   runnerContainer,
   volumeLabels,
   volumeNames,
+  type RunnerEngine,
   type SpecOptions,
 } from './container-spec.ts';
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
@@ -154,9 +155,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       await pull(engine.streams, image, spec.pool.platform, options.registryAuth?.(image));
     }
     try {
-      const sidecarId =
-        spec.pool.dockerMode === 'dind' ? await startSidecar(state, spec, opts) : undefined;
-      await createStarted(engine, runnerContainer(spec, opts, sidecarId), spec.pool.platform);
+      const runnerEngine = await prepareEngine(state, spec, opts);
+      await createStarted(engine, runnerContainer(spec, opts, runnerEngine), spec.pool.platform);
     } catch (error) {
       await removeFrom(engine, spec.name).catch((cleanupError: unknown) =>
         log.warn({ err: cleanupError, runner: spec.name }, 'cleanup after failed start failed'),
@@ -165,6 +165,28 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     } finally {
       // A listing begun before this start ended may lack its containers: never use it again.
       state.freshness.changed();
+    }
+  }
+
+  /** What the runner's Docker mode needs before the runner: its sidecar, or its root volume. */
+  async function prepareEngine(
+    state: EngineState,
+    spec: RunnerSpec,
+    opts: SpecOptions,
+  ): Promise<RunnerEngine> {
+    switch (spec.pool.dockerMode) {
+      case 'dind':
+        return { mode: 'dind', sidecarId: await startSidecar(state, spec, opts) };
+      case 'host': {
+        const volume = await state.engine.docker.createVolume({
+          Name: volumeNames(spec.name).root,
+          Labels: volumeLabels(spec, opts),
+        });
+        const { Mountpoint } = await volume.inspect();
+        return { mode: 'host', rootPath: Mountpoint };
+      }
+      case 'none':
+        return { mode: 'none' };
     }
   }
 
@@ -182,7 +204,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       const labels = { Labels: volumeLabels(spec, opts) };
       const names = volumeNames(spec.name);
       if (!cacheVolume) await engine.docker.createVolume({ Name: names.docker, ...labels });
-      await engine.docker.createVolume({ Name: names.socket, ...labels });
+      for (const volume of [names.socket, names.work, names.externals])
+        await engine.docker.createVolume({ Name: volume, ...labels });
       const sidecar = dindContainer(spec, opts, {
         dataVolume: cacheVolume ?? names.docker,
         cacheVolume,

@@ -76,6 +76,11 @@ export interface QueueJobOptions {
   repo?: string | FakeRepo;
   labels: string[];
   durationMs?: number;
+  /**
+   * What the job does, for the runner stand-in that runs workflows with Docker
+   * (test/support/runner-tarball/bin/standin-worker.sh): `{container?, services?, steps}`.
+   */
+  workflow?: unknown;
   /** Send the `queued` webhook (default true); false simulates a lost delivery. */
   sendWebhook?: boolean;
   /** Add the job to an existing workflow run instead of a new one. */

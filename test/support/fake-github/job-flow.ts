@@ -7,6 +7,7 @@ export interface QueueJobInput {
   repo: FakeRepo;
   labels: string[];
   durationMs: number;
+  workflow?: unknown;
   sendWebhook: boolean;
   runId?: number;
 }
@@ -14,6 +15,8 @@ export interface QueueJobInput {
 export interface JobFlow {
   queue: (input: QueueJobInput) => Promise<FakeJob>;
   acquire: (runnerName: string) => ApiResponse;
+  /** The job a runner took: its id, repository and workflow (the runner stand-ins' protocol). */
+  jobOf: (runnerName: string) => ApiResponse;
   /** The runner finished its job, which succeeded unless it says otherwise. */
   complete: (runnerName: string, conclusion?: 'success' | 'failure') => ApiResponse;
   cancel: (jobId: number) => Promise<void>;
@@ -49,7 +52,7 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
   };
 
   return {
-    async queue({ repo, labels, durationMs, sendWebhook, runId }) {
+    async queue({ repo, labels, durationMs, workflow, sendWebhook, runId }) {
       const now = isoNow();
       const run = runId === undefined ? undefined : state.runs.get(runId);
       const id = run?.id ?? state.nextId('run');
@@ -64,6 +67,7 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
         runnerName: null,
         runnerId: null,
         durationMs,
+        workflow: workflow ?? null,
         createdAt: now,
         startedAt: now,
         completedAt: null,
@@ -88,6 +92,13 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
       touchRun(job);
       void notify(job, 'in_progress');
       return { status: 200, text: String(job.durationMs / 1000) };
+    },
+    jobOf(name) {
+      const runner = findRunner(name);
+      const job = runner?.jobId === undefined ? undefined : state.jobs.get(runner.jobId);
+      if (!job) return { status: 404 };
+      const repository = `${job.repo.owner}/${job.repo.name}`;
+      return { status: 200, body: { id: job.id, repository, workflow: job.workflow } };
     },
     complete(name, conclusion = 'success') {
       const runner = findRunner(name);

@@ -209,6 +209,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         repo: resolveRepo(input.repo),
         labels: input.labels,
         durationMs: input.durationMs ?? options.defaultJobDurationMs ?? 200,
+        ...(input.workflow === undefined ? {} : { workflow: input.workflow }),
         sendWebhook: input.sendWebhook ?? true,
         ...(input.runId === undefined ? {} : { runId: input.runId }),
       });

@@ -40,6 +40,8 @@ export interface FakeJob {
   runnerName: string | null;
   runnerId: number | null;
   durationMs: number;
+  /** What the job does, for runner stand-ins that run workflows (runner-tarball's worker). */
+  workflow: unknown;
   createdAt: string;
   startedAt: string;
   completedAt: string | null;

@@ -28,6 +28,7 @@ export function addStubRoutes(router: Router, flow: JobFlow, state: FakeState): 
     (req) => flow.acquire(req.params.name ?? ''),
     'stub',
   );
+  router.add('GET', '/_stub/runners/:name/job', (req) => flow.jobOf(req.params.name ?? ''), 'stub');
   router.add(
     'POST',
     '/_stub/runners/:name/complete',
