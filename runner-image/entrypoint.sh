@@ -49,6 +49,18 @@ wait_for_docker() {
   esac
 }
 
+# actions/runner refuses container jobs and services when /proc/1/cgroup names a /docker/ cgroup
+# (it takes that for "inside a container"): so it is on a cgroup v1 engine with the cgroupfs
+# driver, unless the container has a cgroup namespace of its own (the controller gives its
+# runners one) or another cgroup parent.
+warn_docker_cgroup() {
+  if grep -q ':/docker/' /proc/1/cgroup 2>/dev/null; then
+    log "warning: /proc/1/cgroup names a /docker/ cgroup: the runner will refuse container jobs" \
+      "and services; give this container its own cgroup namespace (--cgroupns=private) or" \
+      "another cgroup parent (the static pool: RUNNER_CGROUP_PARENT)"
+  fi
+}
+
 # Sets RUNNER_ROOT (default /home/runner) and makes it the current folder; the runner must be
 # there (run.sh) and its user must be able to write to it.
 enter_runner_root() {
@@ -62,6 +74,7 @@ enter_runner_root() {
     exit 1
   }
   cd "$RUNNER_ROOT"
+  warn_docker_cgroup
 }
 
 if [ -n "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ]; then

@@ -10,14 +10,19 @@
 #                      when the runner stops. A file is better: it is not in `docker inspect`.
 #                      A GITHUB_TOKEN that is not a PAT (no ghp_/github_pat_/... prefix) is
 #                      taken as a registration token, as the seed's static pool did.
-#   RUNNER_NAME        default RUNNER_NAME_PREFIX-HOSTNAME (the container id), prefix `runner`
+#   RUNNER_NAME        default RUNNER_NAME_PREFIX-ID, ID the container's id (12 digits; the
+#                      hostname where it cannot be read), prefix `runner`
 #   RUNNER_LABELS      default self-hosted,linux (the runner adds self-hosted, Linux, X64/ARM64)
 #   RUNNER_GROUP       default Default
 #   RUNNER_WORKDIR     default _work
 #   RUNNER_EPHEMERAL   true (default): one job, then the runner exits and GitHub removes it;
 #                      false: a long-lived runner (the static pool)
+#   ACTIONS_RUNNER_HOOK_JOB_STARTED  long-lived runners default to reclaim-work.sh: before
+#                      each job, files that earlier jobs' containers left as root in the work
+#                      folder become the runner user's again (set it to another script, or to
+#                      an empty value for none)
 #   RUNNER_HOST_DIR    a folder mounted at the same path on the Docker host and here (the static
-#                      pool's): the runner runs from its own folder in it, RUNNER_HOST_DIR/HOSTNAME,
+#                      pool's): the runner runs from its own folder in it, RUNNER_HOST_DIR/ID,
 #                      a copy of /home/runner, so that the paths it gives the host's engine (work
 #                      folder, externals) are the host's too; removed when the runner stops, and
 #                      folders of containers that no longer exist are removed at start
@@ -128,8 +133,17 @@ X-GitHub-Api-Version: 2022-11-28") || status=000
   return 1
 }
 
+# This container's id, 12 digits, from the bind mounts Docker gives it (its hostname is the
+# host's on the host's network); the hostname where none is found.
+container_id() {
+  local id
+  id=$(grep -o -m 1 '/containers/[0-9a-f]\{64\}/' /proc/self/mountinfo 2>/dev/null | head -n 1)
+  id=${id#/containers/}
+  if [ -n "$id" ]; then echo "${id:0:12}"; else echo "$HOSTNAME"; fi
+}
+
 configure_runner() {
-  local name=${RUNNER_NAME:-${RUNNER_NAME_PREFIX:-runner}-${HOSTNAME}}
+  local name=${RUNNER_NAME:-${RUNNER_NAME_PREFIX:-runner}-$(container_id)}
   local -a args=(
     --unattended
     --url "$runner_url"
@@ -179,12 +193,13 @@ as_root() {
 # that are gone (the host's engine is at hand: this mode shares it).
 prepare_host_root() {
   [ -n "${RUNNER_HOST_DIR:-}" ] || return 0
-  local dir=${RUNNER_HOST_DIR%/} entry id
+  local dir=${RUNNER_HOST_DIR%/} entry id self
   [ -d "$dir" ] || fail "RUNNER_HOST_DIR=$dir is not a folder (mount it at the same path as on the host)"
-  RUNNER_ROOT="$dir/$HOSTNAME"
+  self=$(container_id)
+  RUNNER_ROOT="$dir/$self"
   for entry in "$dir"/*; do
     id=${entry##*/}
-    [[ $id =~ ^[0-9a-f]{12}$ && $id != "$HOSTNAME" ]] || continue
+    [[ $id =~ ^[0-9a-f]{12}$ && $id != "$self" ]] || continue
     if ! docker container inspect "$id" >/dev/null 2>&1 && docker version >/dev/null 2>&1; then
       log "removing $entry, the folder of a runner container that no longer exists"
       as_root rm -rf "$entry" || log "warning: could not remove $entry"
@@ -223,6 +238,9 @@ registration_mode() {
   wait_for_docker
   prepare_host_root
   enter_runner_root
+  if [ "$ephemeral" = false ] && [ -z "${ACTIONS_RUNNER_HOOK_JOB_STARTED+set}" ]; then
+    export ACTIONS_RUNNER_HOOK_JOB_STARTED=/usr/local/lib/runner-image/reclaim-work.sh
+  fi
 
   # From here on a SIGTERM must not cut the registration short: it is noted while config.sh
   # runs, and the runner is removed right after. run.sh runs as a child so that SIGTERM reaches

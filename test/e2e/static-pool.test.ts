@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +10,17 @@ import { dockerBridgeGateway } from '../support/docker-bridge.ts';
 import { docker } from '../support/docker-cleanup.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 import { ensureStandinRunnerImage, STANDIN_IMAGE } from '../support/runner-image.ts';
+import {
+  containerJob,
+  describeReports,
+  expectContainerJob,
+  expectRunnerJob,
+  runnerJob,
+  stepReports,
+} from '../support/standin-workflows.ts';
+import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { startWorkflowRegistry, type WorkflowRegistry } from '../support/workflow-images.ts';
 
 // The seed's static pool as a user runs it: docker-compose.yml, unchanged, with REPLICAS
 // long-lived runners of the runner image (built here with the stand-in tarball), a PAT in the
@@ -21,8 +31,15 @@ const PAT = 'ghp_staticPoolTestToken00000000000000000';
 const REPLICAS = 3;
 const projectName = `autoscaler-static-${randomBytes(4).toString('hex')}`;
 
+// The stand-in image whose runners, once registered, take jobs from the fake and run their
+// workflows (STANDIN_TAKE_JOBS, test/support/runner-tarball).
+const JOBS_IMAGE = 'autoscaler-test/runner-image:standin-jobs';
+
 let fake: FakeGitHub;
 let project: string;
+/** RUNNER_HOST_DIR: the runners' own folders, at the same path on the host and in them. */
+let hostDir: string;
+let overrides: Record<string, string> = {};
 
 async function compose(...args: string[]): Promise<string> {
   const env = {
@@ -33,6 +50,10 @@ async function compose(...args: string[]): Promise<string> {
     RUNNER_IMAGE: STANDIN_IMAGE,
     REPLICAS: String(REPLICAS),
     DOCKER_GID: String((await stat('/var/run/docker.sock')).gid),
+    RUNNER_HOST_DIR: hostDir,
+    // This machine's engine: cgroup v1 with the cgroupfs driver (see docker-compose.yml).
+    RUNNER_CGROUP_PARENT: 'actions-runner',
+    ...overrides,
   };
   const file = path.join(ROOT, 'docker-compose.yml');
   const { stdout } = await run(
@@ -59,6 +80,9 @@ beforeAll(async () => {
     tokens: [PAT],
   });
   project = await mkdtemp(path.join(tmpdir(), 'autoscaler-static-'));
+  hostDir = await mkdtemp(path.join(tmpdir(), 'autoscaler-static-runners-'));
+  // As Docker makes a missing bind source: root's, open to read.
+  await chmod(hostDir, 0o755);
   await symlink(path.join(ROOT, 'runner-image'), path.join(project, 'runner-image'));
   // As the README says: readable by the runner user (1001) only.
   const patFile = path.join(project, 'runner-pat');
@@ -86,6 +110,7 @@ afterAll(async () => {
   );
   await fake?.close();
   if (project) await rm(project, { recursive: true, force: true });
+  if (hostDir) await rm(hostDir, { recursive: true, force: true });
 }, 120_000);
 
 describe('the static pool (docker-compose.yml)', () => {
@@ -113,14 +138,14 @@ describe('the static pool (docker-compose.yml)', () => {
     );
     const containers = await projectContainers();
     expect(containers).toHaveLength(REPLICAS);
-    // Each runner is named after its container, and is not ephemeral.
-    const hostnames = await Promise.all(
-      containers.map(
-        async (info) => (await docker.getContainer(info.Id).inspect()).Config.Hostname,
-      ),
-    );
+    // Each runner is named after its container (on the host's network its hostname is the
+    // host's), and is not ephemeral.
     expect(registered.map((runner) => runner.name).sort()).toEqual(
-      hostnames.map((hostname) => `static-${hostname}`).sort(),
+      containers.map((info) => `static-${info.Id.slice(0, 12)}`).sort(),
+    );
+    // Each runs from its own folder in RUNNER_HOST_DIR, named after its container.
+    expect((await readdir(hostDir)).sort()).toEqual(
+      containers.map((info) => info.Id.slice(0, 12)).sort(),
     );
     for (const runner of registered) {
       expect(runner).toMatchObject({ status: 'online', ephemeral: false, runnerGroupId: 1 });
@@ -134,6 +159,63 @@ describe('the static pool (docker-compose.yml)', () => {
     expect(poolRunners()).toEqual([]);
     expect(fake.runnerTokens().filter((token) => token.kind === 'remove')).toHaveLength(REPLICAS);
     expect(await projectContainers()).toEqual([]);
+    // Each runner removed its folder when it stopped.
+    expect(await readdir(hostDir)).toEqual([]);
     fake.assertClean();
+  });
+
+  it('runs a container job, a Docker action, services and docker run -v on the host engine', async () => {
+    const net: TestNetwork = await createTestNetwork();
+    let registry: WorkflowRegistry | undefined;
+    try {
+      registry = await startWorkflowRegistry(net.name);
+      const context = await mkdtemp(path.join(tmpdir(), 'autoscaler-jobs-image-'));
+      await writeFile(
+        path.join(context, 'Dockerfile'),
+        `FROM ${STANDIN_IMAGE}\nENV STANDIN_TAKE_JOBS=1\n`,
+      );
+      await run('docker', [
+        'build',
+        '-q',
+        '--label',
+        'io.runner-autoscaler.test=true',
+        '-t',
+        JOBS_IMAGE,
+        context,
+      ]);
+      await rm(context, { recursive: true, force: true });
+      overrides = { RUNNER_IMAGE: JOBS_IMAGE, REPLICAS: '1' };
+      await compose('up', '-d');
+      await waitUntil(() => poolRunners().length === 1, 60_000, 'a registered runner', 100);
+      const ref = registry.hostRef;
+      const jobs = [];
+      for (const workflow of [containerJob(ref), runnerJob(ref)])
+        jobs.push(await fake.queueJob({ labels: ['self-hosted'], durationMs: 0, workflow }));
+      for (const job of jobs)
+        await waitUntil(
+          () => fake.job(job.id)?.status === 'completed',
+          120_000,
+          `job ${job.id}:\n${describeReports(stepReports(fake, job.id))}`,
+        );
+      const [first, second] = jobs.map((job) => stepReports(fake, job.id));
+      for (const job of jobs)
+        expect(fake.job(job.id)?.conclusion, describeReports(stepReports(fake, job.id))).toBe(
+          'success',
+        );
+      expectContainerJob(first ?? [], jobs[0]?.id ?? 0);
+      // A long-lived runner: its work folder holds what the first job left.
+      expectRunnerJob(second ?? [], jobs[1]?.id ?? 0, false);
+      await compose('down');
+      expect(await readdir(hostDir)).toEqual([]);
+    } finally {
+      overrides = {};
+      await compose('down').catch(() => undefined);
+      await registry?.remove();
+      await net.remove();
+      await docker
+        .getImage(JOBS_IMAGE)
+        .remove()
+        .catch(() => undefined);
+    }
   });
 });

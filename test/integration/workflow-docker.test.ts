@@ -8,6 +8,8 @@ import { ensureStandinRunnerImage } from '../support/runner-image.ts';
 import {
   containerJob,
   describeReports,
+  expectContainerJob,
+  expectRunnerJob,
   runnerJob,
   stepReports,
   type StepReport,
@@ -65,52 +67,6 @@ async function runJobs(workflows: unknown[]): Promise<{ id: number; reports: Ste
     expect(h.fake.job(job.id)?.conclusion, describeReports(reports)).toBe('success');
     return { id: job.id, reports };
   });
-}
-
-const outputsOf = (reports: StepReport[]) =>
-  Object.fromEntries(reports.map((report) => [report.name, report.outputs]));
-
-function expectContainerJob(reports: StepReport[], jobId: number) {
-  const checkout = reports.find((r) => r.name === 'actions/checkout@v4');
-  // The checkout ran in the job container with the runner's node, from the image's externals.
-  expect(checkout?.output).toContain('node (stand-in) 20.19.0-standin from /__e/node20');
-  expect(checkout?.output).toContain('checked out into /__w/hello-world/hello-world as 0');
-  const [, , inside, action, after] = reports;
-  expect(inside?.output).toContain(`checkout of octocat/hello-world for job ${jobId}`);
-  // The socket in the job container answers: the job's own engine.
-  expect(inside?.outputs.engine).toMatch(/^\d+\.\d+/);
-  expect(inside?.outputs.service).toBe('service says hello');
-  expect(inside?.outputs.readme).toBe(`checkout of octocat/hello-world for job ${jobId}`);
-  // The Docker action saw the workspace; its outputs reached the runner (/github/file_commands).
-  expect(action?.output).toContain('action args: one two');
-  expect(action?.outputs).toEqual({
-    readme: `checkout of octocat/hello-world for job ${jobId}`,
-    socket: 'yes',
-  });
-  expect(after?.outputs['action-file']).toBe('written by the action');
-}
-
-function expectRunnerJob(reports: StepReport[], jobId: number) {
-  const steps = outputsOf(reports);
-  const checkout = reports.find((r) => r.name === 'actions/checkout@v4');
-  expect(checkout?.output).toMatch(
-    /node \(stand-in\) 20\.19\.0-standin from \S+\/externals\/node20/,
-  );
-  expect(checkout?.output).toMatch(/checked out into \S+\/_work\/hello-world\/hello-world as 1001/);
-  const before = reports[1]?.outputs;
-  expect(before?.uid).toBe('1001');
-  // Nothing of the job before: no file in the work folder, an empty workspace.
-  expect(before?.leftovers).toBe('');
-  expect(before?.workspace).toBe('');
-  const mount = reports[3]?.outputs;
-  expect(mount?.readme).toBe(`checkout of octocat/hello-world for job ${jobId}`);
-  const runner = reports[4]?.outputs;
-  // The runner's user reads what a job's container wrote as root, and writes beside it.
-  expect(runner).toEqual({ 'by-root': 'written-by-root x', made: 'ok' });
-  expect(reports[5]?.outputs.answer).toBe('service says hello');
-  expect(steps[reports[6]?.name ?? '']?.readme).toBe(
-    `checkout of octocat/hello-world for job ${jobId}`,
-  );
 }
 
 describe('workflows that use Docker through the runner', () => {

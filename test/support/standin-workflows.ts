@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { FakeGitHub } from './fake-github/index.ts';
 import type { WorkflowImage } from './workflow-images.ts';
 
@@ -97,4 +98,57 @@ export function runnerJob(ref: (image: WorkflowImage) => string) {
       { id: 'action', uses: `docker://${ref('wf-action')}` },
     ],
   };
+}
+
+const outputsOf = (reports: StepReport[]) =>
+  Object.fromEntries(reports.map((report) => [report.name, report.outputs]));
+
+/** What a container job (containerJob) must have seen and done. */
+export function expectContainerJob(reports: StepReport[], jobId: number) {
+  const checkout = reports.find((r) => r.name === 'actions/checkout@v4');
+  // The checkout ran in the job container with the runner's node, from the image's externals.
+  expect(checkout?.output).toContain('node (stand-in) 20.19.0-standin from /__e/node20');
+  expect(checkout?.output).toContain('checked out into /__w/hello-world/hello-world as 0');
+  const [, , inside, action, after] = reports;
+  expect(inside?.output).toContain(`checkout of octocat/hello-world for job ${jobId}`);
+  // The socket in the job container answers: the job's own engine.
+  expect(inside?.outputs.engine).toMatch(/^\d+\.\d+/);
+  expect(inside?.outputs.service).toBe('service says hello');
+  expect(inside?.outputs.readme).toBe(`checkout of octocat/hello-world for job ${jobId}`);
+  // The Docker action saw the workspace; its outputs reached the runner (/github/file_commands).
+  expect(action?.output).toContain('action args: one two');
+  expect(action?.outputs).toEqual({
+    readme: `checkout of octocat/hello-world for job ${jobId}`,
+    socket: 'yes',
+  });
+  expect(after?.outputs['action-file']).toBe('written by the action');
+}
+
+/**
+ * What a job of steps on the runner (runnerJob) must have seen and done; `fresh`: the runner
+ * took no job before (an ephemeral runner), so nothing of an earlier one is in its work folder.
+ */
+export function expectRunnerJob(reports: StepReport[], jobId: number, fresh = true) {
+  const steps = outputsOf(reports);
+  const checkout = reports.find((r) => r.name === 'actions/checkout@v4');
+  expect(checkout?.output).toMatch(
+    /node \(stand-in\) 20\.19\.0-standin from \S+\/externals\/node20/,
+  );
+  expect(checkout?.output).toMatch(/checked out into \S+\/_work\/hello-world\/hello-world as 1001/);
+  const before = reports[1]?.outputs;
+  expect(before?.uid).toBe('1001');
+  if (fresh) {
+    // Nothing of the job before: no file in the work folder, an empty workspace.
+    expect(before?.leftovers).toBe('');
+    expect(before?.workspace).toBe('');
+  }
+  const mount = reports[3]?.outputs;
+  expect(mount?.readme).toBe(`checkout of octocat/hello-world for job ${jobId}`);
+  const runner = reports[4]?.outputs;
+  // The runner's user reads what a job's container wrote as root, and writes beside it.
+  expect(runner).toEqual({ 'by-root': 'written-by-root x', made: 'ok' });
+  expect(reports[5]?.outputs.answer).toBe('service says hello');
+  expect(steps[reports[6]?.name ?? '']?.readme).toBe(
+    `checkout of octocat/hello-world for job ${jobId}`,
+  );
 }

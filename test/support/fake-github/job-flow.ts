@@ -104,9 +104,14 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
       const runner = findRunner(name);
       const job = runner?.jobId === undefined ? undefined : state.jobs.get(runner.jobId);
       if (!runner || !job) return { status: 404 };
-      // Ephemeral runners deregister themselves after their job.
-      state.runners.delete(runner.id);
-      state.deletedRunnerNames.add(runner.name);
+      if (runner.ephemeral === false) {
+        // A long-lived runner takes the next job.
+        Object.assign(runner, { busy: false, jobId: undefined });
+      } else {
+        // Ephemeral runners deregister themselves after their job.
+        state.runners.delete(runner.id);
+        state.deletedRunnerNames.add(runner.name);
+      }
       if (job.status !== 'in_progress') return { status: 200, text: 'ok' };
       Object.assign(job, { status: 'completed', conclusion, completedAt: isoNow() });
       touchRun(job);

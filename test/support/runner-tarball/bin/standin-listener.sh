@@ -4,7 +4,8 @@
 # as if the runner had taken and finished a job: an ephemeral runner then deletes its local
 # settings, as the real one does.
 # A JIT config that is the fake GitHub's runner URL (…/_stub/runners/<name>, base64, as the fake
-# hands them out) makes it take a job there and run its workflow (bin/standin-worker.sh).
+# hands them out) makes it take a job there and run its workflow (bin/standin-worker.sh); so does
+# STANDIN_TAKE_JOBS=1 for a runner registered with config.sh (its .runner names it and GitHub).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bin/standin-lib.sh
@@ -15,6 +16,11 @@ unset ACTIONS_RUNNER_INPUT_JITCONFIG
 if [[ $jit =~ ^https?://[^/]+/_stub/runners/[^/]+$ ]]; then
   trap - INT
   exec bin/standin-worker.sh "$jit"
+fi
+if [ "${STANDIN_TAKE_JOBS:-}" = 1 ] && [ -f .runner ]; then
+  trap - INT
+  origin=$(jq -r .gitHubUrl .runner | sed -E 's#^(https?://[^/]+).*#\1#')
+  exec bin/standin-worker.sh "$origin/_stub/runners/$(jq -r .agentName .runner)"
 fi
 if [ -n "${STANDIN_RUN_SECONDS:-}" ]; then
   sleep "$STANDIN_RUN_SECONDS" &

@@ -300,52 +300,77 @@ run_step() {
 }
 
 # --- the job ------------------------------------------------------------------------------------
-trap 'log "stopping"; stop_containers; exit 0' INT TERM
-acquire
-JOB=$(curl -sf "$URL/job") || { log "no job description"; complete failure; exit 1; }
-JOB_ID=$(jq -r .id <<<"$JOB")
-REPOSITORY=$(jq -r .repository <<<"$JOB")
-WORKFLOW=$(jq -c '.workflow // {steps: []}' <<<"$JOB")
-WORKSPACE="$WORK/${REPOSITORY#*/}/${REPOSITORY#*/}"
-mkdir -p "$WORKSPACE" "$TEMP" "$ACTIONS" "$TOOLS" "$HOME_DIR" "$WORKFLOW_DIR" "$FILE_COMMANDS"
-log "running job $JOB_ID of $REPOSITORY in $WORKSPACE"
+run_job() {
+  NETWORK=''
+  JOB_CONTAINER=''
+  CONTAINERS=()
+  SERVICE_PORTS=()
+  OUTPUTS=()
+  JOB=$(curl -sf "$URL/job") || { log "no job description"; complete failure; return 1; }
+  JOB_ID=$(jq -r .id <<<"$JOB")
+  REPOSITORY=$(jq -r .repository <<<"$JOB")
+  WORKFLOW=$(jq -c '.workflow // {steps: []}' <<<"$JOB")
+  WORKSPACE="$WORK/${REPOSITORY#*/}/${REPOSITORY#*/}"
+  mkdir -p "$WORKSPACE" "$TEMP" "$ACTIONS" "$TOOLS" "$HOME_DIR" "$WORKFLOW_DIR" "$FILE_COMMANDS"
+  log "running job $JOB_ID of $REPOSITORY in $WORKSPACE"
 
-conclusion=success
-out=$(mktemp)
-# Step 0 is the job's set-up: its containers (ContainerOperationProvider.StartContainersAsync).
-start_containers >"$out" 2>&1 </dev/null
-status=$?
-jq -n --arg output "$(cat "$out")" --argjson exit "$status" \
-  '{step: 0, name: "Initialize containers", exit: $exit, output: $output, outputs: {}}' | report
-if [ "$status" != 0 ]; then
-  conclusion=failure
-else
-  index=0
-  while read -r step; do
-    index=$((index + 1))
-    name=$(jq -r '.name // .uses // .run' <<<"$step" | head -n 1)
-    STEP_OUTPUTS='{}'
-    run_step "$step" >"$out" 2>&1 </dev/null
+  local conclusion=success out status index=0 step name step_id key value
+  out=$(mktemp)
+  # Step 0 is the job's set-up: the job-started hook (JobExtension: "Set up runner", `bash -e`
+  # with the job's environment, on the runner), then its containers
+  # (ContainerOperationProvider.StartContainersAsync).
+  status=0
+  if [ -n "${ACTIONS_RUNNER_HOOK_JOB_STARTED:-}" ]; then
+    (cd "$WORK" && env GITHUB_ACTIONS=true CI=true "GITHUB_REPOSITORY=$REPOSITORY" \
+      "GITHUB_WORKSPACE=$WORKSPACE" "RUNNER_WORKSPACE=${WORKSPACE%/*}" "RUNNER_TEMP=$TEMP" \
+      bash -e "$ACTIONS_RUNNER_HOOK_JOB_STARTED") >"$out" 2>&1 </dev/null
     status=$?
-    step_id=$(jq -r '.id // empty' <<<"$step")
-    if [ -n "$step_id" ]; then
-      while IFS=$'\t' read -r key value; do
-        [ -n "$key" ] && OUTPUTS[$step_id.$key]=$value
-      done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' <<<"$STEP_OUTPUTS")
-    fi
-    jq -n --arg name "$name" --arg output "$(cat "$out")" --argjson exit "$status" \
-      --argjson outputs "$STEP_OUTPUTS" --argjson step "$index" \
-      '{step: $step, name: $name, exit: $exit, output: $output, outputs: $outputs}' | report
-    if [ "$status" != 0 ]; then
-      conclusion=failure
-      break
-    fi
-  done < <(jq -c '.steps[]' <<<"$WORKFLOW")
-fi
-stop_containers
-rm -f "$out"
-log "job $JOB_ID: $conclusion"
-complete "$conclusion"
+  fi
+  if [ "$status" = 0 ]; then
+    start_containers >>"$out" 2>&1 </dev/null
+    status=$?
+  fi
+  jq -n --arg output "$(cat "$out")" --argjson exit "$status" \
+    '{step: 0, name: "Initialize containers", exit: $exit, output: $output, outputs: {}}' | report
+  if [ "$status" != 0 ]; then
+    conclusion=failure
+  else
+    while read -r step; do
+      index=$((index + 1))
+      name=$(jq -r '.name // .uses // .run' <<<"$step" | head -n 1)
+      STEP_OUTPUTS='{}'
+      run_step "$step" >"$out" 2>&1 </dev/null
+      status=$?
+      step_id=$(jq -r '.id // empty' <<<"$step")
+      if [ -n "$step_id" ]; then
+        while IFS=$'\t' read -r key value; do
+          [ -n "$key" ] && OUTPUTS[$step_id.$key]=$value
+        done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' <<<"$STEP_OUTPUTS")
+      fi
+      jq -n --arg name "$name" --arg output "$(cat "$out")" --argjson exit "$status" \
+        --argjson outputs "$STEP_OUTPUTS" --argjson step "$index" \
+        '{step: $step, name: $name, exit: $exit, output: $output, outputs: $outputs}' | report
+      if [ "$status" != 0 ]; then
+        conclusion=failure
+        break
+      fi
+    done < <(jq -c '.steps[]' <<<"$WORKFLOW")
+  fi
+  stop_containers
+  rm -f "$out" "$TEMP"/*.sh
+  log "job $JOB_ID: $conclusion"
+  complete "$conclusion"
+}
+
+trap 'standin_record listener:signal INT; log "stopping"; stop_containers; exit 0' INT TERM
+# A long-lived runner (registered with `--ephemeral` left out) takes job after job.
+long_lived=false
+if [ -f .runner ] && [ "$(jq -r .ephemeral .runner)" = false ]; then long_lived=true; fi
+while :; do
+  acquire
+  run_job
+  [ "$long_lived" = true ] || break
+done
 # An ephemeral runner deletes its settings after its job, as the real one does.
 rm -f .runner .credentials
 exit 0
