@@ -96,7 +96,11 @@ export type WorkflowRegistry = {
  * holding the workflow images as Docker Hub's `library/wf-*`: the host's engine pulls them as
  * `127.0.0.1:PORT/library/wf-*`, a dind sidecar with the registry as its mirror as `wf-*`.
  */
-export async function startWorkflowRegistry(network: string): Promise<WorkflowRegistry> {
+export async function startWorkflowRegistry(
+  network: string,
+  /** The host address it is published on (default 127.0.0.1): another engine's gateway, say. */
+  publishOn = '127.0.0.1',
+): Promise<WorkflowRegistry & { port: number }> {
   await buildImages();
   const name = `${network}-registry`;
   const container = await docker.createContainer({
@@ -106,12 +110,21 @@ export async function startWorkflowRegistry(network: string): Promise<WorkflowRe
     ExposedPorts: { '5000/tcp': {} },
     HostConfig: {
       NetworkMode: network,
-      PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      PortBindings: {
+        '5000/tcp': [
+          { HostIp: '127.0.0.1', HostPort: '' },
+          ...(publishOn === '127.0.0.1' ? [] : [{ HostIp: publishOn, HostPort: '' }]),
+        ],
+      },
     },
   });
   await container.start();
   const info = await container.inspect();
-  const port = Number(info.NetworkSettings.Ports['5000/tcp']?.[0]?.HostPort);
+  const portOn = (ip: string) =>
+    Number(
+      info.NetworkSettings.Ports['5000/tcp']?.find((binding) => binding.HostIp === ip)?.HostPort,
+    );
+  const port = portOn('127.0.0.1');
   await waitUntil(
     () =>
       fetch(`http://127.0.0.1:${port}/v2/`).then(
@@ -128,6 +141,7 @@ export async function startWorkflowRegistry(network: string): Promise<WorkflowRe
   }
   return {
     name,
+    port: portOn(publishOn),
     hostRef,
     hubRef: (image) => image,
     remove: async () => {
