@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIND_IMAGE } from '../support/dind-helpers.ts';
 import { docker, noLeftovers } from '../support/docker-cleanup.ts';
+import { binfmtStatus } from '../support/platforms.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { ensureStandinRunnerImage } from '../support/runner-image.ts';
 import {
@@ -110,6 +114,115 @@ describe('workflows that use Docker through the runner', () => {
     expect(await jobNetworks()).toEqual(networksBefore);
     const left = await docker.listContainers({ all: true });
     expect(left.filter((c) => c.Image.includes('/library/wf-'))).toEqual([]);
+  });
+});
+
+const DIND_ENV = () => ({
+  RUNNER_DOCKER_MODE: 'dind',
+  DIND_IMAGE,
+  DIND_PRIVILEGED: 'false',
+  DIND_REGISTRY_MIRROR: `http://${registry.name}:5000`,
+  RUNNER_IMAGE: standin,
+  RUNNER_NETWORK: net.name,
+  MAX_RUNNERS: '1',
+});
+
+describe('the runner folders of a dind runner', () => {
+  it("hold the runner image's own externals, whatever its version", async () => {
+    // A runner image whose externals differ: a job container runs the node of this image.
+    const image = 'autoscaler-test/runner-image:standin-externals';
+    const context = await mkdtemp(path.join(tmpdir(), 'externals-image-'));
+    try {
+      await writeFile(
+        path.join(context, 'Dockerfile'),
+        `FROM ${standin}\nRUN echo 24.1.0-other > /home/runner/externals/node20/VERSION\n`,
+      );
+      await promisify(execFile)('docker', [
+        'build',
+        '-q',
+        '--label',
+        'io.runner-autoscaler.test=true',
+        '-t',
+        image,
+        context,
+      ]);
+      await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
+      const [job] = await runJobs([containerJob(registry.hubRef)]);
+      const checkout = job?.reports.find((r) => r.name === 'actions/checkout@v4');
+      expect(checkout?.output).toContain('node (stand-in) 24.1.0-other from /__e/node20');
+      await noLeftovers(h.controllerId);
+    } finally {
+      await rm(context, { recursive: true, force: true });
+      await docker
+        .getImage(image)
+        .remove()
+        .catch(() => undefined);
+    }
+  });
+
+  it('go with their runner when the controller restarts during the job (adoption)', async () => {
+    await h.start(DIND_ENV());
+    const workflow = {
+      container: { image: registry.hubRef('wf-job') },
+      steps: [
+        { uses: 'actions/checkout@v4' },
+        { id: 'long', run: 'sleep 6; echo "readme=$(cat README.md)" >>"$GITHUB_OUTPUT"' },
+      ],
+    };
+    const job = await h.fake.queueJob({ labels: ['self-hosted'], durationMs: 0, workflow });
+    await waitUntil(() => h.fake.job(job.id)?.status === 'in_progress', 60_000, 'job running');
+    await h.controller?.stop('SIGKILL');
+    await h.start(DIND_ENV());
+    await waitUntil(() => h.fake.job(job.id)?.status === 'completed', 120_000, 'job completed');
+    const reports = stepReports(h.fake, job.id);
+    expect(h.fake.job(job.id)?.conclusion, describeReports(reports)).toBe('success');
+    expect(reports.at(-1)?.outputs.readme).toBe(
+      `checkout of octocat/hello-world for job ${job.id}`,
+    );
+    // The restarted controller removed the runner, its sidecar and all four volumes.
+    await noLeftovers(h.controllerId);
+  });
+});
+
+describe('images that build images, in the hardened sidecar (DIND_PRIVILEGED=false)', () => {
+  it('run other platforms through the host emulation, and refuse privileged containers at once', async () => {
+    await h.start(DIND_ENV());
+    const workflow = {
+      steps: [
+        {
+          id: 'emulated',
+          run: [
+            'out=$(docker run --rm --platform linux/arm64 ' +
+              registry.hubRef('wf-arm64') +
+              ' uname -m 2>&1) || true',
+            'echo "arch=$(echo "$out" | tail -n 1)" >>"$GITHUB_OUTPUT"',
+          ].join('\n'),
+        },
+        {
+          // What docker/setup-qemu-action (tonistiigi/binfmt) and setup-buildx-action's
+          // docker-container driver (moby/buildkit) ask for.
+          id: 'privileged',
+          run: [
+            'start=$(date +%s)',
+            `if docker run --rm --privileged ${registry.hubRef('wf-job')} true 2>err.txt; then result=ran; else result=refused; fi`,
+            'echo "result=$result" >>"$GITHUB_OUTPUT"',
+            'echo "seconds=$(( $(date +%s) - start ))" >>"$GITHUB_OUTPUT"',
+            'echo "error=$(tr "\\n" " " <err.txt)" >>"$GITHUB_OUTPUT"',
+          ].join('\n'),
+        },
+      ],
+    };
+    const [job] = await runJobs([workflow]);
+    const outputs = Object.fromEntries(job?.reports.map((r) => [r.name, r.outputs]) ?? []);
+    const emulated = job?.reports[1]?.outputs;
+    const privileged = job?.reports[2]?.outputs;
+    // The kernel's binfmt_misc is the host's: with qemu-user-static registered there (F flag),
+    // arm64 containers run in the sidecar's engine too; without it they fail, and say why.
+    if (binfmtStatus('aarch64') === 'enabled') expect(emulated?.arch).toBe('aarch64');
+    else expect(emulated?.arch).toMatch(/exec format error/);
+    expect(privileged?.result, JSON.stringify(outputs)).toBe('refused');
+    expect(Number(privileged?.seconds)).toBeLessThan(10);
+    expect(privileged?.error).toMatch(/operation not permitted/);
   });
 });
 

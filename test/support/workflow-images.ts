@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { docker } from './docker-cleanup.ts';
+import { buildArm64Images } from './platforms.ts';
 import { waitUntil } from './wait-until.ts';
 
 const run = promisify(execFile);
@@ -18,7 +19,8 @@ const TEST_LABEL = 'io.runner-autoscaler.test';
  * saw goes to its outputs through GITHUB_OUTPUT, and it writes a file into the workspace).
  */
 export const WORKFLOW_IMAGES = ['wf-job', 'wf-service', 'wf-action'] as const;
-export type WorkflowImage = (typeof WORKFLOW_IMAGES)[number];
+/** Those, and `wf-arm64`: busybox for linux/arm64. */
+export type WorkflowImage = (typeof WORKFLOW_IMAGES)[number] | 'wf-arm64';
 
 const ACTION_SCRIPT = `#!/bin/sh
 # A Docker action: the workspace is /github/workspace, outputs go to the file in GITHUB_OUTPUT.
@@ -44,7 +46,7 @@ async function buildImages(): Promise<void> {
     await writeFile(path.join(dir, 'action.sh'), ACTION_SCRIPT);
     await chmod(path.join(dir, 'action.sh'), 0o755);
     await writeFile(path.join(dir, 'index.html'), 'service says hello\n');
-    const dockerfiles: Record<WorkflowImage, string> = {
+    const dockerfiles: Record<(typeof WORKFLOW_IMAGES)[number], string> = {
       'wf-job': [
         `FROM ${BASE}`,
         'COPY libc.so.6 /lib/x86_64-linux-gnu/libc.so.6',
@@ -139,6 +141,10 @@ export async function startWorkflowRegistry(
     await run('docker', ['tag', `autoscaler-test/${image}:local`, hostRef(image)]);
     await run('docker', ['push', '-q', hostRef(image)]);
   }
+  // An arm64 image (build-arm64-images.sh) for jobs that run or build for another platform.
+  buildArm64Images();
+  await run('docker', ['tag', 'autoscaler-test/busybox:arm64', hostRef('wf-arm64')]);
+  await run('docker', ['push', '-q', hostRef('wf-arm64')]);
   return {
     name,
     port: portOn(publishOn),
@@ -146,7 +152,7 @@ export async function startWorkflowRegistry(
     hubRef: (image) => image,
     remove: async () => {
       await container.remove({ force: true, v: true }).catch(() => undefined);
-      for (const image of WORKFLOW_IMAGES)
+      for (const image of [...WORKFLOW_IMAGES, 'wf-arm64' as const])
         await docker
           .getImage(hostRef(image))
           .remove()
