@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DIND_IMAGE } from '../support/dind-helpers.ts';
 import { dockerBridgeGateway } from '../support/docker-bridge.ts';
+import { docker } from '../support/docker-cleanup.ts';
 import { callApi, startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 import { ensureStandinRunnerImage } from '../support/runner-image.ts';
 import { createStandinRunners, type StandinCall } from '../support/standin-runner.ts';
@@ -11,7 +15,8 @@ import { waitUntil } from '../support/wait-until.ts';
 // GITHUB_URL (http://BRIDGE:PORT/octocat/hello-world) gives both the entrypoint's API URL
 // (…/api/v3) and the origin the stand-in registers at, as a real GHES host would.
 const PAT = 'ghp_entrypointTestToken0000000000000000';
-const runners = createStandinRunners(randomBytes(4).toString('hex'));
+const runId = randomBytes(4).toString('hex');
+const runners = createStandinRunners(runId);
 
 let fake: FakeGitHub;
 let repoUrl: string;
@@ -52,6 +57,9 @@ const tokensOf = (kind: 'registration' | 'remove') =>
 
 beforeAll(async () => {
   await ensureStandinRunnerImage();
+  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+  });
   fake = await startFakeGitHub({
     host: await dockerBridgeGateway(),
     pathPrefix: '/api/v3',
@@ -87,6 +95,69 @@ describe('the runner entrypoint', () => {
       RUNNER_MANUALLY_TRAP_SIG: '1',
     });
     expect(calls[0]?.uid).toBe(1001);
+  });
+
+  it('in JIT mode, starts the runner only once the Docker engine behind DOCKER_HOST answers', async () => {
+    // The dind sidecar starts with the runner: its engine answers a moment later.
+    const volume = `standin-dind-${runId}`;
+    await docker.createVolume({ Name: volume, Labels: { 'io.runner-autoscaler.test': 'true' } });
+    const sidecars: string[] = [];
+    try {
+      const runner = await runners.start(
+        {
+          ACTIONS_RUNNER_INPUT_JITCONFIG: 'eyJqaXQiOiJjb25maWcifQ==',
+          DOCKER_HOST: 'unix:///var/run/dind/docker.sock',
+        },
+        { binds: [`${volume}:/var/run/dind`] },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await runner.calls()).toEqual([]);
+      const sidecar = await docker.createContainer({
+        Image: DIND_IMAGE,
+        Cmd: ['dockerd', '--host=unix:///var/run/dind/docker.sock', '--group=123'],
+        Env: ['DOCKER_TLS_CERTDIR='],
+        Labels: { 'io.runner-autoscaler.test': 'true' },
+        // The hardened sidecar's settings (container-spec.ts, DIND_PRIVILEGED=false).
+        HostConfig: {
+          CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+          MaskedPaths: [],
+          ReadonlyPaths: [],
+          Binds: [`${volume}:/var/run/dind`, '/sys/fs/cgroup:/sys/fs/cgroup:rw'],
+        },
+      });
+      sidecars.push(sidecar.id);
+      await sidecar.start();
+      const call = await runner.waitForCall('run.sh', 1, 60_000);
+      expect(call.uid).toBe(1001);
+    } finally {
+      await Promise.all(
+        sidecars.map((id) =>
+          docker
+            .getContainer(id)
+            .remove({ force: true, v: true })
+            .catch(() => undefined),
+        ),
+      );
+      await runners.removeAll();
+      await docker
+        .getVolume(volume)
+        .remove()
+        .catch(() => undefined);
+    }
+  });
+
+  it('in JIT mode, gives up on an engine that does not answer in DOCKER_WAIT_SECONDS, and says so', async () => {
+    const runner = await runners.start({
+      ACTIONS_RUNNER_INPUT_JITCONFIG: 'eyJqaXQiOiJjb25maWcifQ==',
+      DOCKER_HOST: 'unix:///var/run/dind/docker.sock',
+      DOCKER_WAIT_SECONDS: '2',
+    });
+    expect(await runner.exited()).toBe(1);
+    expect(await runner.logs()).toContain(
+      'no Docker engine answered at unix:///var/run/dind/docker.sock within 2s',
+    );
+    expect(await runner.calls()).toEqual([]);
   });
 
   it('with a registration token, runs config.sh with the documented options, then run.sh', async () => {

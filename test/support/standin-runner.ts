@@ -41,13 +41,13 @@ export function createStandinRunners(runId: string) {
 
   async function start(
     env: Record<string, string>,
-    options: { secrets?: Record<string, string> } = {},
+    options: { secrets?: Record<string, string>; binds?: string[] } = {},
   ): Promise<StandinRunner> {
     const records = await mkdtemp(path.join(tmpdir(), 'standin-records-'));
     folders.push(records);
     // The runner user (1001) writes here from inside the container.
     await chmod(records, 0o777);
-    const binds = [`${records}:/standin`];
+    const binds = [`${records}:/standin`, ...(options.binds ?? [])];
     for (const [name, value] of Object.entries(options.secrets ?? {})) {
       const file = path.join(records, `${name}.secret`);
       await writeFile(file, `${value}\n`, { mode: 0o400 });
