@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { benchApiCost } from './api-cost.ts';
 import { benchBuildCache } from './build-cache.ts';
 import { benchBurst } from './burst.ts';
+import { benchDockerReady } from './docker-ready.ts';
 import { benchIntake } from './intake.ts';
 import { benchManyRepos } from './many-repos.ts';
 import { benchScaleSetBurst } from './scaleset-burst.ts';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     ['API cost', () => benchApiCost(log)],
     ['many repositories, compiled build (Docker engine)', () => benchManyRepos(log)],
     ['scale-set burst (Docker engine)', () => benchScaleSetBurst(log)],
+    ["a job's first Docker command, dind (Docker engine)", benchDockerReady],
   ];
   const results: BenchResult[] = [];
   for (const [name, step] of steps) {

@@ -15,6 +15,12 @@ export interface QueueJobInput {
 export interface JobFlow {
   queue: (input: QueueJobInput) => Promise<FakeJob>;
   acquire: (runnerName: string) => ApiResponse;
+  /**
+   * acquire, held open up to `waitMs` while there is no job for the runner (a long poll, as the
+   * real runner asks the service for its next message); answered as soon as one is queued, with
+   * the job (as jobOf answers), as the runner's message carries its job.
+   */
+  acquireWaiting: (runnerName: string, waitMs: number) => Promise<ApiResponse>;
   /** The job a runner took: its id, repository and workflow (the runner stand-ins' protocol). */
   jobOf: (runnerName: string) => ApiResponse;
   /** The runner finished its job, which succeeded unless it says otherwise. */
@@ -46,6 +52,11 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
   };
   const findRunner = (name: string) =>
     [...state.runners.values()].reverse().find((runner) => runner.name === name);
+  // Long polls waiting for a job to be queued.
+  const waiters = new Set<() => void>();
+  const wakeWaiters = () => {
+    for (const wake of [...waiters]) wake();
+  };
   const touchRun = (job: FakeJob) => {
     const run = state.runs.get(job.runId);
     if (run) run.updatedAt = isoNow();
@@ -74,6 +85,7 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
       };
       state.jobs.set(job.id, job);
       touchRun(job);
+      wakeWaiters();
       if (sendWebhook) await notify(job, 'queued');
       return job;
     },
@@ -92,6 +104,25 @@ export function createJobFlow(state: FakeState, apiUrl: () => string, dispatch: 
       touchRun(job);
       void notify(job, 'in_progress');
       return { status: 200, text: String(job.durationMs / 1000) };
+    },
+    async acquireWaiting(name, waitMs) {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const answer = this.acquire(name);
+        if (answer.status === 200) return this.jobOf(name);
+        const left = deadline - Date.now();
+        if (answer.status !== 204 || left <= 0) return answer;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            waiters.delete(done);
+            resolve();
+          };
+          // A long poll keeps no process alive (the fake may close meanwhile).
+          const timer = setTimeout(done, left).unref();
+          waiters.add(done);
+        });
+      }
     },
     jobOf(name) {
       const runner = findRunner(name);

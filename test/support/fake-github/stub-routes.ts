@@ -25,7 +25,12 @@ export function addStubRoutes(router: Router, flow: JobFlow, state: FakeState): 
   router.add(
     'POST',
     '/_stub/runners/:name/acquire',
-    (req) => flow.acquire(req.params.name ?? ''),
+    (req) => {
+      // ?wait=SECONDS: a long poll (at most a minute).
+      const wait = Math.min(Number(req.query.get('wait') ?? 0) || 0, 60);
+      const name = req.params.name ?? '';
+      return wait > 0 ? flow.acquireWaiting(name, wait * 1_000) : flow.acquire(name);
+    },
     'stub',
   );
   router.add('GET', '/_stub/runners/:name/job', (req) => flow.jobOf(req.params.name ?? ''), 'stub');

@@ -32,7 +32,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 . bin/standin-lib.sh
 URL=$1
-POLL_SECONDS=${STANDIN_POLL_SECONDS:-0.2}
+# The real runner long-polls the service for its next message; so does the stand-in (?wait=).
+LONG_POLL_SECONDS=${STANDIN_LONG_POLL_SECONDS:-20}
 
 log() { echo "standin-worker: $*" >&2; }
 
@@ -40,7 +41,8 @@ log() { echo "standin-worker: $*" >&2; }
 acquire() {
   local failures=0 code
   while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/acquire") || code=000
+    code=$(curl -s -o "$ACQUIRED" -w '%{http_code}' --max-time $((LONG_POLL_SECONDS + 10)) \
+      -X POST "$URL/acquire?wait=$LONG_POLL_SECONDS") || code=000
     case "$code" in
       200) return 0 ;;
       204) failures=0 ;;
@@ -51,18 +53,20 @@ acquire() {
       *)
         failures=$((failures + 1))
         [ "$failures" -lt 25 ] || { log "acquire failed $failures times ($code)"; exit 1; }
+        sleep 0.5
         ;;
     esac
-    sleep "$POLL_SECONDS"
   done
 }
 
-report() { # JSON on stdin
-  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @- "$URL/report"
+report() { # JSON; sent in the background of this shell (complete waits for it)
+  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$1" \
+    "$URL/report" &
 }
 
 complete() {
   local attempt
+  wait # for the reports
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
     [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/complete?conclusion=$1")" = 200 ] &&
       return 0
@@ -84,8 +88,13 @@ FILE_COMMANDS="$TEMP/_runner_file_commands"
 NODE="$EXTERNALS/node20/bin/node"
 # DockerCommandManager.DockerInstanceLabel: the first 6 hex digits of the SHA-256 of .runner.
 LABEL=$(printf '%s' "$URL" | sha256sum | cut -c1-6)
+ACQUIRED=$(mktemp)
 
-guid() { tr -d '-' </proc/sys/kernel/random/uuid; }
+guid() { # prints a uuid's 32 hex digits (no process started: it is on every step's path)
+  local uuid
+  read -r uuid </proc/sys/kernel/random/uuid
+  printf '%s' "${uuid//-/}"
+}
 
 # ContainerInfo.TranslateToContainerPath: the first mapping that holds the path (home and
 # workflow were inserted first).
@@ -174,6 +183,7 @@ create_container() {
 }
 
 start_containers() {
+  [[ $WORKFLOW == *'"container"'* || $WORKFLOW == *'"services"'* ]] || return 0
   jq -e '.container != null or ((.services // {}) | length > 0)' <<<"$WORKFLOW" >/dev/null || return 0
   assert_compatible_os || return 1
   local stale
@@ -225,9 +235,10 @@ echo "checked out into $GITHUB_WORKSPACE as $(id -u)"
 SCRIPT
 }
 
-# run_step STEP: runs one step (its account on stdout and stderr); its outputs in STEP_OUTPUTS.
+# run_step STEP USES RUN: runs one step (its account on stdout and stderr); its outputs in
+# STEP_OUTPUTS.
 run_step() {
-  local step=$1 id output_file env_file
+  local step=$1 uses=$2 run=$3 id output_file env_file
   id=$(guid)
   output_file="$FILE_COMMANDS/set_output_$id"
   env_file="$FILE_COMMANDS/set_env_$id"
@@ -235,9 +246,7 @@ run_step() {
   : >"$env_file"
   local -a env=(GITHUB_ACTIONS=true CI=true "GITHUB_REPOSITORY=$REPOSITORY" "STANDIN_JOB_ID=$JOB_ID"
     "RUNNER_TEMP=$TEMP" "GITHUB_WORKSPACE=$WORKSPACE" "GITHUB_OUTPUT=$output_file" "GITHUB_ENV=$env_file")
-  local uses run status
-  uses=$(jq -r '.uses // empty' <<<"$step")
-  run=$(jq -r '.run // empty' <<<"$step")
+  local status
   # In a container job the runner translates every path it hands over.
   local -a cenv=(GITHUB_ACTIONS=true CI=true "GITHUB_REPOSITORY=$REPOSITORY" "STANDIN_JOB_ID=$JOB_ID"
     "RUNNER_TEMP=$(to_container "$TEMP")" "GITHUB_WORKSPACE=$(to_container "$WORKSPACE")"
@@ -306,16 +315,19 @@ run_job() {
   CONTAINERS=()
   SERVICE_PORTS=()
   OUTPUTS=()
-  JOB=$(curl -sf "$URL/job") || { log "no job description"; complete failure; return 1; }
-  JOB_ID=$(jq -r .id <<<"$JOB")
-  REPOSITORY=$(jq -r .repository <<<"$JOB")
-  WORKFLOW=$(jq -c '.workflow // {steps: []}' <<<"$JOB")
+  # The long poll's answer is the job (as the real runner's message holds it); else ask for it.
+  local job
+  job=$(<"$ACQUIRED")
+  [[ $job == '{'* ]] || job=$(curl -sf "$URL/job") ||
+    { log "no job description"; complete failure; return 1; }
+  { read -r JOB_ID; read -r REPOSITORY; read -r WORKFLOW; } < <(jq -r \
+    '.id, .repository, (.workflow // {steps: []} | tojson)' <<<"$job")
   WORKSPACE="$WORK/${REPOSITORY#*/}/${REPOSITORY#*/}"
   mkdir -p "$WORKSPACE" "$TEMP" "$ACTIONS" "$TOOLS" "$HOME_DIR" "$WORKFLOW_DIR" "$FILE_COMMANDS"
   log "running job $JOB_ID of $REPOSITORY in $WORKSPACE"
 
-  local conclusion=success out status index=0 step name step_id key value
-  out=$(mktemp)
+  local conclusion=success out status index=0 step name step_id uses run key value
+  out="$TEMP/.standin-step-output"
   # Step 0 is the job's set-up: the job-started hook (JobExtension: "Set up runner", `bash -e`
   # with the job's environment, on the runner), then its containers
   # (ContainerOperationProvider.StartContainersAsync).
@@ -330,31 +342,36 @@ run_job() {
     start_containers >>"$out" 2>&1 </dev/null
     status=$?
   fi
-  jq -n --arg output "$(cat "$out")" --argjson exit "$status" \
-    '{step: 0, name: "Initialize containers", exit: $exit, output: $output, outputs: {}}' | report
+  report "$(jq -n --arg output "$(<"$out")" --argjson exit "$status" \
+    '{step: 0, name: "Initialize containers", exit: $exit, output: $output, outputs: {}}')"
   if [ "$status" != 0 ]; then
     conclusion=failure
   else
-    while read -r step; do
+    # One line a step: id, uses, and in base64 its run script, its name and the step itself.
+    # (Fields split on \x1f: a tab is white space to `read`, and empty fields would merge.)
+    while IFS=$'\x1f' read -r step_id uses run name step; do
       index=$((index + 1))
-      name=$(jq -r '.name // .uses // .run' <<<"$step" | head -n 1)
+      run=$(base64 -d <<<"$run")
+      name=$(base64 -d <<<"$name")
+      step=$(base64 -d <<<"$step")
       STEP_OUTPUTS='{}'
-      run_step "$step" >"$out" 2>&1 </dev/null
+      run_step "$step" "$uses" "$run" >"$out" 2>&1 </dev/null
       status=$?
-      step_id=$(jq -r '.id // empty' <<<"$step")
       if [ -n "$step_id" ]; then
         while IFS=$'\t' read -r key value; do
           [ -n "$key" ] && OUTPUTS[$step_id.$key]=$value
         done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' <<<"$STEP_OUTPUTS")
       fi
-      jq -n --arg name "$name" --arg output "$(cat "$out")" --argjson exit "$status" \
+      report "$(jq -n --arg name "$name" --arg output "$(<"$out")" --argjson exit "$status" \
         --argjson outputs "$STEP_OUTPUTS" --argjson step "$index" \
-        '{step: $step, name: $name, exit: $exit, output: $output, outputs: $outputs}' | report
+        '{step: $step, name: $name, exit: $exit, output: $output, outputs: $outputs}')"
       if [ "$status" != 0 ]; then
         conclusion=failure
         break
       fi
-    done < <(jq -c '.steps[]' <<<"$WORKFLOW")
+    done < <(jq -r '.steps[] | [.id // "", .uses // "", (.run // "" | @base64),
+      ((.name // .uses // .run) | split("\n")[0] | @base64), (tojson | @base64)] | join("\u001f")' \
+      <<<"$WORKFLOW")
   fi
   stop_containers
   rm -f "$out" "$TEMP"/*.sh
