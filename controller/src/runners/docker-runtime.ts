@@ -139,11 +139,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     }
   }
 
-  const createStarted = (
+  const create = (
     engine: DockerEngine,
-    create: Docker.ContainerCreateOptions,
+    spec: Docker.ContainerCreateOptions,
     platform: string | undefined,
-  ) => createPulling(engine, create, platform, options.registryAuth, log);
+  ) => createPulling(engine, spec, platform, options.registryAuth, log);
 
   async function start(spec: RunnerSpec): Promise<void> {
     const state = states.get(spec.engineId);
@@ -155,8 +155,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       await pull(engine.streams, image, spec.pool.platform, options.registryAuth?.(image));
     }
     try {
-      const runnerEngine = await prepareEngine(state, spec, opts);
-      await createStarted(engine, runnerContainer(spec, opts, runnerEngine), spec.pool.platform);
+      if (spec.pool.dockerMode === 'dind') await startWithSidecar(state, spec, opts);
+      else await startAlone(state, spec, opts);
     } catch (error) {
       await removeFrom(engine, spec.name).catch((cleanupError: unknown) =>
         log.warn({ err: cleanupError, runner: spec.name }, 'cleanup after failed start failed'),
@@ -168,34 +168,47 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     }
   }
 
-  /** What the runner's Docker mode needs before the runner: its sidecar, or its root volume. */
-  async function prepareEngine(
+  /**
+   * The sidecar is created, then started while the runner is created: the engine copies the
+   * runner image's externals into their volume at that create (a few hundred MB with the
+   * official runner), and dockerd starts meanwhile.
+   */
+  async function startWithSidecar(
     state: EngineState,
     spec: RunnerSpec,
     opts: SpecOptions,
-  ): Promise<RunnerEngine> {
-    switch (spec.pool.dockerMode) {
-      case 'dind':
-        return { mode: 'dind', sidecarId: await startSidecar(state, spec, opts) };
-      case 'host': {
-        const volume = await state.engine.docker.createVolume({
-          Name: volumeNames(spec.name).root,
-          Labels: volumeLabels(spec, opts),
-        });
-        const { Mountpoint } = await volume.inspect();
-        return { mode: 'host', rootPath: Mountpoint };
-      }
-      case 'none':
-        return { mode: 'none' };
+  ): Promise<void> {
+    const sidecar = await createSidecar(state, spec, opts);
+    const runner = runnerContainer(spec, opts, { mode: 'dind', sidecarId: sidecar.id });
+    const [started, created] = await Promise.allSettled([
+      sidecar.start(),
+      create(state.engine, runner, spec.pool.platform),
+    ]);
+    if (started.status === 'rejected') throw started.reason;
+    if (created.status === 'rejected') throw created.reason;
+    await created.value.start();
+  }
+
+  /** A runner without a sidecar; in host mode with its root volume. */
+  async function startAlone(state: EngineState, spec: RunnerSpec, opts: SpecOptions) {
+    let runnerEngine: RunnerEngine = { mode: 'none' };
+    if (spec.pool.dockerMode === 'host') {
+      const volume = await state.engine.docker.createVolume({
+        Name: volumeNames(spec.name).root,
+        Labels: volumeLabels(spec, opts),
+      });
+      runnerEngine = { mode: 'host', rootPath: (await volume.inspect()).Mountpoint };
     }
+    const runner = runnerContainer(spec, opts, runnerEngine);
+    await (await create(state.engine, runner, spec.pool.platform)).start();
   }
 
   /** Its own volumes, or a leased cache volume (held until the sidecar's label names it). */
-  async function startSidecar(
+  async function createSidecar(
     state: EngineState,
     spec: RunnerSpec,
     opts: SpecOptions,
-  ): Promise<string> {
+  ): Promise<Docker.Container> {
     const engine = state.engine;
     state.cgroupVersion ??= await cgroupVersionOf(engine);
     const slots = cache.plan.get(spec.pool.id)?.volumes ?? 0;
@@ -211,7 +224,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         cacheVolume,
         cgroupVersion: state.cgroupVersion,
       });
-      return await createStarted(engine, sidecar, undefined);
+      return await create(engine, sidecar, undefined);
     } finally {
       if (cacheVolume) cache.leases.release(engine.id, cacheVolume);
     }

@@ -21,27 +21,24 @@ export async function pull(
   });
 }
 
-/** Creates and starts a container, pulling its image first when the engine lacks it. */
+/** Creates a container (not started), pulling its image first when the engine lacks it. */
 export async function createPulling(
   engine: DockerEngine,
   create: Docker.ContainerCreateOptions,
   platform: string | undefined,
   registryAuth: ((image: string) => RegistryAuth | undefined) | undefined,
   log: Logger,
-): Promise<string> {
+): Promise<Docker.Container> {
   // Only the name and platform go in the query string; the rest (the JIT config in Env
   // among it) stays in the body, out of request logs and proxies.
   const query = { name: create.name, ...(platform ? { platform } : {}) };
   const request = { _query: query, _body: create } as unknown as Docker.ContainerCreateOptions;
-  let container: Docker.Container;
   try {
-    container = await engine.docker.createContainer(request);
+    return await engine.docker.createContainer(request);
   } catch (error) {
     if (!isNotFound(error) || !create.Image) throw error;
     log.info({ image: create.Image, engine: engine.id }, 'pulling image');
     await pull(engine.streams, create.Image, platform, registryAuth?.(create.Image));
-    container = await engine.docker.createContainer(request);
+    return await engine.docker.createContainer(request);
   }
-  await container.start();
-  return container.id;
 }
