@@ -135,6 +135,7 @@ export function dindContainer(
       : { StopTimeout: spec.pool.stopTimeoutSeconds }),
     HostConfig: {
       ...security,
+      ...(spec.pool.runtimes.dind ? { Runtime: spec.pool.runtimes.dind } : {}),
       ...limitsConfig(spec.pool.limits.dind),
       ...(spec.pool.network ? { NetworkMode: spec.pool.network } : {}),
       Binds: [
@@ -157,6 +158,7 @@ export function runnerContainer(
     'ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1',
   ];
   const host: Docker.HostConfig = { ...limitsConfig(spec.pool.limits.runner) };
+  if (spec.pool.runtimes.runner) host.Runtime = spec.pool.runtimes.runner;
   switch (spec.pool.dockerMode) {
     case 'dind':
       env.push(`DOCKER_HOST=unix://${DIND_SOCKET_DIR}/docker.sock`);
