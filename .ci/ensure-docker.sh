@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers on /var/run/docker.sock, with the tools the tests use
-# (docker-compose, busybox-static; openssh-server and qemu-user-static for the extra-engine rigs
-# in test/support); installs Debian's packages where missing.
+# (docker-compose, busybox-static; openssh-server, qemu-user-static and runsc for the extra-engine
+# rigs in test/support); installs Debian's packages where missing.
 # Fails (never skips) when no engine can be had.
 set -euo pipefail
 
@@ -20,6 +20,8 @@ command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # arm64 runners through emulation (test/support/platforms.ts).
 [ -e /usr/share/binfmts/qemu-aarch64 ] || missing+=(qemu-user-static binfmt-support)
+# gVisor for the runtime tests (an extra engine registers it; the shared engine is left alone).
+[ -x /usr/bin/runsc ] || missing+=(runsc)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt-get update -qq

@@ -12,6 +12,7 @@ import { createMetrics } from './metrics/metrics.ts';
 import { createRepoGitHub, type RepoGitHub } from './github/repo-github.ts';
 import { logOptions } from './log/log-options.ts';
 import { cachePlanOf } from './runners/cache-volumes.ts';
+import { checkRuntimes } from './runners/check-runtimes.ts';
 import { createDockerRuntime } from './runners/docker-runtime.ts';
 import { dockerEngines } from './runners/engine-clients.ts';
 import { createActionsClient, createScaleSetSource, type ActionsClient } from './scaleset/index.ts';
@@ -21,6 +22,8 @@ import { loadWebhookSecret } from './webhook/secret-store.ts';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 const DOCKER_API_TIMEOUT_MS = 30_000;
+/** How long the start waits for an engine to tell its runtimes (one that does not is told later). */
+const RUNTIME_CHECK_TIMEOUT_MS = 10_000;
 
 async function main(): Promise<void> {
   const result = loadConfig({
@@ -37,6 +40,12 @@ async function main(): Promise<void> {
   const config = result.config;
   const log = pino(logOptions(config.logLevel));
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
+  const engines = dockerEngines(config.engines, config.maxRunners, {
+    readFile: (path) => readFileSync(path),
+    socketGroup: (path) => statSync(path, { throwIfNoEntry: false })?.gid,
+    apiTimeoutMs: DOCKER_API_TIMEOUT_MS,
+  });
+  await checkRuntimes(engines, config.pools, log, RUNTIME_CHECK_TIMEOUT_MS);
 
   const secrets = new Map<string, string>();
   for (const repo of config.repos) {
@@ -70,11 +79,7 @@ async function main(): Promise<void> {
     github.set(repo.id, createRepoGitHub(repo, clients.clientFor(repo)));
   }
   const runtime = createDockerRuntime({
-    engines: dockerEngines(config.engines, config.maxRunners, {
-      readFile: (path) => readFileSync(path),
-      socketGroup: (path) => statSync(path, { throwIfNoEntry: false })?.gid,
-      apiTimeoutMs: DOCKER_API_TIMEOUT_MS,
-    }),
+    engines,
     controllerId: config.controllerId,
     probeImages: [...new Set(config.pools.map((pool) => pool.runnerImage))],
     registryAuth: registryAuthFrom(readDockerConfig(config.dockerConfigDir)),

@@ -4,6 +4,8 @@
 #   autoscaler-test/runner-stub:local  runner stub on top of it (test/support/runner-stub)
 #   autoscaler-test/runner-outdated, -crash, -versioned:local  runners that misbehave, or only
 #     carry an actions/runner version label (test/support/runner-*)
+#   autoscaler-test/runner-stub-gvisor:local  the stub with an HTTP client gVisor's host network
+#     serves (test/support/runner-stub-gvisor)
 # Idempotent: skips an image whose io.runner-autoscaler.test.hash label matches its inputs.
 set -eu
 
@@ -51,17 +53,23 @@ build_base() {
   trap - EXIT
 }
 
-# build_on_base IMAGE DIR: docker build DIR (on top of the busybox base) unless up to date.
+# build_on_base IMAGE DIR [DIR...]: docker build of the first DIR's Dockerfile (on top of the
+# busybox base) unless up to date; with further DIRs (files it copies from them) the context is
+# test/support.
 build_on_base() {
   image=$1
   dir=$2
-  want=$( (docker image inspect --format '{{.Id}}' "$BASE_IMAGE" && cat "$dir"/*) | sha256sum | cut -c1-16)
+  shift
+  want=$( (docker image inspect --format '{{.Id}}' "$BASE_IMAGE" && for d in "$@"; do cat "$d"/*; done) |
+    sha256sum | cut -c1-16)
   [ "$(image_hash "$image")" = "$want" ] && return 0
+  context=$dir
+  [ $# -eq 1 ] || context=$HERE
   echo "build-images: building $image" >&2
   log=$(mktemp)
   # The legacy builder warns about buildx on stderr; show the output only when the build fails.
   if ! docker build -q --force-rm --label "$TEST_LABEL" --label "$HASH_LABEL=$want" -t "$image" \
-    "$dir" >"$log" 2>&1; then
+    -f "$dir/Dockerfile" "$context" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     exit 1
@@ -74,4 +82,5 @@ build_on_base "$STUB_IMAGE" "$HERE/runner-stub"
 build_on_base autoscaler-test/runner-outdated:local "$HERE/runner-outdated"
 build_on_base autoscaler-test/runner-crash:local "$HERE/runner-crash"
 build_on_base autoscaler-test/runner-versioned:local "$HERE/runner-versioned"
-echo "build-images: $BASE_IMAGE $STUB_IMAGE runner-outdated runner-crash runner-versioned ready" >&2
+build_on_base autoscaler-test/runner-stub-gvisor:local "$HERE/runner-stub-gvisor" "$HERE/runner-stub"
+echo "build-images: $BASE_IMAGE $STUB_IMAGE runner-outdated runner-crash runner-versioned runner-stub-gvisor ready" >&2

@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { createBridge, freeSubnet } from './rig-bridge.ts';
@@ -16,7 +24,21 @@ export type ExtraDockerdOptions = {
   tcp?: { port?: number; tls: boolean };
   /** dockerd --live-restore: containers outlive the daemon and are reattached when it returns. */
   liveRestore?: boolean;
+  /**
+   * OCI runtimes besides runc, by the name containers ask for (`HostConfig.Runtime`), as
+   * daemon.json's `runtimes`: the binary's path and its arguments (runsc's `--platform=ptrace`).
+   */
+  runtimes?: Record<string, { path: string; runtimeArgs?: string[] }>;
   startTimeoutMs?: number;
+};
+
+/**
+ * gVisor as Debian packages it (runsc, 2022 build), registered as it runs containers here: the
+ * ptrace platform (any host, KVM or not), the network of the container's namespace passed through rather
+ * than gVisor's own netstack. It cannot run dockerd inside ("Devices cgroup isn't mounted").
+ */
+export const RUNSC_RUNTIME = {
+  runsc: { path: '/usr/bin/runsc', runtimeArgs: ['--platform=ptrace', '--network=host'] },
 };
 
 export type ExtraDockerd = {
@@ -66,6 +88,12 @@ export async function startExtraDockerd(options: ExtraDockerdOptions): Promise<E
   if (!/^[a-z0-9-]{1,20}$/.test(options.name)) {
     throw new Error(`engine name "${options.name}": use 1-20 of a-z, 0-9, "-"`);
   }
+  // A runtime whose binary is missing would fail only each container's start: say so at once.
+  for (const [name, runtime] of Object.entries(options.runtimes ?? {}))
+    if (!existsSync(runtime.path))
+      throw new Error(
+        `runtime ${name} of extra dockerd ${options.name}: ${runtime.path} is not installed (.ci/ensure-docker.sh installs runsc)`,
+      );
   const root = await makeRigDir(options.name);
   const socketPath = join(root, 'docker.sock');
   const logPath = join(root, 'dockerd.log');
@@ -239,7 +267,11 @@ async function prepareDaemon(
   createBridge(bridge, subnet.cidr);
   // Settable only in a config file: else every engine here shares /etc/docker/key.json, and
   // with it the engine ID that `docker info` reports.
-  const config = { 'deprecated-key-path': join(root, 'key.json'), 'log-level': 'warn' };
+  const config = {
+    'deprecated-key-path': join(root, 'key.json'),
+    'log-level': 'warn',
+    ...(options.runtimes ? { runtimes: options.runtimes } : {}),
+  };
   writeFileSync(join(root, 'daemon.json'), JSON.stringify(config));
   const tls = certs
     ? [

@@ -61,6 +61,7 @@ export const sampleStatusView = (): StatusView => ({
           capacity: 6,
           runners: 3,
           platforms: ['linux/amd64'],
+          runtimes: ['io.containerd.runc.v2', 'runc'],
           labels: {},
         },
       ],

@@ -535,6 +535,7 @@ describe('the examples users copy', () => {
     expect(result.ok && result.config.pools.map((pool) => pool.id)).toEqual([
       'myapp/x64',
       'myapp/arm64',
+      'myapp/sandboxed',
       'myorg',
       'behind-nat',
     ]);

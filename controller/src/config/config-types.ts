@@ -42,6 +42,11 @@ export type PoolConfig = {
   stopTimeoutSeconds: number | undefined;
   containerLabels: Record<string, string>;
   limits: { runner: ContainerLimits; dind: ContainerLimits };
+  /**
+   * The OCI runtimes (as dockerd names them) of its runner and its sidecar (`dind` mode only);
+   * undefined: the engine's default. Runners go only to engines that offer them.
+   */
+  runtimes: { runner: string | undefined; dind: string | undefined };
   dind: {
     image: string;
     privileged: boolean;

@@ -31,6 +31,12 @@ export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/runner-autoscaler/runner-autoscaler
  */
 export const DEFAULT_DIND_IMAGE = 'docker:29.9.0-dind';
 
+/** An OCI runtime as dockerd names it (`runc`, `sysbox-runc`, `runsc`, `io.containerd.runc.v2`). */
+const runtimeName = matching(
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+  'must be a runtime name as the engine knows it (runc, sysbox-runc, runsc, ...)',
+);
+
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const ID_MESSAGE = 'must be 1-63 letters, digits, ".", "_" or "-"';
 
@@ -72,8 +78,10 @@ export const POOL_FIELDS = {
   runner_shm_size: size,
   runner_stop_timeout_seconds: count(0),
   runner_container_labels: keyValues,
+  runner_runtime: runtimeName,
   dind_image: text,
   dind_privileged: flag,
+  dind_runtime: runtimeName,
   dind_cpus: amount,
   dind_memory: size,
   dind_pids_limit: count(1),

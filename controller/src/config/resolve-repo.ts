@@ -124,11 +124,15 @@ function resolvePool(
   problems: ConfigProblem[],
 ): Omit<PoolConfig, 'target' | 'auth'> | undefined {
   const jobSource = resolveJobSource(v, where, problems);
-  if (!jobSource) return undefined;
   const str = (key: string) => {
     const value = v[key];
     return typeof value === 'string' ? value : undefined;
   };
+  const dockerMode = (str('runner_docker_mode') ?? 'dind') as DockerMode;
+  // Only a dind pool has a sidecar; a runtime set for it elsewhere (defaults) is not asked for.
+  const dindRuntime = dockerMode === 'dind' ? str('dind_runtime') : undefined;
+  const privileged = resolvePrivileged(v, dindRuntime, where, problems);
+  if (!jobSource || privileged === undefined) return undefined;
   const num = (key: string) => {
     const value = v[key];
     return typeof value === 'number' ? value : undefined;
@@ -149,7 +153,7 @@ function resolvePool(
     runnerImage: str('runner_image') ?? DEFAULT_RUNNER_IMAGE,
     pullPolicy: (str('runner_pull_policy') ?? 'auto') as PullPolicy,
     platform: str('platform') as Platform | undefined,
-    dockerMode: (str('runner_docker_mode') ?? 'dind') as DockerMode,
+    dockerMode,
     maxRunners: num('max_runners') ?? cap,
     minIdleRunners: num('min_idle_runners') ?? 0,
     jobSource,
@@ -158,14 +162,38 @@ function resolvePool(
     stopTimeoutSeconds: num('runner_stop_timeout_seconds'),
     containerLabels: map('runner_container_labels'),
     limits: { runner: limits('runner'), dind: limits('dind') },
+    runtimes: { runner: str('runner_runtime'), dind: dindRuntime },
     dind: {
       image: str('dind_image') ?? DEFAULT_DIND_IMAGE,
-      privileged: (v.dind_privileged as boolean | undefined) ?? true,
+      privileged,
       registryMirror: str('dind_registry_mirror'),
       cacheVolumes: num('dind_cache_volumes') ?? 0,
       cacheMaxBytes: num('dind_cache_max_size') ?? DEFAULT_CACHE_MAX_BYTES,
     },
   };
+}
+
+/** The name sysbox's packages register its runtime under. */
+const SYSBOX_RUNTIME = 'sysbox-runc';
+
+/**
+ * Whether the sidecar is privileged: yes by default (as docker:dind documents), but not under
+ * sysbox, which refuses privileged containers (it gives dockerd what it needs unprivileged).
+ */
+function resolvePrivileged(
+  v: SettingValues,
+  dindRuntime: string | undefined,
+  where: (key: string) => string,
+  problems: ConfigProblem[],
+): boolean | undefined {
+  const privileged = v.dind_privileged as boolean | undefined;
+  if (dindRuntime !== SYSBOX_RUNTIME) return privileged ?? true;
+  if (privileged !== true) return false;
+  problems.push({
+    setting: where('dind_privileged'),
+    reason: `${SYSBOX_RUNTIME} refuses privileged containers: set it to false (or leave it unset) with dind_runtime ${SYSBOX_RUNTIME}`,
+  });
+  return undefined;
 }
 
 function resolveJobSource(

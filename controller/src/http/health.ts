@@ -3,7 +3,8 @@ import type { JobBook } from '../jobs/job-book.ts';
 import type { UnservedJob } from '../jobs/unserved-jobs.ts';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
 import type { PoolHealth } from '../reconcile/pool-health.ts';
-import { unplaceable } from '../reconcile/placement.ts';
+import { neededRuntimes, unplaceable } from '../reconcile/placement.ts';
+import { describeLack, runtimeLacks } from '../reconcile/runtime-refusals.ts';
 import type { EngineStatus } from '../runners/runtime.ts';
 import type { ScaleSetHealth } from '../scaleset/scale-set-source.ts';
 import type { GitHubHealth } from '../reconcile/resyncer.ts';
@@ -68,6 +69,8 @@ export type EngineHealth = {
   capacity: number;
   runners: number;
   platforms: string[];
+  /** The OCI runtimes it offers; null until it has answered. */
+  runtimes: string[] | null;
   labels: Record<string, string>;
   error?: string;
   downSince?: string;
@@ -217,6 +220,7 @@ export function healthReport(sources: HealthSources, now: number): HealthReport 
         capacity: engine.capacity,
         runners: sources.runners().filter((runner) => runner.engineId === engine.id).length,
         platforms: engine.platforms,
+        runtimes: engine.runtimes ?? null,
         labels: engine.labels,
         ...(engine.error ? { error: engine.error } : {}),
         ...(engine.downSince === undefined
@@ -258,9 +262,10 @@ function poolReport(
   if (!placeable) {
     const offered = engines.map((e) => `${e.id}: ${e.platforms.join(', ') || 'unknown'}`);
     warnings.push(
-      `${pool.id}: no engine can run it (${pool.platform ?? 'native'}${labelText(pool.engineLabels)}; engines: ${offered.join('; ')})`,
+      `${pool.id}: no engine can run it (${pool.platform ?? 'native'}${labelText(pool.engineLabels)}${runtimeText(pool)}; engines: ${offered.join('; ')})`,
     );
   }
+  for (const lack of runtimeLacks([pool], engines)) warnings.push(describeLack(lack));
   const image = sources.imageHealth?.(pool.id);
   if (health?.imageOutdated)
     warnings.push(`${pool.id}: runner image is outdated; update the runner image`);
@@ -336,6 +341,11 @@ function releasesReport(feed: ReleaseFeed | undefined): HealthReport['runnerRele
     checkedAt: feed?.checkedAt === undefined ? null : new Date(feed.checkedAt).toISOString(),
     ...(feed?.error ? { error: feed.error } : {}),
   };
+}
+
+function runtimeText(pool: PoolConfig): string {
+  const runtimes = neededRuntimes(pool);
+  return runtimes.length === 0 ? '' : ` with runtime ${runtimes.join(', ')}`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {

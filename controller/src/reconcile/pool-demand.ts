@@ -1,4 +1,5 @@
 import type { Job } from '../jobs/job-book.ts';
+import type { RuntimeNeeds } from './placement.ts';
 import type { PoolDemand } from './plan.ts';
 
 type PoolLimits = {
@@ -7,6 +8,7 @@ type PoolLimits = {
   minIdleRunners: number;
   platform: string | undefined;
   engineLabels: Readonly<Record<string, string>>;
+  runtimes?: RuntimeNeeds | undefined;
 };
 
 /** What each pool asks of the planner: its limits and its waiting jobs, oldest first. */
@@ -26,6 +28,7 @@ export function poolDemand(
       minIdleRunners: pool.minIdleRunners,
       platform: pool.platform,
       engineLabels: pool.engineLabels,
+      runtimes: pool.runtimes,
       waitingJobs: count ?? waiting.length,
       oldestWaitingAt: waiting[0]?.queuedAt,
       blockedUntil: blockedUntil(pool.id),

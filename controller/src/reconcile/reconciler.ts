@@ -255,7 +255,13 @@ export class Reconciler {
             pool: pool.id,
             platform: pool.platform,
             engineLabels: pool.engineLabels,
-            engines: engines.map((e) => ({ name: e.id, platforms: e.platforms, labels: e.labels })),
+            runtimes: pool.runtimes,
+            engines: engines.map((e) => ({
+              name: e.id,
+              platforms: e.platforms,
+              labels: e.labels,
+              runtimes: e.runtimes,
+            })),
           },
           'pool refused: no engine can run it',
         );

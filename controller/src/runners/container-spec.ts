@@ -127,16 +127,21 @@ export function dindContainer(
 ): Docker.ContainerCreateOptions {
   const volumes = volumeNames(spec.name);
   const dind = spec.pool.dind;
-  const security: Docker.HostConfig = dind.privileged
-    ? { Privileged: true }
-    : {
-        CapDrop: ['ALL'],
-        CapAdd: DIND_CAPABILITIES,
-        SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-        // The CLI's `--security-opt systempaths=unconfined`; the API refuses it as a SecurityOpt.
-        MaskedPaths: [],
-        ReadonlyPaths: [],
-      };
+  // sysbox-runc runs dockerd in a plain container (its own user namespace, cgroups and /sys);
+  // capabilities, unconfined profiles or the host's cgroups are not for it.
+  const sysbox = spec.pool.runtimes.dind === 'sysbox-runc';
+  const security: Docker.HostConfig = sysbox
+    ? {}
+    : dind.privileged
+      ? { Privileged: true }
+      : {
+          CapDrop: ['ALL'],
+          CapAdd: DIND_CAPABILITIES,
+          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+          // The CLI's `--security-opt systempaths=unconfined`; the API refuses it as a SecurityOpt.
+          MaskedPaths: [],
+          ReadonlyPaths: [],
+        };
   return {
     name: sidecarName(spec.name),
     Image: dind.image,
@@ -157,13 +162,16 @@ export function dindContainer(
       // dockerd asks a mirror for Docker Hub images only; others go to their own registry.
       ...(dind.registryMirror ? [`--registry-mirror=${dind.registryMirror}`] : []),
       // On cgroup v2 a privileged sidecar has its own cgroup namespace and needs nothing.
-      ...(sidecar.cgroupVersion === '1' ? [`--cgroup-parent=${NESTED_CGROUP_PARENT}`] : []),
+      ...(sidecar.cgroupVersion === '1' && !sysbox
+        ? [`--cgroup-parent=${NESTED_CGROUP_PARENT}`]
+        : []),
     ],
     ...(spec.pool.stopTimeoutSeconds === undefined
       ? {}
       : { StopTimeout: spec.pool.stopTimeoutSeconds }),
     HostConfig: {
       ...security,
+      ...(spec.pool.runtimes.dind ? { Runtime: spec.pool.runtimes.dind } : {}),
       ...limitsConfig(spec.pool.limits.dind),
       ...(spec.pool.network ? { NetworkMode: spec.pool.network } : {}),
       Binds: [
@@ -173,7 +181,7 @@ export function dindContainer(
         // them into job containers find their content here.
         `${volumes.work}:${RUNNER_WORK_DIR}`,
         `${volumes.externals}:${RUNNER_EXTERNALS_DIR}:ro`,
-        ...(dind.privileged ? [] : ['/sys/fs/cgroup:/sys/fs/cgroup:rw']),
+        ...(dind.privileged || sysbox ? [] : ['/sys/fs/cgroup:/sys/fs/cgroup:rw']),
       ],
     },
   };
@@ -197,6 +205,7 @@ export function runnerContainer(
     'ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1',
   ];
   const host: Docker.HostConfig = { ...limitsConfig(spec.pool.limits.runner) };
+  if (spec.pool.runtimes.runner) host.Runtime = spec.pool.runtimes.runner;
   const volumes = volumeNames(spec.name);
   switch (engine.mode) {
     case 'dind':

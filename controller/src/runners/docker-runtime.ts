@@ -13,6 +13,7 @@ import {
 } from './container-spec.ts';
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
 import { cgroupVersionOf, emulatedPlatforms, nativePlatform } from './engine-platforms.ts';
+import { readRuntimes } from './engine-runtimes.ts';
 import { bounded, listEngine, ownFilter } from './list-engine.ts';
 import { ListingFreshness } from './listing-freshness.ts';
 import { createPulling, pull } from './pull-image.ts';
@@ -52,6 +53,8 @@ type EngineState = {
   platforms: string[];
   /** Platform detection is due (at start, and when the engine returns). */
   detect: boolean;
+  /** The OCI runtimes it offers, read when it answers (again when it returns). */
+  runtimes: string[] | undefined;
   /** Its cgroup version, read before its first sidecar (again after it returns). */
   cgroupVersion: string | undefined;
   /** Cache volumes no pool keeps any more were removed since it last answered. */
@@ -75,6 +78,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         lastSeen: [],
         platforms: engine.platforms ?? [],
         detect: engine.platforms === undefined,
+        runtimes: undefined,
         cgroupVersion: undefined,
         swept: false,
         freshness: new ListingFreshness(now),
@@ -120,10 +124,16 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       );
       if (!state.up) log.info({ engine: state.engine.id }, 'docker engine answers again');
       if (!state.up && state.engine.platforms === undefined) state.detect = true;
-      if (!state.up) Object.assign(state, { cgroupVersion: undefined, swept: false });
+      // A returning engine may have been set up anew (another runtime, another cgroup version).
+      if (!state.up)
+        Object.assign(state, { cgroupVersion: undefined, swept: false, runtimes: undefined });
       Object.assign(state, { up: true, error: undefined, downSince: undefined });
       state.lastSeen = containers;
       if (state.detect) await detectPlatforms(state).catch(() => undefined);
+      state.runtimes ??= await readRuntimes(state.engine).catch((error: unknown) => {
+        log.warn({ engine: state.engine.id, err: error }, 'reading docker engine runtimes failed');
+        return undefined;
+      });
       if (!state.swept)
         await sweepCaches(cache, state.engine).then(
           () => (state.swept = true),
@@ -262,6 +272,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
         labels: state.engine.labels,
         up: state.up,
         platforms: state.platforms,
+        runtimes: state.runtimes,
         error: state.error,
         downSince: state.downSince,
       })),

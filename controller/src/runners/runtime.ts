@@ -30,12 +30,13 @@ export type PoolRuntimeSettings = Pick<
   | 'stopTimeoutSeconds'
   | 'containerLabels'
   | 'limits'
+  | 'runtimes'
   | 'dind'
 >;
 
 export function runtimeSettings(pool: PoolConfig): PoolRuntimeSettings {
   const { id, repoId, runnerImage, pullPolicy, platform, dockerMode, network } = pool;
-  const { stopTimeoutSeconds, containerLabels, limits, dind } = pool;
+  const { stopTimeoutSeconds, containerLabels, limits, runtimes, dind } = pool;
   return {
     id,
     repoId,
@@ -47,6 +48,7 @@ export function runtimeSettings(pool: PoolConfig): PoolRuntimeSettings {
     stopTimeoutSeconds,
     containerLabels,
     limits,
+    runtimes,
     dind,
   };
 }
@@ -80,6 +82,8 @@ export type EngineStatus = {
   up: boolean;
   /** Platforms it can run: configured, or found out (its own, plus emulated ones). */
   platforms: string[];
+  /** The OCI runtimes it offers (`docker info`'s Runtimes); undefined: not read yet. */
+  runtimes: string[] | undefined;
   error: string | undefined;
   downSince: number | undefined;
 };

@@ -14,6 +14,8 @@ URL=$(printf '%s' "$ACTIONS_RUNNER_INPUT_JITCONFIG" | base64 -d)
 unset ACTIONS_RUNNER_INPUT_JITCONFIG
 POLL_SECONDS=${STUB_POLL_SECONDS:-0.2}
 MAX_CONNECT_FAILURES=${STUB_MAX_CONNECT_FAILURES:-25}
+# An image may bring its own HTTP client with wget's options (a path: busybox prefers its applets).
+WGET=${STUB_WGET:-wget}
 
 HEADERS=/tmp/stub-headers
 BODY=/tmp/stub-body
@@ -22,7 +24,7 @@ BODY=/tmp/stub-body
 post() {
   rm -f "$HEADERS" "$BODY"
   # busybox 1.35's `wget -T` segfaults (Debian build); bound the request with `timeout` instead.
-  timeout 15 wget -q -S -O "$BODY" --post-data='' "$URL/$1" 2>"$HEADERS"
+  timeout 15 "$WGET" -q -S -O "$BODY" --post-data='' "$URL/$1" 2>"$HEADERS"
   CODE=$(sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$HEADERS" | tail -n 1)
   [ -n "$CODE" ] || CODE=000
 }
