@@ -118,7 +118,7 @@ describe('request logging', () => {
       controller
         .logs()
         .filter((line) => line.msg === 'request completed')
-        .map((line) => (line.req as { url: string }).url);
+        .map((line) => (line.request as { url: string }).url);
     await waitUntil(() => urls().length > 0, 5_000, 'a logged request');
     expect(urls()).toEqual(['/webhook']);
   });
