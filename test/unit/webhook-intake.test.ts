@@ -313,7 +313,7 @@ describe('webhook intake with several pools in one repository', () => {
     const t = setupPools([
       { id: 'x64-big', runner_labels: 'self-hosted,linux,x64,large' },
       { id: 'x64', runner_labels: 'self-hosted,linux,x64' },
-      { id: 'x64-too', runner_labels: 'self-hosted,linux,x64' },
+      { id: 'x64-gpu', runner_labels: 'self-hosted,linux,x64,gpu' },
       { id: 'arm', runner_labels: 'self-hosted,linux,ARM64' },
     ]);
     await t.post(['self-hosted', 'linux', 'x64'], 1);
@@ -324,6 +324,15 @@ describe('webhook intake with several pools in one repository', () => {
       [2, 'app/arm', 'app'],
       [3, 'app/x64-big', 'app'],
     ]);
+  });
+
+  it('sends a job that two pools serve equally well to the first declared', async () => {
+    const t = setupPools([
+      { id: 'fast', runner_labels: 'self-hosted,linux,fast' },
+      { id: 'big', runner_labels: 'self-hosted,linux,big' },
+    ]);
+    await t.post(['self-hosted', 'linux'], 1);
+    expect(t.jobs.all().map((job) => job.poolId)).toEqual(['app/fast']);
   });
 
   it('records a job no pool serves, with its labels, and forgets it once it moves on', async () => {
