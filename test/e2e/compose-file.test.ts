@@ -372,7 +372,7 @@ describe('nginx image', () => {
       }
     }, 60_000);
 
-    it('passes webhook deliveries and /health to the controller over HTTPS', async () => {
+    it('passes webhook deliveries to the controller over HTTPS, and /health to its liveness only', async () => {
       const delivery = await request(`${httpsUrl}/webhook`, {
         method: 'POST',
         body: Buffer.from('{"action":"queued"}'),
@@ -383,9 +383,14 @@ describe('nginx image', () => {
       expect(
         await request(`${httpsUrl}/webhook/my-repo`, { method: 'POST', body: Buffer.from('{}') }),
       ).toMatchObject({ status: 202, body: 'controller POST /webhook/my-repo' });
+      // The full /health names repositories, runners, engines and GitHub's errors: the public
+      // port answers the controller's liveness, nothing more (issue 17, defect 1).
       expect(await request(`${httpsUrl}/health`)).toMatchObject({
         status: 202,
-        body: 'controller GET /health',
+        body: 'controller GET /livez',
+      });
+      expect(await request(`${httpsUrl}/health?full=1`)).toMatchObject({
+        body: 'controller GET /livez',
       });
     });
 
