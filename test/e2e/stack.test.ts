@@ -109,6 +109,8 @@ beforeAll(async () => {
     GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
     GITHUB_API_URL: fake.apiUrl,
     GITHUB_TOKEN: fake.token,
+    // Webhook mode, as the README says: nginx comes with the webhook profile.
+    COMPOSE_PROFILES: 'webhook',
     WEBHOOK_DOMAIN: 'localhost',
     DOCKER_GID: String((await stat('/var/run/docker.sock')).gid),
     CONTROLLER_ID: controllerId,

@@ -540,7 +540,7 @@ describe('the examples users copy', () => {
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n';
     const result = load(
       { REPOS_CONFIG_FILE: '/config/repos.json' },
-      { '/config/repos.json': read('repos.example.json'), '/config/app.pem': pem },
+      { '/config/repos.json': read('repos.example.json'), '/config/github-app.pem': pem },
     );
     expect(result.ok ? [] : result.problems).toEqual([]);
     expect(result.ok && result.config.pools.map((pool) => pool.id)).toEqual([
