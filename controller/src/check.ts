@@ -33,7 +33,7 @@ async function check(): Promise<number> {
         status: 'fail',
         area: 'config',
         text: `${problem.setting}: ${problem.reason}`,
-        fix: 'correct the setting (README: Configuration)',
+        fix: 'correct the setting (docs/configuration.md)',
       });
     return 1;
   }

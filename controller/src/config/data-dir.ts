@@ -14,11 +14,11 @@ export function dataDirProblems(
     return [];
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const who = `the controller's user${uid === undefined ? '' : ` (uid ${uid})`}`;
+    const uidText = uid === undefined ? '' : ` (uid ${uid})`;
     const fix = 'set DATA_DIR to a directory it can write (npm start: DATA_DIR=./data)';
     const why =
       code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? `${path} cannot be created or written by ${who}`
+        ? `${path} cannot be created or written by the controller's user${uidText}`
         : code === 'ENOTDIR' || code === 'EEXIST'
           ? `${path} is not a directory`
           : `${path} cannot be used (${code ?? 'unknown error'})`;
