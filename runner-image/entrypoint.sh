@@ -6,7 +6,7 @@
 # command-line inputs (here: --jitconfig) and removes them from its environment, so nothing goes
 # on the command line (readable by anyone in /proc/*/cmdline) and job steps do not inherit it.
 #
-# Registration token (the static pool, docker-compose.yml): GITHUB_URL plus a registration token
+# Registration token (the static pool, static-pool/docker-compose.yml): GITHUB_URL plus a registration token
 # (RUNNER_TOKEN[_FILE]) or a PAT (GITHUB_TOKEN_FILE, GITHUB_TOKEN, ACCESS_TOKEN) to fetch one
 # with; see registration.sh for the settings.
 #

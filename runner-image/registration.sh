@@ -1,5 +1,5 @@
 # Registration-token mode of the entrypoint (sourced by entrypoint.sh), for runners that are not
-# started by the controller, such as the static pool (docker-compose.yml):
+# started by the controller, such as the static pool (static-pool/docker-compose.yml):
 #
 #   GITHUB_URL         https://github.com/OWNER/REPO or https://github.com/ORG (GHES hosts too)
 #   GITHUB_API_URL     API base; https://api.github.com, or https://HOST/api/v3 for GHES

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { ensureWritableDir } from './config/writable-dir.ts';
 import { loadConfig } from './config/load-config.ts';
 import { observeAttempts } from './github/attempt-observer.ts';
 import { createAbortableFetch } from './github/abortable-fetch.ts';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     env: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
     uid: process.getuid?.(),
+    dataDir: ensureWritableDir,
   });
   if (!result.ok) {
     process.stderr.write('Invalid configuration:\n');

@@ -13,6 +13,7 @@ import {
   type ComposeService,
 } from '../support/e2e-compose.ts';
 import { proxyRequest, type RequestOptions } from '../support/proxy-request.ts';
+import { parse } from 'yaml';
 
 /** expect's string matcher, typed for use inside object literals. */
 const text = (pattern: string | RegExp): unknown =>
@@ -227,6 +228,64 @@ describe('docker-compose.autoscale.yml', () => {
     expect(config.networks?.runners?.name).toBe('runner-autoscaler-runners');
   });
 
+  it('starts nginx only in webhook mode (the webhook profile): scale-set mode needs none', () => {
+    // Issue 17, defect 10: nginx always started on 80/443 and looped on a missing WEBHOOK_DOMAIN.
+    expect(service(config, 'nginx').profiles).toEqual(['webhook']);
+    expect(service(config, 'controller').profiles).toBeUndefined();
+  });
+
+  it('mounts ./config read-only at /config, where every file path of the examples points', async () => {
+    // Issue 17, defects 8 and 12: the App key was /config/app.pem in .env.example and
+    // repos.example.json but mounted (commented out) at /config/github-app.pem, and nothing was
+    // mounted for engine certificates, SSH keys, known_hosts or DOCKER_CONFIG.
+    const mount = mounts(service(config, 'controller')).find((m) => m.target === '/config');
+    expect(mount).toMatchObject({
+      type: 'bind',
+      source: path.join(project, 'config'),
+      readOnly: true,
+    });
+    const examples = ['.env.example', 'repos.example.json'].map((file) =>
+      readFile(path.join(ROOT, file), 'utf8'),
+    );
+    const paths =
+      (await Promise.all(examples)).join('\n').match(/\/config\/[A-Za-z0-9._/-]+/g) ?? [];
+    expect(paths).toEqual(expect.arrayContaining(['/config/github-app.pem', '/config/repos.json']));
+    const appKeys = new Set(
+      (await Promise.all(examples)).join('\n').match(/\/config\/[a-z-]*app[a-z-]*\.pem/g),
+    );
+    expect([...appKeys]).toEqual(['/config/github-app.pem']);
+  });
+
+  it('.env.example sets nothing that compose overrides or that the quick start appends', async () => {
+    // Issue 17, defect 14: PORT=8080 and DATA_DIR=/data had no effect under compose (it fixes
+    // them), and the quick start appended DOCKER_GID though .env.example set it already.
+    const fixed = Object.keys(
+      (
+        parse(await readFile(COMPOSE_FILE, 'utf8')) as {
+          services: { controller: { environment: Record<string, string> } };
+        }
+      ).services.controller.environment,
+    ).filter((name) => name !== 'RUNNER_IMAGE');
+    expect(fixed).toEqual(expect.arrayContaining(['HOST', 'PORT', 'DATA_DIR']));
+    const set = (await readFile(path.join(ROOT, '.env.example'), 'utf8'))
+      .split('\n')
+      .map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1])
+      .filter((name) => name !== undefined);
+    for (const name of [...fixed, 'DOCKER_GID']) expect(set).not.toContain(name);
+  });
+
+  it('names its compose file and project in .env.example, apart from the static pool', async () => {
+    // Issue 17, defect 11: both files sat in one directory without a project name, and `up`
+    // of one could scale down or remove the other's `runner` containers.
+    const nameIn = async (file: string) =>
+      /^COMPOSE_PROJECT_NAME=(.+)$/m.exec(await readFile(path.join(ROOT, file), 'utf8'))?.[1];
+    expect(await nameIn('.env.example')).toBe('runner-autoscaler');
+    expect(await nameIn('static-pool/.env.example')).toBe('runner-autoscaler-static');
+    expect(await readFile(path.join(ROOT, '.env.example'), 'utf8')).toMatch(
+      /^COMPOSE_FILE=docker-compose\.autoscale\.yml$/m,
+    );
+  });
+
   it('gives nginx the domain but none of the controller secrets', () => {
     const environment = service(config, 'nginx').environment ?? {};
     expect(environment).toMatchObject({
@@ -372,7 +431,7 @@ describe('nginx image', () => {
       }
     }, 60_000);
 
-    it('passes webhook deliveries and /health to the controller over HTTPS', async () => {
+    it('passes webhook deliveries to the controller over HTTPS, and /health to its liveness only', async () => {
       const delivery = await request(`${httpsUrl}/webhook`, {
         method: 'POST',
         body: Buffer.from('{"action":"queued"}'),
@@ -383,9 +442,14 @@ describe('nginx image', () => {
       expect(
         await request(`${httpsUrl}/webhook/my-repo`, { method: 'POST', body: Buffer.from('{}') }),
       ).toMatchObject({ status: 202, body: 'controller POST /webhook/my-repo' });
+      // The full /health names repositories, runners, engines and GitHub's errors: the public
+      // port answers the controller's liveness, nothing more (issue 17, defect 1).
       expect(await request(`${httpsUrl}/health`)).toMatchObject({
         status: 202,
-        body: 'controller GET /health',
+        body: 'controller GET /livez',
+      });
+      expect(await request(`${httpsUrl}/health?full=1`)).toMatchObject({
+        body: 'controller GET /livez',
       });
     });
 

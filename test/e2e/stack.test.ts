@@ -109,6 +109,8 @@ beforeAll(async () => {
     GITHUB_URL: `https://github.com/${fake.defaultRepo.owner}/${fake.defaultRepo.name}`,
     GITHUB_API_URL: fake.apiUrl,
     GITHUB_TOKEN: fake.token,
+    // Webhook mode, as the README says: nginx comes with the webhook profile.
+    COMPOSE_PROFILES: 'webhook',
     WEBHOOK_DOMAIN: 'localhost',
     DOCKER_GID: String((await stat('/var/run/docker.sock')).gid),
     CONTROLLER_ID: controllerId,
@@ -207,7 +209,7 @@ describe('the compose stack', () => {
       'io.runner-autoscaler.version': STACK_VERSION,
       'org.opencontainers.image.revision': STACK_REVISION,
     });
-    const health = JSON.parse((await getThroughProxy('/health')).body) as {
+    const health = (await (await fetch(`${controllerUrl}/health`)).json()) as {
       build?: { version?: string; revision?: string };
     };
     expect(health.build).toEqual({ version: STACK_VERSION, revision: STACK_REVISION });
@@ -273,11 +275,17 @@ describe('the compose stack', () => {
     expect(deliveries.every((delivery) => delivery.statusCode === 202)).toBe(true);
     await noLeftovers(controllerId);
 
-    const health = await getThroughProxy('/health');
+    // The full /health on the local port; the public one says only that the controller lives.
+    const health = await fetch(`${controllerUrl}/health`);
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', maxRunners: 2 });
-    expect(health.body).not.toContain(fake.token);
+    const full = await health.text();
+    expect(JSON.parse(full)).toMatchObject({ status: 'ok', maxRunners: 2 });
+    expect(full).not.toContain(fake.token);
+    const publicHealth = await getThroughProxy('/health');
+    expect(publicHealth.status).toBe(200);
+    expect(JSON.parse(publicHealth.body)).toEqual({ status: 'alive' });
     expect((await getThroughProxy('/metrics')).status).toBe(404);
+    expect((await getThroughProxy('/')).status).toBe(404);
     const metrics = await (await fetch(`${controllerUrl}/metrics`)).text();
     expect(metrics).toMatch(/autoscaler_job_events_total\{[^}]*action="completed"[^}]*\} 3/);
     fake.assertClean();

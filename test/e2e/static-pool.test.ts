@@ -1,6 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,9 +32,10 @@ import { createTestNetwork, type TestNetwork } from '../support/test-network.ts'
 import { waitUntil } from '../support/wait-until.ts';
 import { startWorkflowRegistry, type WorkflowRegistry } from '../support/workflow-images.ts';
 
-// The seed's static pool as a user runs it: docker-compose.yml, unchanged, with REPLICAS
-// long-lived runners of the runner image (built here with the stand-in tarball), a PAT in the
-// secret file, and GitHub played by the fake (GHES mode) on Docker's bridge address.
+// The seed's static pool as a user runs it: static-pool/docker-compose.yml, unchanged, with
+// REPLICAS long-lived runners of the runner image (built here with the stand-in tarball), a PAT
+// in the secret file set up as docs/static-pool.md says (no root needed: the socket's group may
+// read it), and GitHub played by the fake (GHES mode) on Docker's bridge address.
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PAT = 'ghp_staticPoolTestToken00000000000000000';
@@ -37,6 +48,7 @@ const JOBS_IMAGE = 'autoscaler-test/runner-image:standin-jobs';
 
 let fake: FakeGitHub;
 let project: string;
+const poolDir = () => path.join(project, 'static-pool');
 /** RUNNER_HOST_DIR: the runners' own folders, at the same path on the host and in them. */
 let hostDir: string;
 let overrides: Record<string, string> = {};
@@ -55,11 +67,11 @@ async function compose(...args: string[]): Promise<string> {
     RUNNER_CGROUP_PARENT: 'actions-runner',
     ...overrides,
   };
-  const file = path.join(ROOT, 'docker-compose.yml');
+  const file = path.join(ROOT, 'static-pool/docker-compose.yml');
   const { stdout } = await run(
     'docker-compose',
-    ['-p', projectName, '-f', file, '--project-directory', project, ...args],
-    { cwd: project, env, maxBuffer: 16 * 1024 * 1024 },
+    ['-p', projectName, '-f', file, '--project-directory', poolDir(), ...args],
+    { cwd: poolDir(), env, maxBuffer: 16 * 1024 * 1024 },
   );
   return stdout;
 }
@@ -83,11 +95,15 @@ beforeAll(async () => {
   hostDir = await mkdtemp(path.join(tmpdir(), 'autoscaler-static-runners-'));
   // As Docker makes a missing bind source: root's, open to read.
   await chmod(hostDir, 0o755);
+  // A checkout: static-pool/ beside runner-image/ (the build context it names).
   await symlink(path.join(ROOT, 'runner-image'), path.join(project, 'runner-image'));
-  // As the README says: readable by the runner user (1001) only.
-  const patFile = path.join(project, 'runner-pat');
+  await mkdir(poolDir());
+  // As docs/static-pool.md says, without root: owner only, then the socket's group may read it
+  // (the runners run as uid 1001 with that group). The owner here is root, not the runner user.
+  const patFile = path.join(poolDir(), 'runner-pat');
   await writeFile(patFile, PAT, { mode: 0o600 });
-  await chown(patFile, 1001, 1001);
+  await chown(patFile, 0, (await stat('/var/run/docker.sock')).gid);
+  await chmod(patFile, 0o640);
 }, 600_000);
 
 afterEach(async (context) => {
@@ -113,7 +129,7 @@ afterAll(async () => {
   if (hostDir) await rm(hostDir, { recursive: true, force: true });
 }, 120_000);
 
-describe('the static pool (docker-compose.yml)', () => {
+describe('the static pool (static-pool/docker-compose.yml)', () => {
   it('gives the runners the PAT as a secret file only, and no ephemeral runners', async () => {
     const config = parse(await compose('config')) as {
       services: Record<string, { environment?: Record<string, string>; secrets?: unknown[] }>;

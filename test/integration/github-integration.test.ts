@@ -163,10 +163,10 @@ describe('GitHub integration', () => {
     );
     expect(report.repositories.find((repo) => repo.id === 'good')?.healthy).toBe(true);
     const text = report.warnings.join('\n');
-    expect(text).toMatch(/weak: .*Administration write/);
+    expect(text).toMatch(/weak: .*GitHub answered 403 .*Administration: read and write/);
     expect(text).toMatch(/app: .*GitHub App 9 is not installed on octocat\/app/);
     expect(text).toMatch(/org: .*runner group "nope" not found/);
     expect(report.status).toBe('degraded');
-    expect(controller.output()).toMatch(/Administration write/);
+    expect(controller.output()).toMatch(/Administration: read and write/);
   });
 });

@@ -32,6 +32,28 @@ describe('a bad configuration', () => {
   });
 });
 
+describe('a DATA_DIR the controller cannot write', () => {
+  it('is named with the fix, before listening, instead of a bare mkdir error', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'controller/src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        GITHUB_URL: 'https://github.com/octocat/hello-world',
+        GITHUB_TOKEN: 'ghp_x',
+        // Under a file: no user, root included, can make it.
+        DATA_DIR: '/etc/hostname/data',
+        PORT: '18183',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(`${result.stdout}${result.stderr}`).toContain(
+      'DATA_DIR: /etc/hostname/data is not a directory; set DATA_DIR to a directory it can write',
+    );
+  });
+});
+
 describe('a typo in repos.json', () => {
   let h: Harness;
   beforeEach(async () => {
@@ -118,7 +140,7 @@ describe('request logging', () => {
       controller
         .logs()
         .filter((line) => line.msg === 'request completed')
-        .map((line) => (line.req as { url: string }).url);
+        .map((line) => (line.request as { url: string }).url);
     await waitUntil(() => urls().length > 0, 5_000, 'a logged request');
     expect(urls()).toEqual(['/webhook']);
   });

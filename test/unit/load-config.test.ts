@@ -421,28 +421,37 @@ describe('loadConfig with pools', () => {
 
 describe('loadConfig with DOCKER_ENGINES', () => {
   it('reads endpoints, TLS files by path, capacities, platforms and labels', () => {
-    const result = load({
-      GITHUB_URL: 'https://github.com/o/r',
-      GITHUB_TOKEN: 't',
-      DOCKER_ENGINES: JSON.stringify([
-        { name: 'local', endpoint: 'unix:///var/run/docker.sock', capacity: 4 },
-        {
-          name: 'arm',
-          endpoint: 'tcp://arm.example.com:2376',
-          tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' },
-          capacity: 8,
-          platforms: ['linux/arm64'],
-          labels: { site: 'lab' },
-        },
-        {
-          name: 'ssh',
-          endpoint: 'ssh://ci@box',
-          ssh_key_file: '/c/id',
-          ssh_known_hosts_file: '/c/known_hosts',
-          capacity: 2,
-        },
-      ]),
-    });
+    const result = load(
+      {
+        GITHUB_URL: 'https://github.com/o/r',
+        GITHUB_TOKEN: 't',
+        DOCKER_ENGINES: JSON.stringify([
+          { name: 'local', endpoint: 'unix:///var/run/docker.sock', capacity: 4 },
+          {
+            name: 'arm',
+            endpoint: 'tcp://arm.example.com:2376',
+            tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' },
+            capacity: 8,
+            platforms: ['linux/arm64'],
+            labels: { site: 'lab' },
+          },
+          {
+            name: 'ssh',
+            endpoint: 'ssh://ci@box',
+            ssh_key_file: '/c/id',
+            ssh_known_hosts_file: '/c/known_hosts',
+            capacity: 2,
+          },
+        ]),
+      },
+      Object.fromEntries(
+        ['/c/ca.pem', '/c/cert.pem', '/c/key.pem', '/c/id', '/c/known_hosts'].map((f) => [
+          f,
+          'file',
+        ]),
+      ),
+    );
+    expect(result.ok ? [] : result.problems).toEqual([]);
     expect(result.ok && result.config.engines).toEqual([
       expect.objectContaining({
         name: 'local',
@@ -488,6 +497,8 @@ describe('loadConfig with DOCKER_ENGINES', () => {
           Endpoints: { docker: { Host: 'tcp://10.0.0.7:2376' } },
         }),
         [`/home/u/.docker/contexts/tls/${digest}/docker/cert.pem`]: 'cert',
+        [`/home/u/.docker/contexts/tls/${digest}/docker/ca.pem`]: 'ca',
+        [`/home/u/.docker/contexts/tls/${digest}/docker/key.pem`]: 'key',
       },
     );
     expect(result.ok && result.config.engines?.[0]?.endpoint).toEqual({
@@ -529,7 +540,7 @@ describe('the examples users copy', () => {
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n';
     const result = load(
       { REPOS_CONFIG_FILE: '/config/repos.json' },
-      { '/config/repos.json': read('repos.example.json'), '/config/app.pem': pem },
+      { '/config/repos.json': read('repos.example.json'), '/config/github-app.pem': pem },
     );
     expect(result.ok ? [] : result.problems).toEqual([]);
     expect(result.ok && result.config.pools.map((pool) => pool.id)).toEqual([
@@ -541,12 +552,13 @@ describe('the examples users copy', () => {
     ]);
   });
 
-  it('.env.example, with a token filled in, is a valid configuration and warns of nothing', () => {
+  it('.env.example, with a repository and token filled in, is a valid configuration and warns of nothing', () => {
     const env: Record<string, string> = {};
     for (const line of read('.env.example').split('\n')) {
       const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
       if (match?.[1] !== undefined) env[match[1]] = match[2] ?? '';
     }
+    env.GITHUB_URL = 'https://github.com/octocat/hello-world';
     env.GITHUB_TOKEN = 'ghp_example';
     env.RUNNER_IMAGE = 'ghcr.io/runner-autoscaler/runner-autoscaler-runner:latest';
     const result = load(env);

@@ -38,9 +38,14 @@ describe('runner_runtime and dind_runtime', () => {
         {
           ...entry,
           pools: [
-            { id: 'sandboxed', runner_docker_mode: 'none', runner_runtime: 'runsc' },
-            { id: 'docker', runner_docker_mode: 'dind' },
-            { id: 'sysbox', dind_runtime: 'sysbox-runc' },
+            {
+              id: 'sandboxed',
+              runner_labels: ['self-hosted', 'sandboxed'],
+              runner_docker_mode: 'none',
+              runner_runtime: 'runsc',
+            },
+            { id: 'docker', runner_labels: ['self-hosted', 'docker'], runner_docker_mode: 'dind' },
+            { id: 'sysbox', runner_labels: ['self-hosted', 'sysbox'], dind_runtime: 'sysbox-runc' },
           ],
         },
       ],
@@ -218,8 +223,17 @@ describe('/health on runtimes', () => {
             {
               ...entry,
               pools: [
-                { id: 'sandboxed', runner_docker_mode: 'none', runner_runtime: 'runsc' },
-                { id: 'sysbox', dind_runtime: 'sysbox-runc' },
+                {
+                  id: 'sandboxed',
+                  runner_labels: ['self-hosted', 'sandboxed'],
+                  runner_docker_mode: 'none',
+                  runner_runtime: 'runsc',
+                },
+                {
+                  id: 'sysbox',
+                  runner_labels: ['self-hosted', 'sysbox'],
+                  dind_runtime: 'sysbox-runc',
+                },
               ],
             },
           ],

@@ -2,6 +2,7 @@ import { sign } from '@octokit/webhooks-methods';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../controller/src/config/load-config.ts';
+import { logOptions } from '../../controller/src/log/log-options.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { UnservedJobs } from '../../controller/src/jobs/unserved-jobs.ts';
 import { testConfig } from '../support/config-fixtures.ts';
@@ -78,8 +79,65 @@ describe('webhook intake', () => {
     await t.post(queued(), {}, { secret: 'wrong' });
     expect(lines.map((line) => line.msg)).toEqual(['request completed']);
     expect(lines[0]).toMatchObject({
-      req: { method: 'POST', url: '/webhook' },
-      res: { statusCode: 401 },
+      request: { method: 'POST', url: '/webhook' },
+      status: 401,
+    });
+  });
+
+  it('logs the method, URL and address of a refused delivery through the redacting logger', async () => {
+    // The controller's own log options: redaction used to copy the request (its signature
+    // header), and the copy lost method, URL and address: {"req":{},"res":{"statusCode":400}}.
+    const lines: Record<string, unknown>[] = [];
+    const stream = {
+      write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    };
+    const t = setup({}, pino(logOptions('info'), stream));
+    expect((await t.post('{"action": "queued",')).statusCode).toBe(400);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      request: { method: 'POST', url: '/webhook', address: '127.0.0.1' },
+      status: 400,
+    });
+  });
+
+  describe("a hook with GitHub's default content type (application/x-www-form-urlencoded)", () => {
+    const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+    const formOf = (json: string) => `payload=${encodeURIComponent(json)}`;
+
+    it('books a signed form delivery: the signature covers the form body as sent', async () => {
+      const t = setup();
+      const body = formOf(queued());
+      const response = await t.post(body, {
+        ...FORM,
+        'x-hub-signature-256': await sign(SECRET, body),
+      });
+      expect(response.statusCode).toBe(202);
+      expect(t.jobs.waiting()).toHaveLength(1);
+    });
+
+    it('answers 401 for a form delivery without a signature, or signed over the JSON alone', async () => {
+      const t = setup();
+      const json = queued();
+      const unsigned = await t.post(formOf(json), { ...FORM, 'x-hub-signature-256': '' });
+      expect(unsigned.statusCode).toBe(401);
+      const signedJson = await t.post(formOf(json), {
+        ...FORM,
+        'x-hub-signature-256': await sign(SECRET, json),
+      });
+      expect(signedJson.statusCode).toBe(401);
+      expect(t.jobs.all()).toHaveLength(0);
+    });
+
+    it('answers 400 for a signed form without a payload field', async () => {
+      const t = setup();
+      const body = 'other=1';
+      const response = await t.post(body, {
+        ...FORM,
+        'x-hub-signature-256': await sign(SECRET, body),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ message: 'form body has no payload field' });
     });
   });
 
@@ -255,7 +313,7 @@ describe('webhook intake with several pools in one repository', () => {
     const t = setupPools([
       { id: 'x64-big', runner_labels: 'self-hosted,linux,x64,large' },
       { id: 'x64', runner_labels: 'self-hosted,linux,x64' },
-      { id: 'x64-too', runner_labels: 'self-hosted,linux,x64' },
+      { id: 'x64-gpu', runner_labels: 'self-hosted,linux,x64,gpu' },
       { id: 'arm', runner_labels: 'self-hosted,linux,ARM64' },
     ]);
     await t.post(['self-hosted', 'linux', 'x64'], 1);
@@ -266,6 +324,15 @@ describe('webhook intake with several pools in one repository', () => {
       [2, 'app/arm', 'app'],
       [3, 'app/x64-big', 'app'],
     ]);
+  });
+
+  it('sends a job that two pools serve equally well to the first declared', async () => {
+    const t = setupPools([
+      { id: 'fast', runner_labels: 'self-hosted,linux,fast' },
+      { id: 'big', runner_labels: 'self-hosted,linux,big' },
+    ]);
+    await t.post(['self-hosted', 'linux'], 1);
+    expect(t.jobs.all().map((job) => job.poolId)).toEqual(['app/fast']);
   });
 
   it('records a job no pool serves, with its labels, and forgets it once it moves on', async () => {

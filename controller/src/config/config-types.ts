@@ -104,4 +104,9 @@ export type ConfigSources = {
   readFile: (path: string) => string;
   /** The uid the controller runs as, named when a file cannot be read. */
   uid?: number | undefined;
+  /**
+   * Makes sure the controller can write DATA_DIR (creating it if need be) and throws, as the
+   * file system does, when it cannot; left out, DATA_DIR is not checked.
+   */
+  dataDir?: (path: string) => void;
 };

@@ -43,7 +43,15 @@ export const EngineEntry = z.strictObject({
     .optional(),
   ssh_key_file: z.string().min(1).optional(),
   ssh_known_hosts_file: z.string().min(1).optional(),
-  capacity: z.number().int().min(1),
+  capacity: z
+    .number({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'required: how many runners (each with its dind sidecar) the engine may hold'
+          : 'must be a whole number',
+    })
+    .int()
+    .min(1),
   platforms: z
     .array(z.enum(PLATFORMS, { message: `must be ${PLATFORMS.join(' or ')}` }))
     .min(1)

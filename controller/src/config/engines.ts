@@ -37,7 +37,13 @@ export function loadEngines(
   try {
     raw = JSON.parse(text);
   } catch {
-    problems.push({ setting: 'DOCKER_ENGINES', reason: 'is not valid JSON' });
+    const path = /^[./~]/.test(value.trim());
+    problems.push({
+      setting: 'DOCKER_ENGINES',
+      reason: path
+        ? `is not valid JSON; to read a file, write @${value.trim()}`
+        : 'is not valid JSON',
+    });
     return undefined;
   }
   if (!Array.isArray(raw) || raw.length === 0) {
@@ -80,6 +86,17 @@ export function loadEngines(
         reason:
           'an ssh engine needs a known_hosts file with its host key (ssh-keyscan -p PORT HOST)',
       });
+      return;
+    }
+    // Read now, so that a missing or unreadable file is named here and not when connecting.
+    const unreadable = unreadableFiles(
+      e,
+      fromContext === undefined ? undefined : tls,
+      readFile,
+      uid,
+    );
+    if (unreadable.length > 0) {
+      for (const [key, reason] of unreadable) problems.push({ setting: where(key), reason });
       return;
     }
     const endpoint = parseEndpoint(endpointText, {
@@ -135,4 +152,39 @@ function readContext(
     hasTls = false;
   }
   return { host, tls: host.startsWith('tcp://') && hasTls ? files : undefined };
+}
+
+/**
+ * The engine's TLS and SSH files the controller cannot read, by setting (`tls.ca`, ...): the
+ * files of a context (`contextTls`) under `context`.
+ */
+function unreadableFiles(
+  entry: EngineEntry,
+  contextTls: TlsFiles | undefined,
+  readFile: (path: string) => string,
+  uid: number | undefined,
+): [string, string][] {
+  const files: [string, string | undefined][] = [
+    ['tls.ca', entry.tls?.ca],
+    ['tls.cert', entry.tls?.cert],
+    ['tls.key', entry.tls?.key],
+    ['ssh_key_file', entry.ssh_key_file],
+    ['ssh_known_hosts_file', entry.ssh_known_hosts_file],
+    ...(entry.tls
+      ? []
+      : (['ca', 'cert', 'key'] as const).map((k): [string, string | undefined] => [
+          'context',
+          contextTls?.[k],
+        ])),
+  ];
+  const out: [string, string][] = [];
+  for (const [key, path] of files) {
+    if (path === undefined) continue;
+    try {
+      readFile(path);
+    } catch (error) {
+      out.push([key, unreadableReason(path, error, uid)]);
+    }
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseGitHubUrl } from './github-url.ts';
+import { githubUrlProblem } from './github-url.ts';
 import { parseLabels } from './labels.ts';
 
 /**
@@ -49,7 +49,12 @@ export const digits: FieldKind = (mode) => {
 
 /** Labels: a comma-separated string, or (JSON) an array of strings. */
 export const labels: FieldKind = (mode) =>
-  (mode === 'env' ? z.string() : z.union([z.string(), z.array(z.string())]))
+  (mode === 'env'
+    ? z.string()
+    : z.union([z.string(), z.array(z.string())], {
+        message: 'must be a comma-separated string or a list of strings',
+      })
+  )
     .transform((value) => parseLabels(value))
     .refine((list) => list.length > 0, 'must name at least one label');
 
@@ -57,8 +62,9 @@ export const httpUrl: FieldKind = () =>
   z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 
 export const githubUrl: FieldKind = () =>
-  z.string().refine((value) => parseGitHubUrl(value) !== undefined, {
-    message: 'must be a repository or organization URL such as https://github.com/OWNER/REPO',
+  z.string().superRefine((value, context) => {
+    const problem = githubUrlProblem(value);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
   });
 
 const KEY_VALUE = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;

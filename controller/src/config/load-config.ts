@@ -11,7 +11,10 @@ import { nearMisses } from './env-near-misses.ts';
 import { GlobalSettings } from './global-settings.ts';
 import { parseGitHubUrl } from './github-url.ts';
 import { envName, POOL_FIELDS, REPO_FIELDS } from './pool-settings.ts';
+import { capWarnings } from './pool-checks.ts';
+import { dataDirProblems } from './data-dir.ts';
 import { problemsOf } from './problems.ts';
+import { ignoredWithReposFile } from './repos-file-warnings.ts';
 import { readFields } from './read-fields.ts';
 import { repoFromEntry, type SettingValues } from './resolve-repo.ts';
 import { reposFromFile } from './repos-file.ts';
@@ -30,7 +33,7 @@ export type {
  * Validates the whole configuration at once: every problem is named (with the nearest known
  * name for an unknown key), nothing is coerced from a wrong JSON type, no value is echoed.
  */
-export function loadConfig({ env, readFile, uid }: ConfigSources): ConfigResult {
+export function loadConfig({ env, readFile, uid, dataDir }: ConfigSources): ConfigResult {
   const problems: ConfigProblem[] = [];
   // An empty variable (`GITHUB_TOKEN=` in .env) counts as unset.
   const clean = Object.fromEntries(
@@ -52,6 +55,8 @@ export function loadConfig({ env, readFile, uid }: ConfigSources): ConfigResult 
     ? reposFromFile({ path: file, env: envSettings, cap, readFile, uid, problems })
     : repoFromEnv(envSettings, clean, cap, readFile, uid, problems);
   const engines = loadEngines(clean.DOCKER_ENGINES, clean, readFile, uid, problems);
+  if (global.success && dataDir)
+    problems.push(...dataDirProblems(global.data.DATA_DIR, dataDir, uid));
   if (!global.success || problems.length > 0) return { ok: false, problems };
 
   const g = global.data;
@@ -76,7 +81,14 @@ export function loadConfig({ env, readFile, uid }: ConfigSources): ConfigResult 
     engines,
     repos,
     pools: repos.flatMap((repo) => repo.pools),
-    warnings: nearMisses(clean),
+    warnings: [
+      ...nearMisses(clean),
+      ...(file ? ignoredWithReposFile(clean) : []),
+      ...capWarnings(
+        repos.flatMap((repo) => repo.pools),
+        g.MAX_RUNNERS,
+      ),
+    ],
   };
   return { ok: true, config };
 }

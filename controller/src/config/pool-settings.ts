@@ -45,10 +45,12 @@ export const REPO_FIELDS = {
   github_url: githubUrl,
   github_api_url: httpUrl,
   github_token: text,
+  github_token_file: text,
   github_app_id: digits,
   github_app_private_key_file: text,
   github_app_installation_id: digits,
   webhook_secret: text,
+  webhook_secret_file: text,
 } satisfies Record<string, FieldKind>;
 
 /** Settings of one pool of runners; an entry's values are the defaults of its pools. */

@@ -12,7 +12,7 @@ const TOP_KEYS = ['repositories', 'defaults'];
 
 export type ReposFileInput = {
   path: string;
-  /** Settings from the environment: defaults under the file's own (never a URL or secret). */
+  /** Settings from the environment: defaults under the file's own (never a URL or webhook secret). */
   env: SettingValues;
   cap: number;
   readFile: (path: string) => string;
@@ -67,7 +67,7 @@ export function reposFromFile(input: ReposFileInput): RepoConfig[] {
       });
     } else problems.push({ setting: at('defaults'), reason: 'must be an object' });
   }
-  const { github_url: _u, webhook_secret: _s, ...envDefaults } = input.env;
+  const { github_url: _u, webhook_secret: _s, webhook_secret_file: _f, ...envDefaults } = input.env;
   const base = { ...envDefaults, ...defaults };
   const seen = new Set<string>();
   const served = new Map<string, string>();

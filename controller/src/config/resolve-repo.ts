@@ -18,6 +18,8 @@ import {
 } from './pool-settings.ts';
 import { unreadableReason } from './problems.ts';
 import { readFields, type FieldValues } from './read-fields.ts';
+import { sameLabelProblems, warmPoolProblem } from './pool-checks.ts';
+import { secretSetting } from './secret-files.ts';
 
 /** Parsed setting values by their snake_case key (labels as arrays, sizes in bytes, ...). */
 export type SettingValues = FieldValues;
@@ -60,16 +62,22 @@ export function repoFromEntry(input: EntryInput): RepoConfig | undefined {
     const resolved = resolvePool(input.id, pool.id, pool.values, input.cap, pool.where, problems);
     return resolved ? [resolved] : [];
   });
+  const secret = secretSetting(
+    values,
+    'webhook_secret',
+    where,
+    input.readFile,
+    input.uid,
+    problems,
+  );
   if (!auth || !poolInputs.ok || settings.length !== poolInputs.pools.length) return undefined;
+  const clashes = sameLabelProblems(
+    settings.map((pool, index) => ({ pool, where: poolInputs.pools[index]?.where ?? where })),
+  );
+  problems.push(...clashes);
+  if (secret === false || clashes.length > 0) return undefined;
   const pools = settings.map((pool): PoolConfig => ({ ...pool, target, auth }));
-  return {
-    id: input.id,
-    githubUrl: url,
-    target,
-    auth,
-    webhookSecret: typeof values.webhook_secret === 'string' ? values.webhook_secret : undefined,
-    pools,
-  };
+  return { id: input.id, githubUrl: url, target, auth, webhookSecret: secret, pools };
 }
 
 type PoolInput = { id: string; values: SettingValues; where: (key: string) => string };
@@ -138,6 +146,11 @@ function resolvePool(
     return typeof value === 'number' ? value : undefined;
   };
   const map = (key: string) => (v[key] ?? {}) as Record<string, string>;
+  const warm = warmPoolProblem(num('min_idle_runners') ?? 0, num('max_runners') ?? cap, where);
+  if (warm) {
+    problems.push(warm);
+    return undefined;
+  }
   const limits = (prefix: 'runner' | 'dind'): ContainerLimits => ({
     cpus: num(`${prefix}_cpus`),
     memoryBytes: num(`${prefix}_memory`),
@@ -260,10 +273,13 @@ function resolveAuth(
       typeof v.github_app_installation_id === 'string' ? v.github_app_installation_id : undefined;
     return { kind: 'app', appId, privateKey, installationId };
   }
-  if (typeof v.github_token === 'string') return { kind: 'token', token: v.github_token };
+  const token = secretSetting(v, 'github_token', where, readFile, uid, problems);
+  if (token === false) return undefined;
+  if (token !== undefined) return { kind: 'token', token };
   problems.push({
     setting: where('github_token'),
-    reason: 'set a token, or github_app_id with github_app_private_key_file',
+    reason:
+      'set a token (github_token or github_token_file), or github_app_id with github_app_private_key_file',
   });
   return undefined;
 }

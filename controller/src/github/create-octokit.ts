@@ -3,6 +3,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import type { Logger } from 'pino';
 import type { GitHubAuth } from '../config/load-config.ts';
 import { requestKind, type CredentialPace } from './credential-pace.ts';
+import { networkErrorText } from './github-error.ts';
 import { RETRY_LIMITS, rateLimitOf, retryAfter, type RateLimit } from './request-retry.ts';
 
 export type GitHubClient = Octokit;
@@ -153,7 +154,8 @@ function observedFetch(
       });
       return response;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const message = networkErrorText(error, url);
       onAttempt?.({ status: undefined, rateLimitRemaining: undefined, error: message });
       throw error;
     }

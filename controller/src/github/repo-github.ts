@@ -2,7 +2,7 @@ import { RequestError } from '@octokit/request-error';
 import type { RepoConfig } from '../config/load-config.ts';
 import { createConditionalGet } from './conditional-get.ts';
 import type { GitHubClient } from './create-octokit.ts';
-import { explainRefusal } from './github-error.ts';
+import { ACTIONS_RIGHTS, explainRefusal, HOOK_RIGHTS, RUNNER_RIGHTS } from './github-error.ts';
 import { createHookApi, type HookApi } from './hook-api.ts';
 import { createJobSource, type JobSource } from './job-source.ts';
 import {
@@ -18,11 +18,6 @@ import { scopeRoute } from './scope-route.ts';
 /** Requests one job resync may make per repository or organization. */
 const JOB_REQUEST_BUDGET = 50;
 const MAX_RUNNER_PAGES = 10;
-
-const RUNNER_RIGHTS =
-  'the token needs Administration write on the repository (organization: Self-hosted runners write)';
-const HOOK_RIGHTS = 'the token needs admin:repo_hook or admin:org_hook (Apps: Webhooks write)';
-const ACTIONS_RIGHTS = 'the token needs Actions read on the repository';
 
 export type DeregisterResult = 'removed' | 'busy';
 

@@ -52,7 +52,13 @@ class IntakeLogController extends LogController {
     reply: FastifyReply,
   ): void {
     if (this.isLogDisabled(request) || (!error && this.#booked.has(request))) return;
-    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    // Plain fields, not the request object: redaction copies an object whose headers hold the
+    // signature, and a copy of Fastify's request has lost its method, URL and address.
+    const line = {
+      request: { method: request.method, url: request.url, address: request.ip },
+      status: reply.statusCode,
+      responseTime: reply.elapsedTime,
+    };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.info(line, 'request completed');
   }
@@ -82,6 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       event: header(request.headers['x-github-event']),
       deliveryId: header(request.headers['x-github-delivery']),
       signature: header(request.headers['x-hub-signature-256']),
+      contentType: header(request.headers['content-type']),
       body,
     });
     if (answer.result === 'accepted') booked.add(request);

@@ -3,7 +3,7 @@ import type { JobSource, ObservedJob } from '../github/job-source.ts';
 import type { JobBook } from '../jobs/job-book.ts';
 import { routeJob } from '../jobs/route-job.ts';
 import { webhookPools } from '../jobs/webhook-pools.ts';
-import { GitHubRefusal } from '../github/github-error.ts';
+import { ACTIONS_RIGHTS, explainRefusal, GitHubRefusal } from '../github/github-error.ts';
 
 /** How many unfinished jobs one resync looks up one by one when GitHub no longer lists them. */
 const LOOKUP_LIMIT = 20;
@@ -64,7 +64,14 @@ export async function resyncJobs(
   const first = refused[0];
   if (first) {
     const names = refused.map((entry) => entry.repository).join(', ');
-    throw new GitHubRefusal(`GitHub refused to list the workflow runs of ${names}`, first.error);
+    const refusal = explainRefusal(
+      first.error,
+      `listing the workflow runs of ${names}`,
+      ACTIONS_RIGHTS,
+    );
+    throw refusal instanceof GitHubRefusal
+      ? refusal
+      : new GitHubRefusal(`listing the workflow runs of ${names}: refused`, first.error);
   }
   return changed;
 }

@@ -308,7 +308,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       if (!state) return undefined;
       try {
         const info = await state.engine.docker.getImage(image).inspect();
-        return { labels: info.Config.Labels ?? {} };
+        return { labels: info.Config.Labels ?? {}, local: (info.RepoDigests ?? []).length === 0 };
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;

@@ -31,7 +31,8 @@ export const isPinned = (image: string): boolean => /@sha256:[0-9a-f]{64}$/.test
  * Keeps each pool's runner image on the engines that can run the pool, by its pull policy:
  * `missing` pulls an image an engine does not have; `auto` (the default) also pulls a tag again
  * at start and every `pullIntervalMs`, so that a new `latest` arrives (a digest is never pulled
- * twice); `always` pulls before every runner (the runtime does). After each round it reads the
+ * twice, nor an image built on the engine, which has no registry digest); `always` pulls
+ * before every runner (the runtime does). After each round it reads the
  * image's version and revision labels. A pull that fails is kept per pool for /health; runners
  * go on with the image the engine has.
  */
@@ -39,6 +40,7 @@ export class ImageKeeper {
   readonly #deps: ImageKeeperDeps;
   readonly #state = new Map<string, ImageState>();
   readonly #lastPull = new Map<string, number>();
+  readonly #builtHere = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -103,9 +105,20 @@ export class ImageKeeper {
     const key = `${engineId} ${pool.runnerImage} ${pool.platform ?? ''}`;
     const present = await runtime.inspectImage(engineId, pool.runnerImage);
     const last = this.#lastPull.get(key);
+    // Built from a checkout (or loaded): `auto` would replace it with the registry's, or fail
+    // while nothing is published there. It is left alone; a pulled tag is kept fresh.
+    const builtHere = pool.pullPolicy === 'auto' && present?.local === true;
+    if (builtHere && !this.#builtHere.has(key)) {
+      this.#builtHere.add(key);
+      log.info(
+        { pool: pool.id, engine: engineId, image: pool.runnerImage },
+        'runner image built on the engine: auto does not pull it',
+      );
+    }
     const due =
       present === undefined ||
       (pool.pullPolicy !== 'missing' &&
+        !builtHere &&
         !isPinned(pool.runnerImage) &&
         (last === undefined || now() - last >= pullIntervalMs));
     if (!due) return present?.labels;

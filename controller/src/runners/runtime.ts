@@ -118,9 +118,12 @@ export type RunnerRuntime = {
   watch(onEvent: (event: RuntimeEvent) => void): () => void;
   /** Pulls an image onto an engine (with the registry's credentials, if configured). */
   pullImage(engineId: string, image: string, platform: string | undefined): Promise<void>;
-  /** An image's labels on an engine; undefined when the engine does not have it. */
+  /**
+   * An image's labels on an engine, and whether it was built (or loaded) there rather than
+   * pulled: it has no registry digest. Undefined when the engine does not have it.
+   */
   inspectImage(
     engineId: string,
     image: string,
-  ): Promise<{ labels: Record<string, string> } | undefined>;
+  ): Promise<{ labels: Record<string, string>; local?: boolean } | undefined>;
 };

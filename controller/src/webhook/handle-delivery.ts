@@ -16,6 +16,8 @@ export type Delivery = {
   event: string | undefined;
   deliveryId: string | undefined;
   signature: string | undefined;
+  /** The Content-Type header: JSON, or a form whose `payload` field holds the JSON. */
+  contentType?: string | undefined;
   body: Buffer;
 };
 
@@ -69,7 +71,7 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
   if (delivery.event === 'ping') return answer(200, 'ping', 'pong', first.id);
   if (delivery.event !== 'workflow_job') return answer(202, 'ignored', 'event ignored', first.id);
 
-  const json = parseJson(delivery.body);
+  const json = parseJson(delivery.body, delivery.contentType);
   if (!json.ok) return answer(400, 'bad-payload', json.reason, first.id);
   const parsed = WorkflowJobPayload.safeParse(json.payload);
   if (!parsed.success) {

@@ -21,10 +21,25 @@ export type WorkflowJobPayload = z.infer<typeof WorkflowJobPayload>;
 
 export type ParsedBody = { ok: true; payload: unknown } | { ok: false; reason: string };
 
-export function parseJson(body: Buffer): ParsedBody {
+const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * The JSON a delivery carries. GitHub sends it as the body (content type `application/json`) or,
+ * with the hook's default content type (`application/x-www-form-urlencoded`), as the form field
+ * `payload`; the signature covers the body as sent either way, so this runs after it is checked.
+ */
+export function parseJson(body: Buffer, contentType?: string): ParsedBody {
+  const form = contentType?.split(';')[0]?.trim().toLowerCase() === FORM;
+  const text = form
+    ? new URLSearchParams(body.toString('utf8')).get('payload')
+    : body.toString('utf8');
+  if (text === null) return { ok: false, reason: 'form body has no payload field' };
   try {
-    return { ok: true, payload: JSON.parse(body.toString('utf8')) as unknown };
+    return { ok: true, payload: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false, reason: 'body is not valid JSON' };
+    return {
+      ok: false,
+      reason: form ? 'payload field is not valid JSON' : 'body is not valid JSON',
+    };
   }
 }

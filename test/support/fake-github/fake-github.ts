@@ -30,6 +30,11 @@ export interface WebhookTarget {
   repo?: string;
   /** The hook's "SSL verification" off (`insecure_ssl: '1'`), e.g. for a self-signed certificate. */
   insecureSsl?: boolean;
+  /**
+   * The hook's content type: `json` (default here), or `form`, GitHub's own default for a hook
+   * made in its settings page: the JSON is sent as the urlencoded form field `payload`.
+   */
+  contentType?: 'json' | 'form';
 }
 
 export interface FakeGitHubOptions {

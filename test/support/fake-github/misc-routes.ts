@@ -1,7 +1,7 @@
 import { notFound } from './github-error.ts';
 import { paginate } from './paginate.ts';
 import type { RateLimit } from './rate-limit.ts';
-import { repositoryJson } from './repository-json.ts';
+import { fullRepositoryJson, repositoryJson } from './repository-json.ts';
 import type { Router } from './router.ts';
 import { scopeOf } from './scope-of.ts';
 import type { FakeOrg, FakeState } from './state.ts';
@@ -62,7 +62,7 @@ export function addMiscRoutes(
   router.add('GET', '/repos/:owner/:repo', (req) => {
     const scope = scopeOf(state, req.params);
     if (scope?.kind !== 'repo') return notFound();
-    return { status: 200, body: repositoryJson(baseUrl(), scope.repo) };
+    return { status: 200, body: fullRepositoryJson(baseUrl(), scope.repo) };
   });
 
   router.add(

@@ -62,3 +62,42 @@ export function repositoryJson(apiUrl: string, repo: FakeRepo) {
     ...urls,
   };
 }
+
+/** A `full-repository` object, what `GET /repos/{owner}/{repo}` answers (a private, quiet one). */
+export function fullRepositoryJson(apiUrl: string, repo: FakeRepo) {
+  const minimal = repositoryJson(apiUrl, repo);
+  const host = new URL(minimal.html_url).host;
+  const at = '2024-01-01T00:00:00Z';
+  return {
+    ...minimal,
+    clone_url: `${minimal.html_url}.git`,
+    git_url: `git://${host}/${minimal.full_name}.git`,
+    ssh_url: `git@${host}:${minimal.full_name}.git`,
+    svn_url: minimal.html_url,
+    mirror_url: null,
+    homepage: null,
+    language: null,
+    default_branch: 'main',
+    forks: 0,
+    forks_count: 0,
+    stargazers_count: 0,
+    watchers: 0,
+    watchers_count: 0,
+    open_issues: 0,
+    open_issues_count: 0,
+    network_count: 0,
+    subscribers_count: 0,
+    size: 0,
+    has_issues: true,
+    has_projects: false,
+    has_wiki: false,
+    has_pages: false,
+    has_discussions: false,
+    archived: false,
+    disabled: false,
+    license: null,
+    pushed_at: at,
+    created_at: at,
+    updated_at: at,
+  };
+}

@@ -120,7 +120,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const config = {
       url: target.url,
       secret: target.secret,
-      content_type: 'json' as const,
+      content_type: target.contentType ?? 'json',
       insecure_ssl: target.insecureSsl === true ? '1' : '0',
     };
     if (existing) {
