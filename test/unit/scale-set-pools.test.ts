@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobBook } from '../../controller/src/jobs/job-book.ts';
+import { ScaleSetPools } from '../../controller/src/scaleset/scale-set-pools.ts';
+import { testConfig } from '../support/config-fixtures.ts';
+import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
+import {
+  connectSource,
+  playRunner,
+  type ConnectedSource,
+} from '../support/fake-actions/scale-set-harness.ts';
+import {
+  recordingLog,
+  setUpReconciler,
+  type ReconcilerSetup,
+} from '../support/fakes/reconciler-setup.ts';
+
+// The scale-set pools against the fake Actions service (in-process, no Docker): messages booked
+// into the job book, demand from the statistics, runners registered and removed in the scale set.
+
+const SCALE_SET = 'linux-x64';
+const ENV = {
+  GITHUB_URL: 'https://github.com/octocat/hello-world',
+  GITHUB_TOKEN: 'token',
+  JOB_SOURCE: 'scaleset',
+  SCALE_SET_NAME: SCALE_SET,
+};
+
+let fake: FakeActions | undefined;
+let pools: ScaleSetPools | undefined;
+let reconciling: ReconcilerSetup | undefined;
+const connected: ConnectedSource[] = [];
+
+afterEach(async () => {
+  await reconciling?.stop();
+  await pools?.stop();
+  for (const client of connected.splice(0)) client.assertNoSecretLeaked();
+  fake?.assertClean();
+  await fake?.close();
+  [fake, pools, reconciling] = [undefined, undefined, undefined];
+});
+
+async function setup(maxCapacity = () => 10) {
+  fake = await startFakeActions({ sessionTimeoutMs: 600, longPollMs: 300 });
+  const client = connectSource(fake, { maxCapacity });
+  connected.push(client);
+  const [pool] = testConfig(ENV).pools;
+  if (!pool) throw new Error('no pool');
+  const jobs = new JobBook();
+  const changes = { count: 0 };
+  pools = new ScaleSetPools({
+    pools: [pool],
+    source: () => client.source,
+    actions: () => client.actions,
+    jobs,
+    onChange: () => (changes.count += 1),
+    log: recordingLog().log,
+  });
+  return { fake, client, pool, jobs, changes, pools };
+}
+
+describe('scale-set pools', () => {
+  it('book each message’s jobs and take the pool’s demand from its statistics', async () => {
+    const s = await setup();
+    s.pools.start();
+    await s.fake.waitFor(() => s.client.source.health().state === 'listening', 5000, 'listening');
+    expect(s.pools.waiting(s.pool.id)).toBe(0);
+    const job = s.fake.queueJob({ scaleSet: SCALE_SET, durationMs: 200 });
+    await s.fake.waitFor(() => s.jobs.waiting(s.pool.id).length === 1, 5000, 'job booked');
+    expect(s.jobs.find(job.runnerRequestId, s.pool.id)).toMatchObject({
+      poolId: s.pool.id,
+      state: 'queued',
+      repository: 'octocat/hello-world',
+    });
+    expect(s.pools.waiting(s.pool.id)).toBe(1);
+    expect(s.changes.count).toBeGreaterThan(0);
+
+    // A runner registered in the scale set takes the job; the book follows its messages.
+    const jit = await s.pools.jitConfig(s.pool, 'runner-0000000001');
+    s.client.secrets.add(jit.encodedJitConfig);
+    const played = playRunner(jit.encodedJitConfig);
+    await s.fake.waitFor(
+      () => s.jobs.find(job.runnerRequestId, s.pool.id)?.state === 'in_progress',
+      5000,
+      'job started',
+    );
+    expect(s.pools.waiting(s.pool.id)).toBe(0);
+    // The service keeps a runner that runs a job.
+    expect(await s.pools.deregister(s.pool, 'runner-0000000001', undefined)).toBe('busy');
+    await played;
+    await s.fake.waitFor(
+      () => s.jobs.find(job.runnerRequestId, s.pool.id)?.state === 'completed',
+      5000,
+      'job completed',
+    );
+    expect(s.jobs.find(job.runnerRequestId, s.pool.id)).toMatchObject({
+      runnerName: 'runner-0000000001',
+      conclusion: 'success',
+    });
+  });
+
+  it('deregister an idle runner by the id its registration gave, or by name after a restart', async () => {
+    const s = await setup();
+    s.pools.start();
+    await s.fake.waitFor(() => s.client.source.health().state === 'listening', 5000, 'listening');
+    const first = await s.pools.jitConfig(s.pool, 'runner-0000000001');
+    const second = await s.pools.jitConfig(s.pool, 'runner-0000000002');
+    s.client.secrets.add(first.encodedJitConfig).add(second.encodedJitConfig);
+    expect(
+      s.fake
+        .runners()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['runner-0000000001', 'runner-0000000002']);
+    expect(await s.pools.deregister(s.pool, 'runner-0000000001', undefined)).toBe('removed');
+    // Another controller's registration: its id is looked up by name.
+    const lookups = () => s.fake.requests().filter((r) => r.query.agentName !== undefined).length;
+    expect(lookups()).toBe(0);
+    const restarted = new ScaleSetPools({
+      pools: [s.pool],
+      source: () => s.client.source,
+      actions: () => s.client.actions,
+      jobs: new JobBook(),
+      onChange: () => undefined,
+      log: recordingLog().log,
+    });
+    expect(await restarted.deregister(s.pool, 'runner-0000000002', undefined)).toBe('removed');
+    expect(lookups()).toBe(1);
+    expect(s.fake.runners().filter((r) => r.state !== 'gone')).toEqual([]);
+    // One that is gone already counts as removed.
+    expect(await restarted.deregister(s.pool, 'runner-0000000009', undefined)).toBe('removed');
+  });
+
+  it('refuse a registration until the scale set is known', async () => {
+    const s = await setup();
+    await expect(s.pools.jitConfig(s.pool, 'runner-0000000001')).rejects.toThrow(
+      `scale set ${SCALE_SET} is not ready yet`,
+    );
+    expect(s.fake.runners()).toEqual([]);
+  });
+
+  it('offer the service the capacity the reconciler computes before every poll', async () => {
+    let capacity = 2;
+    const s = await setup(() => capacity);
+    s.pools.start();
+    await s.fake.waitFor(() => s.client.source.health().state === 'listening', 5000, 'listening');
+    capacity = 5;
+    await s.fake.waitFor(
+      () => s.fake.requests().some((r) => r.capacity === 5),
+      5000,
+      'capacity 5 offered',
+    );
+    const offered = new Set(
+      s.fake.requests().flatMap((r) => (r.capacity === undefined ? [] : [r.capacity])),
+    );
+    expect(offered).toEqual(new Set([2, 5]));
+  });
+});
+
+describe('a scale-set pool with the reconciler (fake runtime, runners played in-process)', () => {
+  it('runs every job on a runner of its own, registered in the scale set', async () => {
+    fake = await startFakeActions({ sessionTimeoutMs: 600, longPollMs: 300 });
+    const actionsFake = fake;
+    const client = connectSource(actionsFake, {
+      maxCapacity: () => reconciling?.reconciler.capacityFor(reconciling.poolOf().id) ?? 0,
+    });
+    connected.push(client);
+    const [pool] = testConfig(ENV).pools;
+    if (!pool) throw new Error('no pool');
+    const jobs = new JobBook();
+    pools = new ScaleSetPools({
+      pools: [pool],
+      source: () => client.source,
+      actions: () => client.actions,
+      jobs,
+      onChange: () => reconciling?.reconciler.trigger(),
+      log: recordingLog().log,
+    });
+    const scaleSets = pools;
+    let most = 0;
+    reconciling = setUpReconciler({
+      env: { ...ENV, MAX_RUNNERS: '2' },
+      scaleSets,
+      jobs,
+      onStart: (container) => {
+        most = Math.max(most, reconciling?.runtime.of().length ?? 0);
+        const jit = container.spec?.jitConfig ?? '';
+        client.secrets.add(jit);
+        void playRunner(jit).then(() => reconciling?.runtime.exit(container.name, 0));
+      },
+    });
+    scaleSets.start();
+    const queued = [1, 2, 3, 4].map(() =>
+      actionsFake.queueJob({ scaleSet: SCALE_SET, durationMs: 100 }),
+    );
+    await actionsFake.waitFor(
+      () => queued.every((job) => actionsFake.job(job.runnerRequestId)?.state === 'completed'),
+      15_000,
+      'every job completed',
+    );
+    const w = reconciling;
+    await actionsFake.waitFor(() => w.runtime.of().length === 0, 5000, 'every runner removed');
+    // One runner per job, never more than MAX_RUNNERS at once, none registered with REST.
+    const runners = queued.map((job) => actionsFake.job(job.runnerRequestId)?.runner?.name);
+    expect(new Set(runners).size).toBe(4);
+    expect(w.runtime.starts.length).toBe(4);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(w.registrar.calls).toEqual([]);
+  });
+});
