@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { webhookEntries } from './config/job-sources.ts';
 import { loadConfig } from './config/load-config.ts';
 import { observeAttempts } from './github/attempt-observer.ts';
 import { createAbortableFetch } from './github/abortable-fetch.ts';
@@ -39,8 +40,7 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
   const secrets = new Map<string, string>();
-  for (const repo of config.repos) {
-    if (!repo.pools.some((pool) => pool.jobSource.kind === 'webhook')) continue;
+  for (const repo of webhookEntries(config.repos)) {
     const { secret, source } = await loadWebhookSecret(config.dataDir, repo.id, repo.webhookSecret);
     secrets.set(repo.id, secret);
     log.info({ repo: repo.id, source }, 'webhook secret loaded');
@@ -117,17 +117,14 @@ async function main(): Promise<void> {
     abortRequests: () => requests.abort(),
     scaleSets: {
       actions: actionsOf,
-      source: (pool, maxCapacity) => {
-        if (pool.jobSource.kind !== 'scaleset') throw new Error(`pool ${pool.id} has no scale set`);
-        return createScaleSetSource({
+      source: (pool) =>
+        createScaleSetSource({
           actions: actionsOf(pool.repoId),
           scaleSetName: pool.jobSource.scaleSetName,
           runnerGroup: pool.runnerGroup,
           ownerName: `${hostname()}/${config.controllerId}`,
-          maxCapacity,
           log: log.child({ pool: pool.id }),
-        });
-      },
+        }),
     },
     github: (repoId) => {
       const client = github.get(repoId);

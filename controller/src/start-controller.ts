@@ -1,15 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config, PoolConfig } from './config/load-config.ts';
+import { scaleSetPools, webhookEntries, type ScaleSetPoolConfig } from './config/job-sources.ts';
+import type { Config } from './config/load-config.ts';
+import type { Registrar } from './domain/registrar.ts';
 import type { RepoGitHub } from './github/repo-github.ts';
+import { restRegistrar } from './github/rest-registrar.ts';
 import type { Reachability } from './github/reachability.ts';
 import { buildApp } from './http/build-app.ts';
 import { healthReport, type HealthSources } from './http/health.ts';
 import { recentJobs } from './http/status-view.ts';
 import { DeliveryLog } from './jobs/delivery-log.ts';
 import { JobBook } from './jobs/job-book.ts';
+import { createJobIntake } from './jobs/job-intake.ts';
 import { UnservedJobs } from './jobs/unserved-jobs.ts';
-import { webhookPools } from './jobs/webhook-pools.ts';
+import { WaitingJobs } from './jobs/waiting-jobs.ts';
 import { jobMetrics } from './metrics/job-metrics.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
@@ -51,7 +55,7 @@ export type ControllerDeps = {
   /** Scale-set pools' clients: the Actions service of a repository, a pool's source. */
   scaleSets?: {
     actions: (repoId: string) => ActionsClient;
-    source: (pool: PoolConfig, maxCapacity: () => number) => ScaleSetSource;
+    source: (pool: ScaleSetPoolConfig) => ScaleSetSource;
   };
 };
 
@@ -70,10 +74,11 @@ export type Controller = {
 export function startController(deps: ControllerDeps): Controller {
   const { config, log, runtime, now, metrics } = deps;
   const jobs = new JobBook({ onChange: jobMetrics(metrics) });
+  const waiting = new WaitingJobs(jobs);
   const deliveries = new DeliveryLog();
   const unserved = new UnservedJobs();
-  // Repositories whose jobs come by webhook: only they need a secret, a hook and a job resync.
-  const webhookRepos = config.repos.filter((repo) => webhookPools(repo).length > 0);
+  // Entries whose jobs come by webhook: only they need a secret, a hook and a job resync.
+  const webhookRepos = webhookEntries(config.repos);
   const images = new ImageKeeper({
     pools: config.pools,
     runtime,
@@ -81,22 +86,27 @@ export function startController(deps: ControllerDeps): Controller {
     now,
     pullIntervalMs: config.pullIntervalSeconds * 1000,
   });
-  const scaleSetPools = config.pools.filter((pool) => pool.jobSource.kind === 'scaleset');
+  const setPools = scaleSetPools(config.pools);
   const factory = deps.scaleSets;
-  if (scaleSetPools.length > 0 && !factory)
-    throw new Error('scale-set pools need an Actions client');
+  if (setPools.length > 0 && !factory) throw new Error('scale-set pools need an Actions client');
   const scaleSets: ScaleSetPools | undefined =
-    factory && scaleSetPools.length > 0
+    factory && setPools.length > 0
       ? new ScaleSetPools({
-          pools: scaleSetPools,
-          source: (pool): ScaleSetSource =>
-            factory.source(pool, (): number => reconciler.capacityFor(pool.id)),
+          pools: setPools,
+          source: (pool) => factory.source(pool),
           actions: (pool) => factory.actions(pool.repoId),
-          jobs,
-          onChange: () => reconciler.trigger(),
           log,
         })
       : undefined;
+  const registrars = new Map<string, Registrar>([
+    ...webhookRepos.flatMap((repo) =>
+      repo.pools.map((pool): [string, Registrar] => [
+        pool.id,
+        restRegistrar(deps.github(pool.repoId), pool),
+      ]),
+    ),
+    ...(scaleSets?.registrars() ?? []),
+  ]);
   const releases = deps.releases;
   const freshness = (poolId: string) =>
     releases ? runnerFreshness(images.state(poolId)?.version, releases.feed(), now()) : undefined;
@@ -107,9 +117,9 @@ export function startController(deps: ControllerDeps): Controller {
     maxRunners: config.maxRunners,
     idleTimeoutMs: config.runnerIdleTimeoutSeconds * 1000,
     jobs,
+    waitingJobs: (poolId) => waiting.count(poolId),
     runtime,
-    github: deps.github,
-    scaleSets,
+    registrars,
     log,
     now,
     events: {
@@ -129,9 +139,15 @@ export function startController(deps: ControllerDeps): Controller {
       dockerError: (operation) => metrics.dockerErrors.inc({ operation }),
     },
   });
+  const intake = createJobIntake({
+    jobs,
+    waiting,
+    capacity: (poolId) => reconciler.capacityFor(poolId),
+    onChange: () => reconciler.trigger(),
+  });
   metrics.bindSources({
     runners: () => reconciler.runners(),
-    waitingJobs: (poolId) => jobs.waiting(poolId).length,
+    waitingJobs: (poolId) => waiting.count(poolId),
     pools: config.pools,
     maxRunners: config.maxRunners,
     capacity: () =>
@@ -154,7 +170,7 @@ export function startController(deps: ControllerDeps): Controller {
   });
   const healthSources: HealthSources = {
     config,
-    jobs,
+    waitingJobs: (poolId) => waiting.count(poolId),
     runners: () => reconciler.runners(),
     engineError: () => reconciler.engineError(),
     engines: () => runtime.engines(),
@@ -212,10 +228,9 @@ export function startController(deps: ControllerDeps): Controller {
         {
           repos: webhookRepos,
           secretOf: (repoId) => deps.secrets.get(repoId) ?? '',
-          jobs,
+          intake,
           deliveries,
           unserved,
-          onChange: () => reconciler.trigger(),
           log,
           now,
           onResult: (result, repoId) => {
@@ -249,10 +264,13 @@ export function startController(deps: ControllerDeps): Controller {
         now,
       })
     : undefined;
+  const fed = new Set(webhookRepos.map((repo) => repo.id));
   const resyncer = new Resyncer({
     repos: config.repos,
+    webhookRepos,
     github: deps.github,
     jobs,
+    intake,
     target: reconciler,
     log,
     now,
@@ -265,14 +283,12 @@ export function startController(deps: ControllerDeps): Controller {
     // Hook trouble is reported on its own (health, log) and does not mark GitHub unreachable.
     extra: hookManager
       ? (repo) =>
-          webhookPools(repo).length > 0
-            ? hookManager.tend(repo).catch(() => undefined)
-            : Promise.resolve()
+          fed.has(repo.id) ? hookManager.tend(repo).catch(() => undefined) : Promise.resolve()
       : undefined,
   });
   resyncer.start();
   images.start();
-  scaleSets?.start();
+  scaleSets?.start(intake);
   releases?.start();
   reconciler.trigger();
 

@@ -1,8 +1,12 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
+import { webhookEntries } from '../../controller/src/config/job-sources.ts';
 import { buildApp } from '../../controller/src/http/build-app.ts';
 import { DeliveryLog } from '../../controller/src/jobs/delivery-log.ts';
+import type { JobBook } from '../../controller/src/jobs/job-book.ts';
+import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
 import { UnservedJobs } from '../../controller/src/jobs/unserved-jobs.ts';
+import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
 import { handleDelivery, type IntakeDeps } from '../../controller/src/webhook/handle-delivery.ts';
 
 /**
@@ -10,14 +14,26 @@ import { handleDelivery, type IntakeDeps } from '../../controller/src/webhook/ha
  * for intake tests and the intake benchmark. /health and / are not served.
  */
 export function buildIntakeApp(
-  intake: Omit<IntakeDeps, 'deliveries' | 'unserved'> & {
+  intake: Omit<IntakeDeps, 'deliveries' | 'unserved' | 'intake'> & {
     log: FastifyBaseLogger & IntakeDeps['log'];
     unserved?: UnservedJobs;
+    /** The book jobs go to, and what is told when it changed (the reconciler). */
+    jobs: JobBook;
+    onChange: () => void;
   },
   options: { bodyLimit: number; registry?: Registry },
 ): FastifyInstance {
+  const { jobs, onChange, ...rest } = intake;
   const deps: IntakeDeps = {
-    ...intake,
+    ...rest,
+    // As the controller wires it: only the pools webhooks feed.
+    repos: webhookEntries(intake.repos),
+    intake: createJobIntake({
+      jobs,
+      waiting: new WaitingJobs(jobs),
+      capacity: () => 0,
+      onChange,
+    }),
     deliveries: new DeliveryLog(),
     unserved: intake.unserved ?? new UnservedJobs(),
   };

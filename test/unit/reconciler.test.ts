@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_ATTEMPTS_PER_JOB } from '../../controller/src/reconcile/pool-health.ts';
+import { FakeRegistrar } from '../support/fakes/fake-registrar.ts';
 import {
   setUpReconciler,
   useReconcilerClock,
@@ -320,27 +321,20 @@ describe('the reconciler: an engine down', () => {
 
 describe('the reconciler: a scale-set pool', () => {
   it('asks for runners by the scale set’s count, registers them there and never with REST', async () => {
-    const registered: string[] = [];
+    const scaleSet = new FakeRegistrar('scaleset');
     const w = setUp({
       env: { JOB_SOURCE: 'scaleset', SCALE_SET_NAME: 'big' },
-      scaleSets: {
-        has: () => true,
-        // Three jobs assigned, of which the book heard of one (a message cut short).
-        waiting: () => 3,
-        jitConfig: (_pool, name) => {
-          registered.push(name);
-          return Promise.resolve({ runnerId: registered.length, encodedJitConfig: `ss:${name}` });
-        },
-        deregister: () => Promise.resolve('removed'),
-      },
+      registrars: new Map([['octo-app', scaleSet]]),
     });
+    // Three jobs assigned, of which the book heard of one (a message cut short).
+    w.waiting.report(w.poolOf().id, 3);
     w.queue(1);
     await w.pass();
     expect(w.runtime.of()).toHaveLength(3);
-    expect(registered).toHaveLength(3);
+    expect(scaleSet.callsOf('register')).toHaveLength(3);
     expect(w.registrar.calls).toEqual([]);
     expect(w.runtime.starts.map((spec) => spec.jitConfig)).toEqual(
-      registered.map((name) => `ss:${name}`),
+      scaleSet.callsOf('register').map((call) => `jit:scaleset:${call.name}`),
     );
   });
 });

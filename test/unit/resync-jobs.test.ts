@@ -6,6 +6,8 @@ import { createOctokit } from '../../controller/src/github/create-octokit.ts';
 import { GitHubRefusal } from '../../controller/src/github/github-error.ts';
 import { createJobSource } from '../../controller/src/github/job-source.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
+import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
+import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
 import { resyncJobs } from '../../controller/src/reconcile/resync-jobs.ts';
 import { testRepo } from '../support/config-fixtures.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
@@ -26,9 +28,16 @@ function resyncer(scope: GitHubScope, requestBudget = 50) {
   });
   const source = createJobSource(createConditionalGet(octokit), scope, { requestBudget });
   const book = new JobBook();
+  const intake = createJobIntake({
+    jobs: book,
+    waiting: new WaitingJobs(book),
+    capacity: () => 0,
+    onChange: () => undefined,
+  });
   return {
     book,
-    resync: () => resyncJobs(testRepo(scope, fake.apiUrl, fake.token), source, book, Date.now),
+    resync: () =>
+      resyncJobs(testRepo(scope, fake.apiUrl, fake.token), source, book, intake, Date.now),
   };
 }
 

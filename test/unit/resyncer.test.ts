@@ -61,10 +61,13 @@ function setup(
     { level: 'info' },
     { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
   );
+  const jobs = new JobBook();
   const resyncer = new Resyncer({
     repos: configured,
+    webhookRepos: configured,
     github,
-    jobs: new JobBook(),
+    jobs,
+    intake: { book: (events) => events.map((event) => jobs.apply(event)) },
     target: { trigger: () => undefined, hasRunner: () => false, setRegisteredBusy: () => {} },
     log,
     now: Date.now,

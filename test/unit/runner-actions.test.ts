@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RepoGitHub } from '../../controller/src/github/repo-github.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { PoolHealthBook } from '../../controller/src/reconcile/pool-health.ts';
 import { RunnerActions } from '../../controller/src/reconcile/runner-actions.ts';
@@ -33,19 +32,10 @@ function setup() {
   const seen = { triggers: 0, wakes: [] as number[], spawned: [] as (number | undefined)[] };
   const counts = { spawnFailed: 0, removed: 0, dockerErrors: [] as string[] };
   let listing = 0;
-  const github: RepoGitHub = {
-    jitConfig: (name) => registrar.register(name),
-    deregister: (name, runnerId) => registrar.deregister(name, runnerId),
-    runners: () => Promise.resolve([]),
-    jobs: () => Promise.reject(new Error('not faked')),
-    hooks: () => Promise.reject(new Error('not faked')),
-    registrationToken: () => Promise.reject(new Error('not faked')),
-  };
   const actions = new RunnerActions({
     runtime,
-    github: () => github,
+    registrars: new Map([[pool.id, registrar]]),
     poolOf: (id) => (id === pool.id ? pool : undefined),
-    scaleSets: undefined,
     log,
     now: Date.now,
     health,

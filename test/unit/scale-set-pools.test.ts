@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { scaleSetPools } from '../../controller/src/config/job-sources.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
+import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
+import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
 import { ScaleSetPools } from '../../controller/src/scaleset/scale-set-pools.ts';
 import { testConfig } from '../support/config-fixtures.ts';
 import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
@@ -39,31 +42,43 @@ afterEach(async () => {
   [fake, pools, reconciling] = [undefined, undefined, undefined];
 });
 
-async function setup(maxCapacity = () => 10) {
+function scaleSetPool() {
+  const [pool] = scaleSetPools(testConfig(ENV).pools);
+  if (!pool) throw new Error('no scale-set pool');
+  return pool;
+}
+
+async function setup(capacity: () => number = () => 10) {
   fake = await startFakeActions({ sessionTimeoutMs: 600, longPollMs: 300 });
-  const client = connectSource(fake, { maxCapacity });
+  const client = connectSource(fake);
   connected.push(client);
-  const [pool] = testConfig(ENV).pools;
-  if (!pool) throw new Error('no pool');
+  const pool = scaleSetPool();
   const jobs = new JobBook();
+  const waiting = new WaitingJobs(jobs);
   const changes = { count: 0 };
+  const intake = createJobIntake({
+    jobs,
+    waiting,
+    capacity,
+    onChange: () => (changes.count += 1),
+  });
   pools = new ScaleSetPools({
     pools: [pool],
     source: () => client.source,
     actions: () => client.actions,
-    jobs,
-    onChange: () => (changes.count += 1),
     log: recordingLog().log,
   });
-  return { fake, client, pool, jobs, changes, pools };
+  const registrar = pools.registrars().get(pool.id);
+  if (!registrar) throw new Error('no registrar');
+  return { fake, client, pool, jobs, waiting, changes, pools, intake, registrar };
 }
 
 describe('scale-set pools', () => {
   it('book each message’s jobs and take the pool’s demand from its statistics', async () => {
     const s = await setup();
-    s.pools.start();
+    s.pools.start(s.intake);
     await s.fake.waitFor(() => s.client.source.health().state === 'listening', 5000, 'listening');
-    expect(s.pools.waiting(s.pool.id)).toBe(0);
+    expect(s.waiting.count(s.pool.id)).toBe(0);
     const job = s.fake.queueJob({ scaleSet: SCALE_SET, durationMs: 200 });
     await s.fake.waitFor(() => s.jobs.waiting(s.pool.id).length === 1, 5000, 'job booked');
     expect(s.jobs.find(job.runnerRequestId, s.pool.id)).toMatchObject({
@@ -71,11 +86,11 @@ describe('scale-set pools', () => {
       state: 'queued',
       repository: 'octocat/hello-world',
     });
-    expect(s.pools.waiting(s.pool.id)).toBe(1);
+    expect(s.waiting.count(s.pool.id)).toBe(1);
     expect(s.changes.count).toBeGreaterThan(0);
 
     // A runner registered in the scale set takes the job; the book follows its messages.
-    const jit = await s.pools.jitConfig(s.pool, 'runner-0000000001');
+    const jit = await s.registrar.register('runner-0000000001');
     s.client.secrets.add(jit.encodedJitConfig);
     const played = playRunner(jit.encodedJitConfig);
     await s.fake.waitFor(
@@ -83,9 +98,9 @@ describe('scale-set pools', () => {
       5000,
       'job started',
     );
-    expect(s.pools.waiting(s.pool.id)).toBe(0);
+    expect(s.waiting.count(s.pool.id)).toBe(0);
     // The service keeps a runner that runs a job.
-    expect(await s.pools.deregister(s.pool, 'runner-0000000001', undefined)).toBe('busy');
+    expect(await s.registrar.deregister('runner-0000000001', undefined)).toBe('busy');
     await played;
     await s.fake.waitFor(
       () => s.jobs.find(job.runnerRequestId, s.pool.id)?.state === 'completed',
@@ -100,10 +115,10 @@ describe('scale-set pools', () => {
 
   it('deregister an idle runner by the id its registration gave, or by name after a restart', async () => {
     const s = await setup();
-    s.pools.start();
+    s.pools.start(s.intake);
     await s.fake.waitFor(() => s.client.source.health().state === 'listening', 5000, 'listening');
-    const first = await s.pools.jitConfig(s.pool, 'runner-0000000001');
-    const second = await s.pools.jitConfig(s.pool, 'runner-0000000002');
+    const first = await s.registrar.register('runner-0000000001');
+    const second = await s.registrar.register('runner-0000000002');
     s.client.secrets.add(first.encodedJitConfig).add(second.encodedJitConfig);
     expect(
       s.fake
@@ -111,7 +126,7 @@ describe('scale-set pools', () => {
         .map((r) => r.name)
         .sort(),
     ).toEqual(['runner-0000000001', 'runner-0000000002']);
-    expect(await s.pools.deregister(s.pool, 'runner-0000000001', undefined)).toBe('removed');
+    expect(await s.registrar.deregister('runner-0000000001', undefined)).toBe('removed');
     // Another controller's registration: its id is looked up by name.
     const lookups = () => s.fake.requests().filter((r) => r.query.agentName !== undefined).length;
     expect(lookups()).toBe(0);
@@ -119,20 +134,20 @@ describe('scale-set pools', () => {
       pools: [s.pool],
       source: () => s.client.source,
       actions: () => s.client.actions,
-      jobs: new JobBook(),
-      onChange: () => undefined,
       log: recordingLog().log,
-    });
-    expect(await restarted.deregister(s.pool, 'runner-0000000002', undefined)).toBe('removed');
+    })
+      .registrars()
+      .get(s.pool.id);
+    expect(await restarted?.deregister('runner-0000000002', undefined)).toBe('removed');
     expect(lookups()).toBe(1);
     expect(s.fake.runners().filter((r) => r.state !== 'gone')).toEqual([]);
     // One that is gone already counts as removed.
-    expect(await restarted.deregister(s.pool, 'runner-0000000009', undefined)).toBe('removed');
+    expect(await restarted?.deregister('runner-0000000009', undefined)).toBe('removed');
   });
 
   it('refuse a registration until the scale set is known', async () => {
     const s = await setup();
-    await expect(s.pools.jitConfig(s.pool, 'runner-0000000001')).rejects.toThrow(
+    await expect(s.registrar.register('runner-0000000001')).rejects.toThrow(
       `scale set ${SCALE_SET} is not ready yet`,
     );
     expect(s.fake.runners()).toEqual([]);
@@ -141,7 +156,7 @@ describe('scale-set pools', () => {
   it('offer the service the capacity the reconciler computes before every poll', async () => {
     let capacity = 2;
     const s = await setup(() => capacity);
-    s.pools.start();
+    s.pools.start(s.intake);
     await s.fake.waitFor(() => s.client.source.health().state === 'listening', 5000, 'listening');
     capacity = 5;
     await s.fake.waitFor(
@@ -160,35 +175,38 @@ describe('a scale-set pool with the reconciler (fake runtime, runners played in-
   it('runs every job on a runner of its own, registered in the scale set', async () => {
     fake = await startFakeActions({ sessionTimeoutMs: 600, longPollMs: 300 });
     const actionsFake = fake;
-    const client = connectSource(actionsFake, {
-      maxCapacity: () => reconciling?.reconciler.capacityFor(reconciling.poolOf().id) ?? 0,
-    });
+    const client = connectSource(actionsFake);
     connected.push(client);
-    const [pool] = testConfig(ENV).pools;
-    if (!pool) throw new Error('no pool');
+    const pool = scaleSetPool();
     const jobs = new JobBook();
+    const waiting = new WaitingJobs(jobs);
     pools = new ScaleSetPools({
       pools: [pool],
       source: () => client.source,
       actions: () => client.actions,
-      jobs,
-      onChange: () => reconciling?.reconciler.trigger(),
       log: recordingLog().log,
     });
-    const scaleSets = pools;
     let most = 0;
-    reconciling = setUpReconciler({
+    const w = setUpReconciler({
       env: { ...ENV, MAX_RUNNERS: '2' },
-      scaleSets,
       jobs,
+      waiting,
+      registrars: pools.registrars(),
       onStart: (container) => {
-        most = Math.max(most, reconciling?.runtime.of().length ?? 0);
+        most = Math.max(most, w.runtime.of().length);
         const jit = container.spec?.jitConfig ?? '';
         client.secrets.add(jit);
-        void playRunner(jit).then(() => reconciling?.runtime.exit(container.name, 0));
+        void playRunner(jit).then(() => w.runtime.exit(container.name, 0));
       },
     });
-    scaleSets.start();
+    reconciling = w;
+    const intake = createJobIntake({
+      jobs,
+      waiting,
+      capacity: (poolId) => w.reconciler.capacityFor(poolId),
+      onChange: () => w.reconciler.trigger(),
+    });
+    pools.start(intake);
     const queued = [1, 2, 3, 4].map(() =>
       actionsFake.queueJob({ scaleSet: SCALE_SET, durationMs: 100 }),
     );
@@ -197,7 +215,6 @@ describe('a scale-set pool with the reconciler (fake runtime, runners played in-
       15_000,
       'every job completed',
     );
-    const w = reconciling;
     await actionsFake.waitFor(() => w.runtime.of().length === 0, 5000, 'every runner removed');
     // One runner per job, never more than MAX_RUNNERS at once, none registered with REST.
     const runners = queued.map((job) => actionsFake.job(job.runnerRequestId)?.runner?.name);

@@ -1,5 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import type { RepoConfig } from '../config/load-config.ts';
+import type { DeregisterResult, JitConfig } from '../domain/registrar.ts';
 import { createConditionalGet } from './conditional-get.ts';
 import type { GitHubClient } from './create-octokit.ts';
 import { explainRefusal } from './github-error.ts';
@@ -10,7 +11,6 @@ import {
   findRunner,
   generateJitConfig,
   resolveRunnerGroupId,
-  type JitConfig,
   type RegisteredRunner,
 } from './runner-api.ts';
 import { scopeRoute } from './scope-route.ts';
@@ -23,8 +23,6 @@ const RUNNER_RIGHTS =
   'the token needs Administration write on the repository (organization: Self-hosted runners write)';
 const HOOK_RIGHTS = 'the token needs admin:repo_hook or admin:org_hook (Apps: Webhooks write)';
 const ACTIONS_RIGHTS = 'the token needs Actions read on the repository';
-
-export type DeregisterResult = 'removed' | 'busy';
 
 /** What a runner registers with: its labels and runner group (a pool's). */
 export type RunnerRegistration = { labels: readonly string[]; runnerGroup: string };

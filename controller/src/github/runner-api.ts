@@ -1,8 +1,7 @@
 import type { GitHubScope } from '../config/github-url.ts';
+import type { JitConfig } from '../domain/registrar.ts';
 import type { GitHubClient } from './create-octokit.ts';
 import { scopeRoute } from './scope-route.ts';
-
-export type JitConfig = { runnerId: number; encodedJitConfig: string };
 
 export type JitRequest = {
   name: string;

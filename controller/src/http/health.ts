@@ -1,5 +1,5 @@
+import { jobSourceName } from '../config/job-sources.ts';
 import type { Config, PoolConfig } from '../config/load-config.ts';
-import type { JobBook } from '../jobs/job-book.ts';
 import type { UnservedJob } from '../jobs/unserved-jobs.ts';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
 import type { PoolHealth } from '../reconcile/pool-health.ts';
@@ -114,7 +114,8 @@ export type HealthReport = {
 
 export type HealthSources = {
   config: Pick<Config, 'maxRunners' | 'repos' | 'build'>;
-  jobs: JobBook;
+  /** How many jobs wait in a pool: the count the planner reads too. */
+  waitingJobs: (poolId: string) => number;
   runners: () => readonly RunnerView[];
   engineError: () => string | undefined;
   engines?: () => readonly EngineStatus[];
@@ -283,15 +284,14 @@ function poolReport(
   return {
     id: pool.id,
     labels: pool.runnerLabels,
-    jobSource:
-      pool.jobSource.kind === 'scaleset' ? `scaleset:${pool.jobSource.scaleSetName}` : 'webhook',
+    jobSource: jobSourceName(pool.jobSource),
     healthy:
       placeable &&
       listening &&
       !expired &&
       health?.lastError === undefined &&
       !(health?.imageOutdated ?? false),
-    waitingJobs: sources.jobs.waiting(pool.id).length,
+    waitingJobs: sources.waitingJobs(pool.id),
     maxRunners: pool.maxRunners,
     startFailures: health?.startFailures ?? 0,
     earlyExits: health?.earlyExits ?? 0,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
-import type { RepoGitHub } from '../github/repo-github.ts';
+import type { Registrar } from '../domain/registrar.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
 import type { EngineStatus, RunnerRuntime } from '../runners/runtime.ts';
 import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
@@ -10,7 +10,7 @@ import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
 import { poolCapacity } from './pool-capacity.ts';
 import { unplaceable } from './placement.ts';
-import { RunnerActions, type ActionEvents, type ScaleSetRegistrar } from './runner-actions.ts';
+import { RunnerActions, type ActionEvents } from './runner-actions.ts';
 import { RunnerProgress, type ProgressEvents } from './runner-progress.ts';
 
 export type ReconcilerEvents = ActionEvents & ProgressEvents;
@@ -27,14 +27,15 @@ export type ReconcilerDeps = {
   maxRunners: number;
   idleTimeoutMs: number;
   jobs: JobBook;
+  /** How many jobs wait in a pool: its one count (WaitingJobs). */
+  waitingJobs: (poolId: string) => number;
   runtime: RunnerRuntime;
-  github: (repoId: string) => RepoGitHub;
+  /** Each pool's registrar, chosen when the controller was wired. */
+  registrars: ReadonlyMap<string, Registrar>;
   log: Logger;
   now?: () => number;
   runnerName?: (pool: PoolConfig) => string;
   events?: ReconcilerEvents;
-  /** Scale-set pools: their runners register there, their demand is their statistics. */
-  scaleSets?: (ScaleSetRegistrar & { waiting(poolId: string): number }) | undefined;
 };
 
 /**
@@ -73,9 +74,8 @@ export class Reconciler {
     });
     this.#actions = new RunnerActions({
       runtime: deps.runtime,
-      github: deps.github,
+      registrars: deps.registrars,
       poolOf: (poolId) => deps.pools.find((pool) => pool.id === poolId),
-      scaleSets: deps.scaleSets,
       log: deps.log,
       now: this.#now,
       health: this.#health,
@@ -205,7 +205,7 @@ export class Reconciler {
       deps.pools,
       waitingOf,
       (id) => this.#health.get(id)?.blockedUntil ?? 0,
-      (id) => (deps.scaleSets?.has(id) ? deps.scaleSets.waiting(id) : undefined),
+      deps.waitingJobs,
     );
     const known = deps.runtime.engines();
     this.#noteRefused(known);

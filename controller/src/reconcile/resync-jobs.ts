@@ -1,8 +1,9 @@
 import type { RepoConfig } from '../config/load-config.ts';
 import type { JobSource, ObservedJob } from '../github/job-source.ts';
 import type { JobBook } from '../jobs/job-book.ts';
+import type { JobEvent } from '../jobs/job-event.ts';
+import type { JobIntake } from '../jobs/job-intake.ts';
 import { routeJob } from '../jobs/route-job.ts';
-import { webhookPools } from '../jobs/webhook-pools.ts';
 import { GitHubRefusal } from '../github/github-error.ts';
 
 /** How many unfinished jobs one resync looks up one by one when GitHub no longer lists them. */
@@ -11,36 +12,39 @@ const LOOKUP_LIMIT = 20;
 /**
  * Brings the job book in line with GitHub: unfinished jobs it missed are booked, and jobs it
  * still thinks queued or in progress but GitHub no longer lists among the unfinished ones of a
- * repository it read whole are looked up (their `completed` event was lost, say). Returns how
- * many changed; throws, after booking, when GitHub refused to show some repositories.
+ * repository it read whole are looked up (their `completed` event was lost, say). `repo` holds
+ * the pools webhooks feed. Returns how many changed; throws, after booking, when GitHub refused
+ * to show some repositories.
  */
 export async function resyncJobs(
   repo: RepoConfig,
   source: JobSource,
-  book: JobBook,
+  book: Pick<JobBook, 'unfinished'>,
+  intake: Pick<JobIntake, 'book'>,
   now: () => number,
 ): Promise<number> {
   const startedAt = now();
   const { jobs, covered, refused } = await source.unfinishedJobs();
-  let changed = 0;
-  const pools = webhookPools(repo);
-  const book1 = (job: ObservedJob) => {
-    const pool = routeJob(job.labels, pools);
-    if (!pool) return;
-    const result = book.apply({
-      poolId: pool.id,
-      repoId: repo.id,
-      repository: job.repository,
-      jobId: job.id,
-      runId: job.runId,
-      action: job.action,
-      labels: job.labels,
-      runnerName: job.runnerName,
-      at: now(),
-    });
-    if (result !== 'duplicate') changed += 1;
+  const eventOf = (job: ObservedJob): JobEvent[] => {
+    const pool = routeJob(job.labels, repo.pools);
+    if (!pool) return [];
+    return [
+      {
+        poolId: pool.id,
+        repoId: repo.id,
+        repository: job.repository,
+        jobId: job.id,
+        runId: job.runId,
+        action: job.action,
+        labels: job.labels,
+        runnerName: job.runnerName,
+        at: now(),
+      },
+    ];
   };
-  jobs.forEach(book1);
+  const booked = (observed: readonly ObservedJob[]) =>
+    intake.book(observed.flatMap(eventOf)).filter((result) => result !== 'duplicate').length;
+  let changed = booked(jobs);
 
   const listed = new Set(jobs.map((job) => job.id));
   const missing = book
@@ -50,7 +54,7 @@ export async function resyncJobs(
     .slice(0, LOOKUP_LIMIT);
   for (const job of missing) {
     const current = await source.job(job.repository, job.id);
-    book1(
+    changed += booked([
       current ?? {
         repository: job.repository,
         id: job.id,
@@ -59,7 +63,7 @@ export async function resyncJobs(
         labels: job.labels,
         runnerName: undefined,
       },
-    );
+    ]);
   }
   const first = refused[0];
   if (first) {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { RepoConfig } from '../config/load-config.ts';
 import type { RepoGitHub } from '../github/repo-github.ts';
-import { webhookPools } from '../jobs/webhook-pools.ts';
 import type { JobBook } from '../jobs/job-book.ts';
+import type { JobIntake } from '../jobs/job-intake.ts';
 import { classifyGitHubError } from '../github/github-error.ts';
 import { resyncJobs } from './resync-jobs.ts';
 import { staleRunners } from './stale-runners.ts';
@@ -22,8 +22,11 @@ export type ResyncTarget = {
 
 export type ResyncerDeps = {
   repos: RepoConfig[];
+  /** The entries webhooks feed, with those pools (webhookEntries): their jobs are resynced. */
+  webhookRepos: readonly RepoConfig[];
   github: (repoId: string) => RepoGitHub;
   jobs: JobBook;
+  intake: Pick<JobIntake, 'book'>;
   target: ResyncTarget;
   log: Logger;
   now: () => number;
@@ -73,6 +76,7 @@ export class Resyncer {
   readonly #lastTraffic = new Map<string, number>();
   readonly #cost = new Map<string, number>();
   readonly #lanes: Lane[];
+  readonly #fed: ReadonlyMap<string, RepoConfig>;
   /** Aborted at stop: it ends the lanes' waits. */
   readonly #stopping = new AbortController();
   readonly #warned = new Map<string, number>();
@@ -82,6 +86,7 @@ export class Resyncer {
 
   constructor(deps: ResyncerDeps) {
     this.#deps = deps;
+    this.#fed = new Map(deps.webhookRepos.map((repo) => [repo.id, repo]));
     const lanes = new Map<string, Lane>();
     for (const repo of deps.repos) {
       this.#health.set(repo.id, { reachable: true, lastError: undefined, lastSyncAt: undefined });
@@ -260,9 +265,16 @@ export class Resyncer {
         log.warn({ err: error, step: what }, 'resync with GitHub failed');
       }
     };
-    if (webhookPools(repo).length > 0) {
+    const fed = this.#fed.get(repo.id);
+    if (fed) {
       await step('jobs', async () => {
-        const changed = await resyncJobs(repo, await github.jobs(), deps.jobs, deps.now);
+        const changed = await resyncJobs(
+          fed,
+          await github.jobs(),
+          deps.jobs,
+          deps.intake,
+          deps.now,
+        );
         if (changed > 0) log.info({ changed }, 'resync found job changes');
         if (changed > 0) changedAny = true;
       });

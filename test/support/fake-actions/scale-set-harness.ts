@@ -24,6 +24,8 @@ export function connectSource(
     refreshMarginMs?: number;
     pollTimeoutMs?: number;
     onBatch?: (batch: ScaleSetBatch) => void | Promise<void>;
+    /** What the source offers the service before every poll; 10. */
+    maxCapacity?: () => number;
   } = {},
 ) {
   const logs: LogLine[] = [];
@@ -56,12 +58,17 @@ export function connectSource(
     ...(options.refreshMarginMs === undefined ? {} : { refreshMarginMs: options.refreshMarginMs }),
     ...(options.pollTimeoutMs === undefined ? {} : { pollTimeoutMs: options.pollTimeoutMs }),
   });
-  const { onBatch, refreshMarginMs: _margin, pollTimeoutMs: _poll, ...sourceOptions } = options;
+  const {
+    onBatch,
+    maxCapacity = () => 10,
+    refreshMarginMs: _margin,
+    pollTimeoutMs: _poll,
+    ...sourceOptions
+  } = options;
   const source: ScaleSetSource = createScaleSetSource({
     actions,
     scaleSetName: 'linux-x64',
     ownerName: 'test-controller',
-    maxCapacity: () => 10,
     sessionConflictRetryMs: 100,
     backoff: { initialMs: 20, maxMs: 200 },
     log,
@@ -78,9 +85,12 @@ export function connectSource(
     secrets,
     tokens,
     start(): void {
-      source.start(async (batch) => {
-        await onBatch?.(batch);
-        batches.push(batch);
+      source.start({
+        batch: async (batch) => {
+          await onBatch?.(batch);
+          batches.push(batch);
+        },
+        maxCapacity,
       });
     },
     /** From now on every request fails, as if the process had been killed. */

@@ -1,3 +1,5 @@
+import type { JitConfig, Registrar } from '../../../controller/src/domain/registrar.ts';
+
 /** A runner registration as the fake registrar keeps it. */
 export type FakeRegistration = {
   id: number;
@@ -16,7 +18,7 @@ export type RegistrarCall =
  * runner), refuses when told to, and removes registrations unless their runner is busy, as
  * GitHub does (a 422 for a busy runner; removing one that is gone succeeds).
  */
-export class FakeRegistrar {
+export class FakeRegistrar implements Registrar {
   readonly registrations = new Map<string, FakeRegistration>();
   readonly calls: RegistrarCall[] = [];
   readonly #refusals: Error[] = [];
@@ -24,7 +26,7 @@ export class FakeRegistrar {
 
   constructor(readonly name = 'rest') {}
 
-  register(name: string): Promise<{ runnerId: number; encodedJitConfig: string }> {
+  register(name: string): Promise<JitConfig> {
     this.calls.push({ op: 'register', name });
     const refusal = this.#refusals.shift();
     if (refusal) return Promise.reject(refusal);

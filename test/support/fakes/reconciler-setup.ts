@@ -1,11 +1,11 @@
 import { pino, type Logger } from 'pino';
 import { vi } from 'vitest';
 import type { Config, PoolConfig } from '../../../controller/src/config/load-config.ts';
-import type { RepoGitHub } from '../../../controller/src/github/repo-github.ts';
+import type { Registrar } from '../../../controller/src/domain/registrar.ts';
 import { JobBook } from '../../../controller/src/jobs/job-book.ts';
 import type { JobAction } from '../../../controller/src/jobs/job-event.ts';
+import { WaitingJobs } from '../../../controller/src/jobs/waiting-jobs.ts';
 import { Reconciler, type ReconcilerDeps } from '../../../controller/src/reconcile/reconciler.ts';
-import type { ScaleSetRegistrar } from '../../../controller/src/reconcile/runner-actions.ts';
 import { testConfig } from '../config-fixtures.ts';
 import { FakeRegistrar } from './fake-registrar.ts';
 import { FakeRuntime, type FakeRuntimeOptions } from './fake-runtime.ts';
@@ -47,10 +47,11 @@ export type ReconcilerSetupOptions = {
   files?: Record<string, string>;
   engines?: FakeRuntimeOptions['engines'];
   onStart?: FakeRuntimeOptions['onStart'];
-  /** The job book, when a job source under test books into it too. */
+  /** The job book and waiting counts, when a job source under test books into them too. */
   jobs?: JobBook;
-  /** Registration for the pools of a scale set, in place of the REST registrar. */
-  scaleSets?: (ScaleSetRegistrar & { waiting(poolId: string): number }) | undefined;
+  waiting?: WaitingJobs;
+  /** Registrars of some pools (a scale set's, say); the others get the fake REST registrar. */
+  registrars?: ReadonlyMap<string, Registrar>;
 };
 
 /**
@@ -68,6 +69,7 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
   });
   const registrar = new FakeRegistrar();
   const jobs = options.jobs ?? new JobBook();
+  const waiting = options.waiting ?? new WaitingJobs(jobs);
   const { log, lines } = recordingLog();
   const counts = {
     spawned: 0,
@@ -77,33 +79,20 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     removed: 0,
     dockerErrors: 0,
   };
-  const github: RepoGitHub = {
-    jitConfig: (name) => registrar.register(name),
-    deregister: (name, runnerId) => registrar.deregister(name, runnerId),
-    runners: () =>
-      Promise.resolve(
-        [...registrar.registrations.values()].map(({ id, name, status, busy }) => ({
-          id,
-          name,
-          status,
-          busy,
-        })),
-      ),
-    jobs: () => Promise.reject(new Error('not faked')),
-    hooks: () => Promise.reject(new Error('not faked')),
-    registrationToken: () => Promise.reject(new Error('not faked')),
-  };
+  const registrars = new Map<string, Registrar>(
+    config.pools.map((pool) => [pool.id, options.registrars?.get(pool.id) ?? registrar]),
+  );
   const deps: ReconcilerDeps = {
     pools: config.pools,
     maxRunners: config.maxRunners,
     idleTimeoutMs: config.runnerIdleTimeoutSeconds * 1000,
     jobs,
+    waitingJobs: (poolId) => waiting.count(poolId),
     runtime,
-    github: () => github,
+    registrars,
     log,
     now: Date.now,
     runnerName: numberedNames(),
-    scaleSets: options.scaleSets,
     events: {
       spawned: () => (counts.spawned += 1),
       spawnFailed: () => (counts.spawnFailed += 1),
@@ -143,6 +132,7 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     runtime,
     registrar,
     jobs,
+    waiting,
     reconciler,
     lines,
     counts,
