@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { RESYNC_BUDGET_PER_MINUTE } from '../controller/src/reconcile/resyncer.ts';
+import { RESYNC_BUDGET_PER_MINUTE } from '../controller/src/resync/resync-schedule.ts';
 import { createHarness, SECRET, type Harness } from '../test/support/harness.ts';
 import type { FakeGitHub } from '../test/support/fake-github/index.ts';
 import { POINTS_PER_MINUTE, routeCounts } from './api-cost.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HealthReport } from '../../controller/src/http/health.ts';
+import type { HealthReport } from '../../controller/src/status/health-types.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { waitUntil } from '../support/wait-until.ts';
 

@@ -1,5 +1,5 @@
-import type { RepositoryHealth } from '../../controller/src/http/health.ts';
-import type { RecentJob, StatusView } from '../../controller/src/http/status-view.ts';
+import type { RepositoryHealth } from '../../controller/src/status/health-types.ts';
+import type { RecentJob, StatusView } from '../../controller/src/status/status-view.ts';
 
 /** Markup that would run if any interpolation forgot to escape. */
 export const XSS_PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
@@ -110,6 +110,7 @@ export const sampleStatusView = (): StatusView => ({
         repository: 'acme/api',
         jobId: 3003,
         labels: ['self-hosted', 'gpu'],
+        pools: [{ id: 'api', labels: ['self-hosted', 'linux'] }],
         at: '2025-01-15T10:18:00.000Z',
       },
     ],

@@ -166,6 +166,52 @@ describe('the reconciler: runners it did not start', () => {
   });
 });
 
+describe('the reconciler: registrations GitHub lists', () => {
+  it('deregisters its own offline registrations without a container once seen twice, no one else’s', async () => {
+    const w = setUp();
+    const pool = w.poolOf().id;
+    const stray = w.registrar.add('runner-00000000ee', { status: 'offline' });
+    w.registrar.add('runner-build-box', { status: 'offline' });
+    w.registrar.add('runner-00000000ff', { status: 'offline', busy: true });
+    const adopted = w.runtime.adopt({ name: 'runner-0000000100', poolId: pool });
+    w.registrar.add(adopted.name, { status: 'offline' });
+    const listed = () => [...w.registrar.registrations.values()];
+    await w.pass();
+    w.reconciler.noteRegistered(w.poolOf().repoId, listed());
+    await w.pass();
+    // Seen once: it may be a runner registered between a listing and this reading.
+    expect(w.registrar.callsOf('deregister')).toEqual([]);
+    w.reconciler.noteRegistered(w.poolOf().repoId, listed());
+    await w.pass();
+    expect(w.registrar.callsOf('deregister')).toEqual([
+      { op: 'deregister', name: stray.name, runnerId: stray.id, result: 'removed' },
+    ]);
+    expect(w.logged('offline runner without container deregistered')).toHaveLength(1);
+    // Decided once: later passes do not ask again.
+    await w.pass();
+    expect(w.registrar.callsOf('deregister')).toHaveLength(1);
+    expect(
+      listed()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['runner-00000000ff', adopted.name, 'runner-build-box']);
+  });
+
+  it('never stops a runner GitHub reports busy, whatever the job book says', async () => {
+    const w = setUp({ env: { RUNNER_IDLE_TIMEOUT_SECONDS: '1' } });
+    const pool = w.poolOf().id;
+    const running = w.runtime.adopt({ name: 'runner-0000000200', poolId: pool });
+    w.reconciler.noteRegistered(w.poolOf().repoId, [
+      { id: 9, name: running.name, status: 'online', busy: true },
+    ]);
+    await w.pass();
+    await w.advance(120_000);
+    expect(w.reconciler.runners().map((r) => r.phase)).toEqual(['busy']);
+    expect(w.registrar.calls).toEqual([]);
+    expect(w.runtime.removals).toEqual([]);
+  });
+});
+
 describe('the reconciler: a runner that dies', () => {
   it('removes it, backs the pool off and starts another after the pause', async () => {
     const w = setUp();

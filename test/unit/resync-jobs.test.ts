@@ -8,7 +8,7 @@ import { createJobSource } from '../../controller/src/github/job-source.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
 import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
-import { resyncJobs } from '../../controller/src/reconcile/resync-jobs.ts';
+import { resyncJobs } from '../../controller/src/resync/job-resync.ts';
 import { testRepo } from '../support/config-fixtures.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 

@@ -5,10 +5,7 @@ import {
   RunnerReleases,
   type ReleaseFeed,
 } from '../../controller/src/github/runner-releases.ts';
-import {
-  freshnessWarning,
-  runnerFreshness,
-} from '../../controller/src/runners/runner-freshness.ts';
+import { freshnessWarning, runnerFreshness } from '../../controller/src/status/runner-freshness.ts';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
 
 const DAY = 24 * 3600_000;

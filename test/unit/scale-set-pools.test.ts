@@ -206,6 +206,7 @@ describe('a scale-set pool with the reconciler (fake runtime, runners played in-
       capacity: (poolId) => w.reconciler.capacityFor(poolId),
       onChange: () => w.reconciler.trigger(),
     });
+    await w.pass();
     pools.start(intake);
     const queued = [1, 2, 3, 4].map(() =>
       actionsFake.queueJob({ scaleSet: SCALE_SET, durationMs: 100 }),

@@ -14,3 +14,6 @@ export type Registrar = {
   /** Removes a registration; without its id (made by an earlier process) it is found by name. */
   deregister(name: string, runnerId: number | undefined): Promise<DeregisterResult>;
 };
+
+/** A runner registration as GitHub lists it. */
+export type RegisteredRunner = { id: number; name: string; status: string; busy: boolean };

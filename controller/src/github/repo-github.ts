@@ -1,18 +1,12 @@
 import { RequestError } from '@octokit/request-error';
 import type { RepoConfig } from '../config/load-config.ts';
-import type { DeregisterResult, JitConfig } from '../domain/registrar.ts';
+import type { DeregisterResult, JitConfig, RegisteredRunner } from '../domain/registrar.ts';
 import { createConditionalGet } from './conditional-get.ts';
 import type { GitHubClient } from './create-octokit.ts';
 import { explainRefusal } from './github-error.ts';
 import { createHookApi, type HookApi } from './hook-api.ts';
 import { createJobSource, type JobSource } from './job-source.ts';
-import {
-  deleteRunner,
-  findRunner,
-  generateJitConfig,
-  resolveRunnerGroupId,
-  type RegisteredRunner,
-} from './runner-api.ts';
+import { deleteRunner, findRunner, generateJitConfig, resolveRunnerGroupId } from './runner-api.ts';
 import { scopeRoute } from './scope-route.ts';
 
 /** Requests one job resync may make per repository or organization. */

@@ -1,5 +1,5 @@
 import type { GitHubScope } from '../config/github-url.ts';
-import type { JitConfig } from '../domain/registrar.ts';
+import type { JitConfig, RegisteredRunner } from '../domain/registrar.ts';
 import type { GitHubClient } from './create-octokit.ts';
 import { scopeRoute } from './scope-route.ts';
 
@@ -32,8 +32,6 @@ export async function generateJitConfig(
       : await octokit.rest.actions.generateRunnerJitconfigForOrg({ org: scope.org, ...body });
   return { runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config };
 }
-
-export type RegisteredRunner = { id: number; name: string; status: string; busy: boolean };
 
 /** The registration of the runner with this name, asked by name (`?name=`); none when gone. */
 export async function findRunner(

@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
-import type { Registrar } from '../domain/registrar.ts';
+import type { RegisteredRunner, Registrar } from '../domain/registrar.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
-import type { EngineStatus, RunnerRuntime } from '../runners/runtime.ts';
+import type { RunnerRuntime, RuntimeEvent } from '../runners/runtime.ts';
 import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
 import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
 import { poolCapacity } from './pool-capacity.ts';
-import { unplaceable } from './placement.ts';
+import { RefusedPools } from './refused-pools.ts';
+import { RegisteredRunners } from './registered-runners.ts';
 import { RunnerActions, type ActionEvents } from './runner-actions.ts';
 import { RunnerProgress, type ProgressEvents } from './runner-progress.ts';
 
@@ -26,6 +27,8 @@ export type ReconcilerDeps = {
   pools: PoolConfig[];
   maxRunners: number;
   idleTimeoutMs: number;
+  /** After start(), a pass at least this often: what no event reported is seen then. */
+  intervalMs?: number;
   jobs: JobBook;
   /** How many jobs wait in a pool: its one count (WaitingJobs). */
   waitingJobs: (poolId: string) => number;
@@ -47,23 +50,25 @@ export class Reconciler {
   readonly #now: () => number;
   readonly #events: ReconcilerEvents;
   readonly #actions: RunnerActions;
-  readonly #registeredBusy = new Map<string, ReadonlySet<string>>();
+  readonly #registered: RegisteredRunners;
   readonly #progress: RunnerProgress;
   /** Containers the engine reported dead that its listing may still show running. */
   readonly #died = new Map<string, number | undefined>();
   readonly #health: PoolHealthBook;
   #listing = 0;
-  /** Pools no engine can run (their platform, or the engine labels they are pinned to). */
-  #refused = new Set<string>();
+  readonly #refused = new RefusedPools();
   readonly #loop: PassLoop;
   #view: RunnerView[] = [];
   #engineError: string | undefined;
+  #unwatch: (() => void) | undefined;
+  #tick: NodeJS.Timeout | undefined;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#events = deps.events ?? {};
     this.#health = new PoolHealthBook(deps.pools.map((pool) => pool.id));
+    this.#registered = new RegisteredRunners(deps.pools);
     this.#loop = new PassLoop(() => this.#guardedPass(), this.#now);
     this.#progress = new RunnerProgress({
       jobs: deps.jobs,
@@ -86,6 +91,17 @@ export class Reconciler {
       trigger: () => this.trigger(),
       wakeIn: (ms) => this.#loop.wakeIn(ms),
     });
+  }
+
+  /** Follows the engines' events, passes every `intervalMs`, and makes a first pass now. */
+  start(): void {
+    this.#unwatch = this.#deps.runtime.watch((event) => this.#engineEvent(event));
+    const every = this.#deps.intervalMs;
+    if (every !== undefined) {
+      this.#tick = setInterval(() => this.trigger(), every);
+      this.#tick.unref();
+    }
+    this.trigger();
   }
 
   trigger(): void {
@@ -111,13 +127,14 @@ export class Reconciler {
     return this.#view;
   }
 
-  hasRunner(name: string): boolean {
-    return this.#actions.inFlight.has(name) || this.#view.some((view) => view.name === name);
-  }
-
-  /** Runner names GitHub reports busy: a restarted controller learns from them what not to stop. */
-  setRegisteredBusy(repoId: string, names: ReadonlySet<string>): void {
-    this.#registeredBusy.set(repoId, names);
+  /**
+   * The runners registered in an entry, as GitHub lists them: those it reports busy are never
+   * stopped, and registrations of this controller left offline without a container, seen so
+   * twice in a row, are deregistered when the planner says so.
+   */
+  noteRegistered(repoId: string, runners: readonly RegisteredRunner[]): void {
+    this.#registered.note(repoId, runners, (name) => this.#hasRunner(name));
+    this.trigger();
   }
 
   poolHealth(poolId: string): PoolHealth | undefined {
@@ -126,6 +143,11 @@ export class Reconciler {
 
   engineError(): string | undefined {
     return this.#engineError;
+  }
+
+  /** Pools no engine can run (their platform, or the engine labels they are pinned to). */
+  refusedPools(): ReadonlySet<string> {
+    return this.#refused.get();
   }
 
   /** An engine's event stream broke: the next listing finds out whether it still answers. */
@@ -144,6 +166,10 @@ export class Reconciler {
     return poolCapacity(pool, this.#view, this.#deps.runtime.engines(), this.#deps.maxRunners);
   }
 
+  #hasRunner(name: string): boolean {
+    return this.#actions.inFlight.has(name) || this.#view.some((view) => view.name === name);
+  }
+
   /** Spawns registering or starting right now. */
   spawnsInFlight(): number {
     return this.#actions.spawning;
@@ -151,8 +177,22 @@ export class Reconciler {
 
   /** Stops planning; spawns already under way are finished, running jobs are left alone. */
   async stop(): Promise<void> {
+    this.#unwatch?.();
+    clearInterval(this.#tick);
     await this.#loop.stop();
     await this.#actions.settled();
+  }
+
+  #engineEvent(event: RuntimeEvent): void {
+    if (event.kind === 'engine-down') {
+      this.#deps.log.debug(
+        { engine: event.engineId, err: event.error },
+        'docker engine event stream lost',
+      );
+      this.engineDown();
+      return;
+    }
+    this.noteDeaths(event.died);
   }
 
   async #guardedPass(): Promise<void> {
@@ -175,11 +215,9 @@ export class Reconciler {
     if (reusedUntil !== undefined) this.#loop.wakeIn(Math.max(0, reusedUntil - now));
     deps.jobs.prune(now);
     const { busy, working } = runnersOfJobs(deps.jobs.all());
-    for (const names of this.#registeredBusy.values()) {
-      for (const name of names) {
-        if (!busy.has(name)) busy.set(name, undefined);
-        working.add(name);
-      }
+    for (const name of this.#registered.busy()) {
+      if (!busy.has(name)) busy.set(name, undefined);
+      working.add(name);
     }
     const views = observeRunners({
       containers,
@@ -208,15 +246,15 @@ export class Reconciler {
       deps.waitingJobs,
     );
     const known = deps.runtime.engines();
-    this.#noteRefused(known);
-    const engines = known.filter((engine) => engine.up);
+    this.#refused.note(deps.pools, known, deps.log);
     const actions = plan({
       now,
       maxRunners: deps.maxRunners,
       idleTimeoutMs: deps.idleTimeoutMs,
       pools: demand,
       runners: views,
-      engines,
+      engines: known.filter((engine) => engine.up),
+      strays: this.#registered.strays(),
     });
     if (actions.length > 0) {
       deps.log.debug({ runners: views.length, actions: actions.map(describe) }, 'reconcile pass');
@@ -243,27 +281,6 @@ export class Reconciler {
     const idleSince = views.filter((view) => view.phase === 'idle').map((view) => view.since);
     if (idleSince.length > 0)
       this.#loop.wakeIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
-  }
-
-  /** Says once when a pool becomes one that no engine can run, and when it no longer is. */
-  #noteRefused(engines: readonly EngineStatus[]): void {
-    const refused = new Set(unplaceable(this.#deps.pools, engines).map((pool) => pool.id));
-    for (const pool of this.#deps.pools) {
-      if (refused.has(pool.id) && !this.#refused.has(pool.id)) {
-        this.#deps.log.warn(
-          {
-            pool: pool.id,
-            platform: pool.platform,
-            engineLabels: pool.engineLabels,
-            engines: engines.map((e) => ({ name: e.id, platforms: e.platforms, labels: e.labels })),
-          },
-          'pool refused: no engine can run it',
-        );
-      } else if (!refused.has(pool.id) && this.#refused.has(pool.id)) {
-        this.#deps.log.info({ pool: pool.id }, 'pool can be served again');
-      }
-    }
-    this.#refused = refused;
   }
 
   #act(action: Action, pass: PassContext): void {
@@ -295,6 +312,10 @@ export class Reconciler {
       }
       case 'retire':
         this.#actions.retire(action.name, action.poolId);
+        return;
+      case 'deregister':
+        this.#registered.settled(action.name);
+        this.#actions.deregister(action.name, action.poolId, action.runnerId);
         return;
     }
   }

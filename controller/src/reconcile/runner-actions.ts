@@ -176,6 +176,17 @@ export class RunnerActions {
       );
   }
 
+  /** Removes a registration left without a runner (offline, and no container has its name). */
+  deregister(name: string, poolId: string, runnerId: number): void {
+    const log = this.#deps.log.child({ runner: name, pool: poolId });
+    this.#registrar(poolId)
+      .deregister(name, runnerId)
+      .then(
+        (result) => log.info({ result }, 'offline runner without container deregistered'),
+        (error: unknown) => log.warn({ err: error }, 'deregistering an offline runner failed'),
+      );
+  }
+
   #registrar(poolId: string): Registrar {
     return this.#deps.registrars.get(poolId) ?? unregistered(poolId);
   }

@@ -97,6 +97,7 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
         repository: payload.repository.full_name,
         jobId: job.id,
         labels: job.labels,
+        pools: repo.pools.map((p) => ({ id: p.id, labels: p.runnerLabels })),
         at: deps.now(),
       })
     ) {

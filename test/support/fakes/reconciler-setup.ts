@@ -103,10 +103,9 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     },
   };
   const reconciler = new Reconciler(deps);
-  const stopWatching = runtime.watch((event) => {
-    if (event.kind === 'engine-down') reconciler.engineDown();
-    else reconciler.noteDeaths(event.died);
-  });
+  // Started (following the engines' events) by the first pass a test asks for, so that a test
+  // sets up what an earlier controller left before the reconciler first looks.
+  let started = false;
   const poolOf = (poolId?: string): PoolConfig => {
     const pool = poolId === undefined ? config.pools[0] : config.pools.find((p) => p.id === poolId);
     if (!pool) throw new Error(`no pool ${poolId}`);
@@ -157,7 +156,9 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     },
     /** A pass now, and everything it set under way finished. */
     async pass(): Promise<void> {
-      reconciler.trigger();
+      if (started) reconciler.trigger();
+      else reconciler.start();
+      started = true;
       await settle();
     },
     /** Time passes (the reconciler's own timers fire), then everything settles. */
@@ -167,7 +168,6 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     },
     logged: (msg: string) => lines.filter((line) => line.msg === msg),
     async stop(): Promise<void> {
-      stopWatching();
       await reconciler.stop();
     },
   };

@@ -1,5 +1,7 @@
 import type { Job } from '../jobs/job-book.ts';
-import type { HealthReport } from './health.ts';
+import { healthReport } from './health-report.ts';
+import type { HealthReport } from './health-types.ts';
+import type { StatusModel } from './status-model.ts';
 
 /** One job as the status page shows it; times in ISO 8601, durations in seconds. */
 export type RecentJob = {
@@ -20,6 +22,16 @@ export type RecentJob = {
 export type StatusView = { health: HealthReport; recentJobs: RecentJob[]; generatedAt: string };
 
 const RECENT_LIMIT = 50;
+
+/** The status page's data: /health's report and the recent jobs. */
+export function statusView(model: StatusModel): StatusView {
+  const now = model.now();
+  return {
+    health: healthReport(model),
+    recentJobs: recentJobs(model.jobs(), now),
+    generatedAt: new Date(now).toISOString(),
+  };
+}
 
 /** The newest jobs first, at most fifty. */
 export function recentJobs(jobs: readonly Job[], now: number): RecentJob[] {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics/metrics.ts';
-import type { Attempt } from './create-octokit.ts';
-import type { Reachability } from './reachability.ts';
+import type { Attempt } from '../github/create-octokit.ts';
+import type { Reachability } from '../github/reachability.ts';
+import type { Metrics } from './metrics.ts';
 
 const LOW_RATE_LIMIT = 100;
 

@@ -1,33 +1,11 @@
 import type { Logger } from 'pino';
 import type { RepoConfig } from '../config/load-config.ts';
-import type { RepoGitHub } from '../github/repo-github.ts';
-import type { JobBook } from '../jobs/job-book.ts';
-import type { JobIntake } from '../jobs/job-intake.ts';
-import { classifyGitHubError } from '../github/github-error.ts';
-import { resyncJobs } from './resync-jobs.ts';
-import { staleRunners } from './stale-runners.ts';
-import { abortableSleep } from '../scaleset/backoff.ts';
+import { abortableSleep } from '../shared/abortable-sleep.ts';
 
-export type GitHubHealth = {
-  reachable: boolean;
-  lastError: string | undefined;
-  lastSyncAt: number | undefined;
-};
-
-export type ResyncTarget = {
-  trigger(): void;
-  hasRunner(name: string): boolean;
-  setRegisteredBusy(repoId: string, names: ReadonlySet<string>): void;
-};
-
-export type ResyncerDeps = {
-  repos: RepoConfig[];
-  /** The entries webhooks feed, with those pools (webhookEntries): their jobs are resynced. */
-  webhookRepos: readonly RepoConfig[];
-  github: (repoId: string) => RepoGitHub;
-  jobs: JobBook;
-  intake: Pick<JobIntake, 'book'>;
-  target: ResyncTarget;
+export type ResyncScheduleDeps = {
+  repos: readonly RepoConfig[];
+  /** Reads one entry from GitHub (its own failures are its own: it never throws). */
+  read: (repo: RepoConfig) => Promise<void>;
   log: Logger;
   now: () => number;
   intervalMs: number;
@@ -37,11 +15,8 @@ export type ResyncerDeps = {
   budgetPerMinute?: number;
   /** Requests made so far with a credential (every kind): a resync's cost is the difference. */
   requestsMade?: (credential: string) => number;
-  onResync?: (repoId: string, outcome: 'ok' | 'error') => void;
   /** How long reading every repository of a credential once took, in seconds. */
   onCycle?: (credential: string, seconds: number) => void;
-  /** Extra work per repository after the job resync (e.g. redelivery of failed webhooks). */
-  extra?: ((repo: RepoConfig) => Promise<unknown>) | undefined;
 };
 
 /** The budget when none is set: under a quarter of GitHub's 900 points a minute, the rest for writes. */
@@ -62,34 +37,28 @@ type Lane = {
 };
 
 /**
- * Re-reads GitHub on an interval: webhooks are only the fast path. Each credential has a lane
+ * When each entry is read from GitHub again (webhooks are only the fast path). Each credential has a lane
  * that reads its repositories one at a time and spends its budget evenly (a resync that cost n
  * requests waits n / budget minutes), so a thousand repositories on one token stay inside GitHub's
  * secondary limits: when they cannot all be read every interval, the quiet ones are read less
  * often, taking turns with those with recent traffic, and a warning says how often.
  */
-export class Resyncer {
-  readonly #deps: ResyncerDeps;
-  readonly #health = new Map<string, GitHubHealth>();
-  readonly #staleSeen = new Map<string, Set<string>>();
+export class ResyncSchedule {
+  readonly #deps: ResyncScheduleDeps;
   readonly #lastSync = new Map<string, number>();
   readonly #lastTraffic = new Map<string, number>();
   readonly #cost = new Map<string, number>();
   readonly #lanes: Lane[];
-  readonly #fed: ReadonlyMap<string, RepoConfig>;
   /** Aborted at stop: it ends the lanes' waits. */
   readonly #stopping = new AbortController();
   readonly #warned = new Map<string, number>();
   #running: Promise<void> | undefined;
   #stopped = false;
-  #dockerTimer: NodeJS.Timeout | undefined;
 
-  constructor(deps: ResyncerDeps) {
+  constructor(deps: ResyncScheduleDeps) {
     this.#deps = deps;
-    this.#fed = new Map(deps.webhookRepos.map((repo) => [repo.id, repo]));
     const lanes = new Map<string, Lane>();
     for (const repo of deps.repos) {
-      this.#health.set(repo.id, { reachable: true, lastError: undefined, lastSyncAt: undefined });
       const credential = deps.credentialOf?.(repo.id) ?? repo.id;
       const lane: Lane = lanes.get(credential) ?? {
         credential,
@@ -107,9 +76,6 @@ export class Resyncer {
 
   start(): void {
     const now = this.#deps.now();
-    // The engine's state is re-read every interval, however long GitHub's reads take.
-    this.#dockerTimer = setInterval(() => this.#deps.target.trigger(), this.#deps.intervalMs);
-    this.#dockerTimer.unref();
     for (const lane of this.#lanes) this.#warnIfUncovered(lane, ASSUMED_COST);
     this.#running = Promise.all(
       this.#lanes.map((lane) => {
@@ -121,13 +87,8 @@ export class Resyncer {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#dockerTimer);
     this.#stopping.abort();
     await this.#running;
-  }
-
-  health(repoId: string): GitHubHealth | undefined {
-    return this.#health.get(repoId);
   }
 
   /** Each credential's lane: its repositories and how long its last round took. */
@@ -173,14 +134,13 @@ export class Resyncer {
     }
     lane.lastWasActive = this.#active(repo, deps.now());
     const before = deps.requestsMade?.(lane.credential);
-    const changed = await this.#resyncRepo(repo);
+    await deps.read(repo);
     const after = deps.requestsMade?.(lane.credential);
     const cost =
       before === undefined || after === undefined ? ASSUMED_COST : Math.max(1, after - before);
     this.#cost.set(repo.id, cost);
     this.#lastSync.set(repo.id, deps.now());
     lane.seen.add(repo.id);
-    if (changed) deps.target.trigger();
     if (lane.seen.size >= lane.repos.length) this.#endCycle(lane);
     await this.#sleep((cost * 60_000) / this.budgetPerMinute);
   }
@@ -249,72 +209,4 @@ export class Resyncer {
   #sleep(ms: number): Promise<void> {
     return abortableSleep(ms, this.#stopping.signal);
   }
-
-  /** Jobs, registrations and the extra work fail separately: one failing never stops the others. */
-  async #resyncRepo(repo: RepoConfig): Promise<boolean> {
-    const deps = this.#deps;
-    let changedAny = false;
-    const github = deps.github(repo.id);
-    const log = deps.log.child({ repo: repo.id });
-    const failures: unknown[] = [];
-    const step = async (what: string, work: () => Promise<void>) => {
-      try {
-        await work();
-      } catch (error) {
-        failures.push(error);
-        log.warn({ err: error, step: what }, 'resync with GitHub failed');
-      }
-    };
-    const fed = this.#fed.get(repo.id);
-    if (fed) {
-      await step('jobs', async () => {
-        const changed = await resyncJobs(
-          fed,
-          await github.jobs(),
-          deps.jobs,
-          deps.intake,
-          deps.now,
-        );
-        if (changed > 0) log.info({ changed }, 'resync found job changes');
-        if (changed > 0) changedAny = true;
-      });
-    }
-    await step('runners', async () => {
-      const registered = await github.runners();
-      deps.target.setRegisteredBusy(
-        repo.id,
-        new Set(registered.filter((r) => r.busy).map((r) => r.name)),
-      );
-      const seen = this.#staleSeen.get(repo.id) ?? new Set<string>();
-      const { stale, candidates } = staleRunners(
-        registered,
-        [...new Set(repo.pools.map((pool) => pool.runnerNamePrefix))],
-        (name) => deps.target.hasRunner(name),
-        seen,
-      );
-      this.#staleSeen.set(repo.id, candidates);
-      for (const runner of stale) {
-        const result = await github.deregister(runner.name, runner.id);
-        log.info({ runner: runner.name, result }, 'offline runner without container deregistered');
-        changedAny = true;
-      }
-    });
-    if (deps.extra) await step('extra', async () => void (await deps.extra?.(repo)));
-    const health = this.#health.get(repo.id);
-    const first = failures[0];
-    if (first === undefined) {
-      if (health)
-        Object.assign(health, { reachable: true, lastError: undefined, lastSyncAt: deps.now() });
-      deps.onResync?.(repo.id, 'ok');
-    } else {
-      const reachable = classifyGitHubError(first) !== 'unreachable';
-      if (health) Object.assign(health, { reachable, lastError: messageOf(first) });
-      deps.onResync?.(repo.id, 'error');
-    }
-    return changedAny;
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RepoConfig } from '../../controller/src/config/load-config.ts';
-import type { JobSource } from '../../controller/src/github/job-source.ts';
-import type { RepoGitHub } from '../../controller/src/github/repo-github.ts';
-import { JobBook } from '../../controller/src/jobs/job-book.ts';
-import { Resyncer, type ResyncerDeps } from '../../controller/src/reconcile/resyncer.ts';
+import {
+  ResyncSchedule,
+  type ResyncScheduleDeps,
+} from '../../controller/src/resync/resync-schedule.ts';
 import { testConfig } from '../support/config-fixtures.ts';
 
 // The resync's schedule on fake timers: which repository is read when, and what it spends.
@@ -27,7 +27,7 @@ type Read = { repo: string; at: number };
 
 function setup(
   count: number,
-  options: Partial<Pick<ResyncerDeps, 'budgetPerMinute' | 'intervalMs'>> & {
+  options: Partial<Pick<ResyncScheduleDeps, 'budgetPerMinute' | 'intervalMs'>> & {
     credentialOf?: (repoId: string) => string;
   } = {},
 ) {
@@ -39,36 +39,19 @@ function setup(
     const credential = credentialOf(repoId);
     made.set(credential, (made.get(credential) ?? 0) + n);
   };
-  const github = (repoId: string): RepoGitHub => {
-    const source = {
-      unfinishedJobs: () => {
-        reads.push({ repo: repoId, at: Date.now() });
-        spend(repoId, REQUESTS - 1);
-        return Promise.resolve({ jobs: [], covered: new Set<string>(), refused: [] });
-      },
-    } as unknown as JobSource;
-    return {
-      jobs: () => Promise.resolve(source),
-      runners: () => {
-        spend(repoId, 1);
-        return Promise.resolve([]);
-      },
-      deregister: () => Promise.resolve('removed'),
-    } as unknown as RepoGitHub;
-  };
   const lines: Record<string, unknown>[] = [];
   const log = pino(
     { level: 'info' },
     { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
   );
-  const jobs = new JobBook();
-  const resyncer = new Resyncer({
+  const resyncer = new ResyncSchedule({
     repos: configured,
-    webhookRepos: configured,
-    github,
-    jobs,
-    intake: { book: (events) => events.map((event) => jobs.apply(event)) },
-    target: { trigger: () => undefined, hasRunner: () => false, setRegisteredBusy: () => {} },
+    // One read of a repository: its jobs and its runners, REQUESTS requests in all.
+    read: (repo) => {
+      reads.push({ repo: repo.id, at: Date.now() });
+      spend(repo.id, REQUESTS);
+      return Promise.resolve();
+    },
     log,
     now: Date.now,
     intervalMs: options.intervalMs ?? 60_000,
