@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { webhookEntries } from '../../controller/src/config/job-sources.ts';
 import type { RegisteredRunner } from '../../controller/src/domain/registrar.ts';
 import { GitHubRefusal } from '../../controller/src/github/github-error.ts';
-import type { JobSource } from '../../controller/src/github/job-source.ts';
+import type { JobReader } from '../../controller/src/github/job-reader.ts';
 import type { RepoGitHub } from '../../controller/src/github/repo-github.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { RepoResync } from '../../controller/src/resync/repo-resync.ts';
@@ -33,7 +33,7 @@ function setup(fail: { jobs?: Error; runners?: Error } = {}) {
   const tended: string[] = [];
   const outcomes: [string, string][] = [];
   const jobs = new JobBook();
-  const reader: JobSource = {
+  const reader: JobReader = {
     unfinishedJobs: () => {
       if (fail.jobs) return Promise.reject(fail.jobs);
       return Promise.resolve({ jobs: [], covered: new Set<string>(), refused: [] });

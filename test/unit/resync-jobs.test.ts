@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GitHubScope } from '../../controller/src/config/github-url.ts';
-import { createConditionalGet } from '../../controller/src/github/conditional-get.ts';
+import { createConditionalGets } from '../../controller/src/github/conditional-get.ts';
 import { createOctokit } from '../../controller/src/github/create-octokit.ts';
 import { GitHubRefusal } from '../../controller/src/github/github-error.ts';
-import { createJobSource } from '../../controller/src/github/job-source.ts';
+import { createJobReader } from '../../controller/src/github/job-reader.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
 import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
@@ -26,7 +26,7 @@ function resyncer(scope: GitHubScope, requestBudget = 50) {
     auth: { kind: 'token', token: fake.token },
     log: pino({ level: 'silent' }),
   });
-  const source = createJobSource(createConditionalGet(octokit), scope, { requestBudget });
+  const source = createJobReader(octokit, createConditionalGets(), scope, { requestBudget });
   const book = new JobBook();
   const intake = createJobIntake({
     jobs: book,

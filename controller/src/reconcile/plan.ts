@@ -1,6 +1,4 @@
-import { canRun, place, type EngineRoom, type Placement } from './placement.ts';
-
-export type { EngineRoom } from './placement.ts';
+import { canRun, place, type EngineRoom, type Placement } from '../domain/placement.ts';
 
 /**
  * `unreachable`: a container last seen on an engine that no longer answers. It may still run,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/config-types.ts';
 import type { EngineStatus } from '../runners/runtime.ts';
-import { unplaceable } from './placement.ts';
+import { unplaceable } from '../domain/placement.ts';
 
 /** The pools no engine can run (their platform, or the engine labels they are pinned to). */
 export class RefusedPools {

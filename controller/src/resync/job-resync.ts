@@ -1,5 +1,5 @@
 import type { RepoConfig } from '../config/load-config.ts';
-import type { JobSource, ObservedJob } from '../github/job-source.ts';
+import type { JobReader, ObservedJob } from '../github/job-reader.ts';
 import type { JobBook } from '../jobs/job-book.ts';
 import type { JobEvent } from '../jobs/job-event.ts';
 import type { JobIntake } from '../jobs/job-intake.ts';
@@ -18,7 +18,7 @@ const LOOKUP_LIMIT = 20;
  */
 export async function resyncJobs(
   repo: RepoConfig,
-  source: JobSource,
+  source: JobReader,
   book: Pick<JobBook, 'unfinished'>,
   intake: Pick<JobIntake, 'book'>,
   now: () => number,

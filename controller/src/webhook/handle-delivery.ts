@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RepoConfig } from '../config/load-config.ts';
 import type { DeliveryLog } from '../jobs/delivery-log.ts';
-import type { JobAction } from '../jobs/job-event.ts';
+import { isJobAction } from '../jobs/job-event.ts';
 import type { JobIntake } from '../jobs/job-intake.ts';
 import { routeJob } from '../jobs/route-job.ts';
 import type { UnservedJobs } from '../jobs/unserved-jobs.ts';
@@ -43,8 +43,6 @@ export type IntakeDeps = {
   onUnserved?: (repoId: string) => void;
 };
 
-const ACTIONS = new Set<string>(['queued', 'in_progress', 'completed']);
-
 /** Verifies, parses and books one webhook delivery. Never waits on Docker or GitHub. */
 export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAnswer {
   const answer = (
@@ -82,7 +80,8 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
   }
   const payload = parsed.data;
   const repo = verified.find((candidate) => poolOwnsPayload(candidate.target.scope, payload));
-  if (!ACTIONS.has(payload.action)) return answer(202, 'ignored', 'action ignored', first.id);
+  const action = payload.action;
+  if (!isJobAction(action)) return answer(202, 'ignored', 'action ignored', first.id);
   if (!repo) return answer(202, 'ignored', 'repository not served by this endpoint', first.id);
   const job = payload.workflow_job;
   // Fields of this delivery's log lines (a child logger per delivery would cost more).
@@ -123,7 +122,7 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
       repository: payload.repository.full_name,
       jobId: job.id,
       runId: job.run_id,
-      action: payload.action as JobAction,
+      action,
       labels: job.labels,
       runnerName: job.runner_name ?? undefined,
       conclusion: job.conclusion ?? undefined,

@@ -1,7 +1,9 @@
 import { RequestError } from '@octokit/request-error';
+import type { RestEndpointMethodTypes as Rest } from '@octokit/rest';
 import type { GitHubScope } from '../config/github-url.ts';
 import type { JobAction } from '../jobs/job-event.ts';
-import type { ConditionalGet } from './conditional-get.ts';
+import type { ConditionalGets } from './conditional-get.ts';
+import type { GitHubClient } from './create-octokit.ts';
 import { classifyGitHubError } from './github-error.ts';
 
 export type ObservedJob = {
@@ -13,14 +15,11 @@ export type ObservedJob = {
   runnerName: string | undefined;
 };
 
-type Run = { id: number; repository: { full_name: string } };
-type RunJob = {
-  id: number;
-  run_id: number;
-  status: string;
-  labels: string[];
-  runner_name: string | null;
-};
+type Run = { id: number };
+type RunJob = Pick<
+  Rest['actions']['getJobForWorkflowRun']['response']['data'],
+  'id' | 'run_id' | 'status' | 'labels' | 'runner_name'
+>;
 
 const STATUS_TO_ACTION: Record<string, JobAction | undefined> = {
   queued: 'queued',
@@ -44,7 +43,7 @@ function observed(repository: string, job: RunJob): ObservedJob | undefined {
   };
 }
 
-export type JobSourceOptions = {
+export type JobReaderOptions = {
   /** Most requests one resync may make for this scope; the rest waits for the next. */
   requestBudget: number;
 };
@@ -66,11 +65,26 @@ const MAX_PAGES = 5;
  * repository (or of each repository of the organization), then their jobs. Every GET is
  * conditional, so an unchanged poll costs no rate limit.
  */
-export function createJobSource(
-  get: ConditionalGet,
+export function createJobReader(
+  octokit: GitHubClient,
+  gets: ConditionalGets,
   scope: GitHubScope,
-  options: JobSourceOptions,
+  options: JobReaderOptions,
 ) {
+  const orgRepos = gets.of((params: Rest['repos']['listForOrg']['parameters'], headers) =>
+    octokit.rest.repos.listForOrg({ ...params, headers }),
+  );
+  const runsOf = gets.of(
+    (params: Rest['actions']['listWorkflowRunsForRepo']['parameters'], headers) =>
+      octokit.rest.actions.listWorkflowRunsForRepo({ ...params, headers }),
+  );
+  const jobsOf = gets.of(
+    (params: Rest['actions']['listJobsForWorkflowRun']['parameters'], headers) =>
+      octokit.rest.actions.listJobsForWorkflowRun({ ...params, headers }),
+  );
+  const jobOf = gets.of((params: Rest['actions']['getJobForWorkflowRun']['parameters'], headers) =>
+    octokit.rest.actions.getJobForWorkflowRun({ ...params, headers }),
+  );
   let orgCursor = 0;
 
   async function repositories(budget: { left: number }): Promise<string[]> {
@@ -78,14 +92,7 @@ export function createJobSource(
     const repos: { full_name: string; archived?: boolean }[] = [];
     for (let page = 1; page <= MAX_ORG_REPO_PAGES; page += 1) {
       budget.left -= 1;
-      const batch = await get<{ full_name: string; archived?: boolean }[]>(
-        'GET /orgs/{org}/repos',
-        {
-          org: scope.org,
-          per_page: PER_PAGE,
-          page,
-        },
-      );
+      const batch = await orgRepos({ org: scope.org, per_page: PER_PAGE, page });
       repos.push(...batch);
       if (batch.length < PER_PAGE) break;
     }
@@ -121,12 +128,15 @@ export function createJobSource(
   ): Promise<{ jobs: ObservedJob[]; complete: boolean }> {
     const [owner = '', repo = ''] = fullName.split('/');
     const runs: Run[] = [];
-    for (const status of ['queued', 'in_progress']) {
+    for (const status of ['queued', 'in_progress'] as const) {
       const found = await pages(budget, async (page) => {
-        const answer = await get<{ workflow_runs: Run[] }>(
-          'GET /repos/{owner}/{repo}/actions/runs',
-          { owner, repo, status, per_page: PER_PAGE, ...(page > 1 ? { page } : {}) },
-        );
+        const answer = await runsOf({
+          owner,
+          repo,
+          status,
+          per_page: PER_PAGE,
+          ...(page > 1 ? { page } : {}),
+        });
         return answer.workflow_runs;
       });
       if (!found) return { jobs: [], complete: false };
@@ -137,10 +147,13 @@ export function createJobSource(
     const jobs: ObservedJob[] = [];
     for (const run of runs) {
       const found = await pages(budget, async (page) => {
-        const answer = await get<{ jobs: RunJob[] }>(
-          'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
-          { owner, repo, run_id: run.id, per_page: PER_PAGE, ...(page > 1 ? { page } : {}) },
-        );
+        const answer = await jobsOf({
+          owner,
+          repo,
+          run_id: run.id,
+          per_page: PER_PAGE,
+          ...(page > 1 ? { page } : {}),
+        });
         return answer.jobs;
       });
       if (!found) return { jobs, complete: false };
@@ -157,7 +170,7 @@ export function createJobSource(
      * Unfinished jobs, repository by repository until the budget runs out. A repository GitHub
      * refuses is reported and passed; an unreachable GitHub or a rate limit ends the resync.
      */
-    async unfinishedJobs(): Promise<UnfinishedJobs> {
+    unfinishedJobs: async (): Promise<UnfinishedJobs> => {
       const budget = { left: options.requestBudget };
       const result: UnfinishedJobs = { jobs: [], covered: new Set(), refused: [] };
       for (const fullName of await repositories(budget)) {
@@ -177,14 +190,10 @@ export function createJobSource(
     },
 
     /** One job's current state; undefined when GitHub no longer knows it. */
-    async job(repository: string, id: number): Promise<ObservedJob | undefined> {
+    job: async (repository: string, id: number): Promise<ObservedJob | undefined> => {
       const [owner = '', repo = ''] = repository.split('/');
       try {
-        const job = await get<RunJob>('GET /repos/{owner}/{repo}/actions/jobs/{job_id}', {
-          owner,
-          repo,
-          job_id: id,
-        });
+        const job = await jobOf({ owner, repo, job_id: id });
         return observed(repository, job);
       } catch (error) {
         if (error instanceof RequestError && error.status === 404) return undefined;
@@ -194,4 +203,4 @@ export function createJobSource(
   };
 }
 
-export type JobSource = ReturnType<typeof createJobSource>;
+export type JobReader = ReturnType<typeof createJobReader>;
