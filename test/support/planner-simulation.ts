@@ -1,16 +1,23 @@
 /**
- * A small simulated world for property tests of the planner: GitHub's truth (jobs), Docker's
- * truth (runner containers), a lossy webhook channel and the controller's job book, driven by
- * a list of steps. Each `tick` runs the real `plan()` on what the controller can see, the way
- * the reconciler derives it, and applies the actions to Docker's truth.
+ * A small simulated world for property tests of the reconciler: GitHub's truth (jobs), Docker's
+ * truth (runner containers, on the fake runtime), a lossy webhook channel and the controller's
+ * job book, driven by a list of steps. Each `tick` runs the real Reconciler (its passes, the
+ * planner and its runner actions) against the fake runtime and a registrar that answers as
+ * GitHub does, until it is quiet.
  */
-import { poolDemand } from '../../controller/src/reconcile/pool-demand.ts';
 import fc from 'fast-check';
+import { pino } from 'pino';
+import type { PoolConfig } from '../../controller/src/config/load-config.ts';
+import type { Registrar } from '../../controller/src/domain/registrar.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import type { JobAction, JobEvent } from '../../controller/src/jobs/job-event.ts';
-import { observeRunners, runnersOfJobs } from '../../controller/src/reconcile/observe-runners.ts';
-import { plan, type Action, type PlanInput } from '../../controller/src/reconcile/plan.ts';
+import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
+import { Reconciler } from '../../controller/src/reconcile/reconciler.ts';
 import type { RunnerContainer } from '../../controller/src/runners/runtime.ts';
+import { testConfig } from './config-fixtures.ts';
+import { FakeRegistrar } from './fakes/fake-registrar.ts';
+import { FakeRuntime, type FakeContainer } from './fakes/fake-runtime.ts';
+import { settle } from './fakes/reconciler-setup.ts';
 
 export type PoolSpec = {
   id: string;
@@ -36,16 +43,6 @@ export type TruthJob = {
   runnerName: string | undefined;
   queuedAt: number;
 };
-export type Container = {
-  name: string;
-  poolId: string;
-  engineId: string;
-  phase: ContainerPhase;
-  createdAt: number;
-  jobId: number | undefined;
-  /** Being removed (asynchronously, as the reconciler does): still listed, still counted. */
-  removing: boolean;
-};
 
 /**
  * One step of a scenario. Indexes (`pool`, `pick`) are taken modulo the current number of
@@ -55,7 +52,7 @@ export type Step =
   | { t: 'queue'; pool: number } // GitHub: a new job is queued (its webhook enters the channel)
   | { t: 'deliver'; pick: number; dup: boolean } // a pending webhook arrives (dup: it will arrive again)
   | { t: 'lose'; pick: number } // a pending webhook is lost
-  | { t: 'tick' } // the reconciler runs plan() and applies the actions
+  | { t: 'tick' } // the reconciler runs until it is quiet
   | { t: 'boot'; pick: number } // a starting container becomes idle
   | { t: 'take'; pick: number } // an idle container takes the oldest queued job of its pool
   | { t: 'finish'; pick: number } // a busy container completes its job and exits
@@ -78,35 +75,80 @@ export type Mode = {
 
 export class Violation extends Error {}
 
+/** The longest pause the reconciler puts a pool in after runners that did not take a job. */
+const LONGEST_BACKOFF_MS = 60_000;
+
 export class World {
   readonly config: SimConfig;
   readonly mode: Mode;
   now = 1_000_000;
   readonly jobs = new Map<number, TruthJob>();
-  readonly containers = new Map<string, Container>();
   /** Webhooks sent by GitHub and not yet delivered (or to be delivered again). */
   channel: JobEvent[] = [];
   book = new JobBook();
+  readonly runtime: FakeRuntime;
+  readonly registrar = new FakeRegistrar();
+  /** Containers running a job, in truth (the controller learns it by webhook, or not). */
+  readonly #busy = new Map<string, number>();
+  /** Runners whose deregistration GitHub accepted: their removal is a retirement. */
+  readonly #retired = new Set<string>();
   readonly spawns = new Map<string, number>();
   /** Idle runners retired per pool: each may rightly be replaced by a new spawn. */
   readonly retiredIdle = new Map<string, number>();
-  /** Retire or cleanup actions that targeted a runner running a job (invariant 4). */
+  /** Retirements or removals of a runner running a job (invariant 4). */
   readonly stoppedBusy: string[] = [];
   /** Retires of runners busy in GitHub's truth but not (yet) in the book: refused by GitHub. */
   readonly refusedRetires: string[] = [];
   readonly log: string[] = [];
+  readonly #pools: PoolConfig[];
+  #reconciler: Reconciler;
+  #notes: string[] = [];
   #nextJob = 1;
   #nextRunner = 1;
-  #listing = 0;
   #drainRounds = 0;
 
   constructor(config: SimConfig, mode: Mode) {
     this.config = config;
     this.mode = mode;
     for (const pool of config.pools) this.spawns.set(pool.id, 0);
+    this.#pools = poolsOf(config);
+    this.runtime = new FakeRuntime({
+      engines: config.engines.map((engine) => ({
+        ...engine,
+        platforms: ['linux/amd64'],
+        labels: { host: engine.id },
+      })),
+      now: () => this.now,
+      bootOnStart: false,
+      holdRemovals: true,
+      onStart: (container) => this.#started(container),
+      onRemove: (container, before) => this.#removed(container, before),
+    });
+    this.#reconciler = this.#controller();
   }
 
-  run(step: Step): void {
+  /** The real reconciler on this world's fakes, with the current book. */
+  #controller(): Reconciler {
+    const waiting = new WaitingJobs(this.book);
+    const checked: Registrar = {
+      register: (name) => this.registrar.register(name),
+      deregister: (name, runnerId) => this.#deregister(name, runnerId),
+    };
+    return new Reconciler({
+      pools: this.#pools,
+      maxRunners: this.config.maxRunners,
+      idleTimeoutMs: this.config.idleTimeoutMs,
+      jobs: this.book,
+      waitingJobs: (poolId) => waiting.count(poolId),
+      runtime: this.runtime,
+      registrars: new Map(this.#pools.map((pool) => [pool.id, checked])),
+      log: pino({ level: 'silent' }),
+      now: () => this.now,
+      runnerName: () => `r${this.#nextRunner++}`,
+    });
+  }
+
+  async run(step: Step): Promise<void> {
     switch (step.t) {
       case 'queue':
         return this.queue(this.config.pools[step.pool % this.config.pools.length]!.id);
@@ -115,8 +157,7 @@ export class World {
       case 'lose':
         return this.lose(step.pick);
       case 'tick':
-        this.tick();
-        return;
+        return this.tick();
       case 'boot':
         return this.boot(step.pick);
       case 'take':
@@ -136,9 +177,19 @@ export class World {
         return this.resync();
       case 'restart':
         this.log.push('restart (new job book, then resync)');
+        await this.#reconciler.stop();
         this.book = new JobBook();
+        this.#reconciler = this.#controller();
         return this.resync();
     }
+  }
+
+  /** The reconciler runs (its passes, and the passes its actions ask for) until it is quiet. */
+  async tick(): Promise<void> {
+    this.#notes = [];
+    this.#reconciler.trigger();
+    await settle();
+    this.log.push(`tick: ${this.#notes.length > 0 ? this.#notes.join(', ') : 'nothing'}`);
   }
 
   queue(poolId: string): void {
@@ -181,7 +232,7 @@ export class World {
   boot(pick: number): void {
     const container = this.#pick('starting', pick);
     if (!container) return;
-    container.phase = 'idle';
+    this.runtime.boot(container.name);
     this.log.push(`boot ${container.name}`);
   }
 
@@ -190,28 +241,34 @@ export class World {
     if (container) this.#take(container);
   }
 
-  #take(container: Container): void {
+  #take(container: FakeContainer): void {
     const job = [...this.jobs.values()]
       .filter((j) => j.poolId === container.poolId && j.state === 'queued')
       .sort((a, b) => a.queuedAt - b.queuedAt || a.id - b.id)[0];
     if (!job) return;
     job.state = 'in_progress';
     job.runnerName = container.name;
-    container.phase = 'busy';
-    container.jobId = job.id;
+    this.#busy.set(container.name, job.id);
+    const registration = this.registrar.registrations.get(container.name);
+    if (registration) registration.busy = true;
     this.#emit(job);
     this.log.push(`${container.name} takes job ${job.id}`);
   }
 
   finish(pick: number): void {
     const candidates = this.#all('busy').filter(
-      (c) => !this.mode.finishAfterWebhook || this.book.get(c.jobId!)?.runnerName === c.name,
+      (c) =>
+        !this.mode.finishAfterWebhook ||
+        this.book.get(this.#busy.get(c.name)!)?.runnerName === c.name,
     );
     if (candidates.length === 0) return;
     const container = candidates[pick % candidates.length]!;
-    const job = this.jobs.get(container.jobId!)!;
+    const job = this.jobs.get(this.#busy.get(container.name)!)!;
     job.state = 'completed';
-    container.phase = 'exited';
+    this.#busy.delete(container.name);
+    // A single-use runner goes away with its registration once its job is done.
+    this.registrar.registrations.delete(container.name);
+    this.runtime.exit(container.name, 0, { event: false });
     this.#emit(job);
     this.log.push(`${container.name} completes job ${job.id} and exits`);
   }
@@ -226,120 +283,63 @@ export class World {
   }
 
   reap(pick: number): void {
-    const removing = [...this.containers.values()].filter((c) => c.removing);
+    const removing = this.runtime.removing();
     if (removing.length === 0) return;
-    const container = removing[pick % removing.length]!;
-    this.containers.delete(container.name);
-    this.log.push(`${container.name} removed`);
+    const name = removing[pick % removing.length]!;
+    this.runtime.finishRemoval(name);
+    this.log.push(`${name} removed`);
   }
 
-  /** The view the reconciler builds, then `plan()`, then the actions applied to Docker. */
-  tick(): Action[] {
-    const listed: RunnerContainer[] = [...this.containers.values()].map((c) => ({
-      name: c.name,
-      poolId: c.poolId,
-      engineId: c.engineId,
-      containerId: `id-${c.name}`,
-      state: c.phase === 'starting' ? 'created' : c.phase === 'exited' ? 'exited' : 'running',
-      exitCode: c.phase === 'exited' ? 0 : undefined,
-      createdAt: c.createdAt,
-      startedAt: c.phase === 'starting' ? undefined : c.createdAt,
-      jobId: undefined,
-      sidecarDown: false,
-    }));
-    const views = observeRunners({
-      containers: listed,
-      inFlight: new Map(),
-      listing: ++this.#listing,
-      ...runnersOfJobs(this.book.all()),
-      now: this.now,
-    });
-    const input: PlanInput = {
-      now: this.now,
-      maxRunners: this.config.maxRunners,
-      idleTimeoutMs: this.config.idleTimeoutMs,
-      pools: poolDemand(
-        this.config.pools,
-        (id) => this.book.waiting(id),
-        () => 0,
-      ),
-      runners: views.map(({ name, poolId, engineId, phase, since }) => ({
-        name,
-        poolId,
-        engineId,
-        phase,
-        since,
-      })),
-      engines: this.config.engines.map((engine) => ({
-        ...engine,
-        platforms: ['linux/amd64'],
-        labels: { host: engine.id },
-      })),
-    };
-    const actions = plan(input);
-    const notes: string[] = [];
-    for (const action of actions) {
-      if (action.kind === 'spawn') {
-        const name = `r${this.#nextRunner++}`;
-        this.containers.set(name, {
-          name,
-          poolId: action.poolId,
-          engineId: action.engineId,
-          phase: 'starting',
-          createdAt: this.now,
-          jobId: undefined,
-          removing: false,
-        });
-        this.spawns.set(action.poolId, (this.spawns.get(action.poolId) ?? 0) + 1);
-        notes.push(`spawn ${name} in ${action.poolId}`);
-        continue;
-      }
-      const container = this.containers.get(action.name);
-      const seen = views.find((v) => v.name === action.name)?.phase;
-      if (!container) {
-        this.stoppedBusy.push(`${describeAction(action)}: no such container`);
-        continue;
-      }
-      if (container.removing) continue; // the reconciler does not start a second removal
-      const what =
-        `${describeAction(action)}, which is ${container.phase}` +
-        `${container.jobId === undefined ? '' : ` with job ${container.jobId}`}` +
-        ` (controller sees ${seen ?? 'nothing'})`;
-      // Invariant 4: the controller never stops a runner that it knows runs a job (its book has
-      // an in_progress or completed event naming it), and a cleanup never removes a container
-      // that has not exited (that would kill its job).
-      const known = this.book
-        .all()
-        .find((job) => job.state !== 'queued' && job.runnerName === container.name);
-      if (
-        seen === 'busy' ||
-        (container.phase === 'busy' && known) ||
-        (action.kind === 'cleanup' && container.phase !== 'exited')
-      )
-        this.stoppedBusy.push(what);
-      if (action.kind === 'retire' && container.phase === 'busy') {
-        // The controller could not know (its webhook is late or lost); GitHub refuses to
-        // deregister a busy runner, so nothing happens.
+  #started(container: FakeContainer): void {
+    this.spawns.set(container.poolId, (this.spawns.get(container.poolId) ?? 0) + 1);
+    this.#notes.push(`spawn ${container.name} in ${container.poolId}`);
+  }
+
+  /** What GitHub answers a deregistration, and whether the controller should have asked. */
+  #deregister(name: string, runnerId: number | undefined): Promise<'removed' | 'busy'> {
+    const container = this.runtime.containers.get(name);
+    const what = `retire ${name}, which is ${container ? this.#phase(container) : 'gone'}`;
+    if (this.#knownBusy(name)) this.stoppedBusy.push(`${what} (the controller knows it busy)`);
+    return this.registrar.deregister(name, runnerId).then((result) => {
+      if (result === 'busy') {
+        // The controller could not know (its webhook is late or lost); GitHub refuses.
         this.refusedRetires.push(what);
-        notes.push(`${describeAction(action)} refused by GitHub: busy`);
-        continue;
-      }
-      if (container.phase === 'busy') {
-        // Removing a running container fails its job.
-        const job = this.jobs.get(container.jobId!)!;
-        job.state = 'completed';
-        this.#emit(job);
-      }
-      // A retired runner is deregistered and stops; either way the container is removed later.
-      if (action.kind === 'retire') {
-        this.retiredIdle.set(container.poolId, (this.retiredIdle.get(container.poolId) ?? 0) + 1);
-      }
-      container.phase = 'exited';
-      container.removing = true;
-      notes.push(describeAction(action));
+        this.#notes.push(`retire ${name} refused by GitHub: busy`);
+      } else this.#retired.add(name);
+      return result;
+    });
+  }
+
+  #removed(container: FakeContainer, before: RunnerContainer['state']): void {
+    const job = this.#busy.get(container.name);
+    const phase =
+      before === 'created'
+        ? 'starting'
+        : before === 'exited'
+          ? 'exited'
+          : job === undefined
+            ? 'idle'
+            : 'busy';
+    const retired = this.#retired.delete(container.name);
+    const what = `${retired ? 'retire' : 'cleanup'} ${container.name} in ${container.poolId}, which was ${phase}${job === undefined ? '' : ` with job ${job}`}`;
+    // Invariant 4: a runner that runs a job is never stopped, and only exited ones are removed.
+    if (phase === 'busy' || (retired ? this.#knownBusy(container.name) : phase !== 'exited'))
+      this.stoppedBusy.push(what);
+    if (job !== undefined) {
+      // Removing a running container fails its job.
+      const truth = this.jobs.get(job)!;
+      truth.state = 'completed';
+      this.#busy.delete(container.name);
+      this.#emit(truth);
     }
-    this.log.push(`tick: ${notes.length > 0 ? notes.join(', ') : 'nothing'}`);
-    return actions;
+    if (retired)
+      this.retiredIdle.set(container.poolId, (this.retiredIdle.get(container.poolId) ?? 0) + 1);
+    this.#notes.push(what);
+  }
+
+  /** The controller's book has an in_progress or completed event naming the runner. */
+  #knownBusy(name: string): boolean {
+    return this.book.all().some((job) => job.state !== 'queued' && job.runnerName === name);
   }
 
   checkNoBusyStopped(): void {
@@ -349,7 +349,7 @@ export class World {
 
   /** Invariant 1: containers of every phase, against the global cap and each pool's cap. */
   checkCaps(): void {
-    const all = [...this.containers.values()];
+    const all = this.runtime.of();
     if (all.length > this.config.maxRunners)
       throw new Violation(
         `invariant 1: ${all.length} containers, global cap ${this.config.maxRunners}`,
@@ -389,23 +389,24 @@ export class World {
 
   /**
    * A resync, then reliable webhooks and a world that works as fast as it can: every round,
-   * a tick, runners boot, idle runners take jobs, busy runners finish, time passes the idle timeout.
+   * a tick, runners boot, idle runners take jobs, busy runners finish, removals finish, and time
+   * passes the idle timeout and the longest pause after runners that exited without a job.
    */
-  drain(): void {
+  async drain(): Promise<void> {
     this.log.push('--- drain: resync, then reliable webhooks, all runners work ---');
     this.resync();
     this.deliverAll();
     const rounds = 2 * this.jobs.size + 10;
     for (let round = 0; round < rounds; round += 1) {
-      this.tick();
+      await this.tick();
       this.checkCaps();
-      for (const c of this.#all('starting')) c.phase = 'idle';
+      for (const c of this.#all('starting')) this.runtime.boot(c.name);
       for (const c of this.#all('idle')) this.#take(c);
       this.deliverAll();
       for (let busy = this.#all('busy'); busy.length > 0; busy = this.#all('busy')) this.finish(0);
       this.deliverAll();
-      for (const c of [...this.containers.values()]) if (c.removing) this.containers.delete(c.name);
-      this.now += this.config.idleTimeoutMs;
+      for (const name of this.runtime.removing()) this.runtime.finishRemoval(name);
+      this.now += Math.max(this.config.idleTimeoutMs, LONGEST_BACKOFF_MS);
     }
     this.#drainRounds = rounds;
   }
@@ -419,10 +420,10 @@ export class World {
         `invariant 2: after ${rounds} drain rounds, jobs never completed: ` +
           unfinished.map((j) => `${j.id} (pool ${j.poolId}, ${j.state})`).join(', '),
       );
-    const leftover = [...this.containers.values()].filter((c) => c.phase !== 'idle');
+    const leftover = this.runtime.of().filter((c) => this.#phase(c) !== 'idle');
     if (leftover.length > 0)
       throw new Violation(
-        `invariant 2: containers left: ${leftover.map((c) => `${c.name} ${c.phase}`).join(', ')}`,
+        `invariant 2: containers left: ${leftover.map((c) => `${c.name} ${this.#phase(c)}`).join(', ')}`,
       );
     const warm = this.config.pools.map((p) => Math.min(p.minIdleRunners, p.maxRunners));
     const wantTotal = Math.min(
@@ -439,10 +440,13 @@ export class World {
           `invariant 2: ${idle} idle containers left in pool ${pool.id}, warm ${warm[i]}`,
         );
     });
-    if (pinned ? this.containers.size > wantTotal : this.containers.size !== wantTotal)
-      throw new Violation(
-        `invariant 2: ${this.containers.size} warm containers left, want ${wantTotal}`,
-      );
+    const total = this.runtime.of().length;
+    if (pinned ? total > wantTotal : total !== wantTotal)
+      throw new Violation(`invariant 2: ${total} warm containers left, want ${wantTotal}`);
+  }
+
+  async close(): Promise<void> {
+    await this.#reconciler.stop();
   }
 
   #emit(job: TruthJob): void {
@@ -463,24 +467,43 @@ export class World {
     };
   }
 
-  #all(phase: ContainerPhase): Container[] {
-    return [...this.containers.values()].filter((c) => c.phase === phase);
+  #phase(container: FakeContainer): ContainerPhase {
+    if (container.state === 'created') return 'starting';
+    if (container.state === 'exited') return 'exited';
+    return this.#busy.has(container.name) ? 'busy' : 'idle';
   }
 
-  #pick(phase: ContainerPhase, pick: number): Container | undefined {
+  #all(phase: ContainerPhase): FakeContainer[] {
+    return this.runtime.of().filter((c) => this.#phase(c) === phase);
+  }
+
+  #pick(phase: ContainerPhase, pick: number): FakeContainer | undefined {
     const all = this.#all(phase);
     return all.length === 0 ? undefined : all[pick % all.length];
   }
 }
 
-function describeEvent(event: JobEvent): string {
-  return `${event.action} job ${event.jobId}${event.runnerName ? ` (${event.runnerName})` : ''}`;
+/** The simulated pools as the controller's configuration has them (the rest as defaults). */
+function poolsOf(config: SimConfig): PoolConfig[] {
+  const [template] = testConfig({
+    GITHUB_URL: 'https://github.com/octo/repo',
+    GITHUB_TOKEN: 't',
+  }).pools;
+  if (!template) throw new Error('no pool');
+  return config.pools.map((pool) => ({
+    ...template,
+    id: pool.id,
+    repoId: pool.id,
+    runnerNamePrefix: 'r',
+    maxRunners: pool.maxRunners,
+    minIdleRunners: pool.minIdleRunners,
+    platform: pool.platform,
+    engineLabels: pool.engineLabels,
+  }));
 }
 
-function describeAction(action: Action): string {
-  return action.kind === 'spawn'
-    ? `spawn in ${action.poolId}`
-    : `${action.kind} ${action.name} in ${action.poolId}`;
+function describeEvent(event: JobEvent): string {
+  return `${event.action} job ${event.jobId}${event.runnerName ? ` (${event.runnerName})` : ''}`;
 }
 
 // ---- arbitraries ----

@@ -24,6 +24,15 @@ export type FakeRuntimeOptions = {
   now?: () => number;
   /** Called after a runner's container started: a test plays its runner here. */
   onStart?: (container: FakeContainer) => void;
+  /** Containers stay `created` until `boot(name)` (default: running at once). */
+  bootOnStart?: boolean;
+  /**
+   * Removals take time: the container stops at once and stays listed until
+   * `finishRemoval(name)`, when the removal resolves (default: removed at once).
+   */
+  holdRemovals?: boolean;
+  /** Called when a removal of a container begins, with its state before. */
+  onRemove?: (container: FakeContainer, before: RunnerContainer['state']) => void;
 };
 
 /**
@@ -51,12 +60,14 @@ export class FakeRuntime implements RunnerRuntime {
   readonly #startFailures: Error[] = [];
   readonly #listeners = new Set<(event: RuntimeEvent) => void>();
   readonly #now: () => number;
-  readonly #onStart: ((container: FakeContainer) => void) | undefined;
+  readonly #options: FakeRuntimeOptions;
+  /** Removals under way (holdRemovals), each with the calls waiting for it. */
+  readonly #removing = new Map<string, (() => void)[]>();
   #nextId = 1;
 
   constructor(options: FakeRuntimeOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#onStart = options.onStart;
+    this.#options = options;
     this.#engines = (options.engines ?? [{ id: 'local' }]).map((engine) => ({
       capacity: 10,
       platforms: ['linux/amd64'],
@@ -126,7 +137,7 @@ export class FakeRuntime implements RunnerRuntime {
       poolId: spec.pool.id,
       engineId: spec.engineId,
       containerId: `c${this.#nextId++}`,
-      state: 'running',
+      state: (this.#options.bootOnStart ?? true) ? 'running' : 'created',
       exitCode: undefined,
       createdAt: at,
       startedAt: at,
@@ -135,15 +146,31 @@ export class FakeRuntime implements RunnerRuntime {
       spec,
     };
     this.containers.set(spec.name, container);
-    this.#onStart?.(container);
+    this.#options.onStart?.(container);
     return Promise.resolve();
   }
 
   remove(name: string): Promise<void> {
     this.removals.push(name);
     const container = this.containers.get(name);
-    if (container && this.engine(container.engineId).answers) this.containers.delete(name);
-    return Promise.resolve();
+    if (!container || !this.engine(container.engineId).answers) return Promise.resolve();
+    if (!this.#options.holdRemovals) {
+      this.#options.onRemove?.(container, container.state);
+      this.containers.delete(name);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const waiting = this.#removing.get(name);
+      if (waiting) {
+        waiting.push(resolve);
+        return;
+      }
+      this.#removing.set(name, [resolve]);
+      const before = container.state;
+      container.state = 'exited';
+      container.exitCode ??= 0;
+      this.#options.onRemove?.(container, before);
+    });
   }
 
   watch(onEvent: (event: RuntimeEvent) => void): () => void {
@@ -170,6 +197,25 @@ export class FakeRuntime implements RunnerRuntime {
   }
 
   // ---- what a test makes happen ----
+
+  /** A created container starts running (bootOnStart: false). */
+  boot(name: string): void {
+    const container = this.containers.get(name);
+    if (container?.state === 'created') container.state = 'running';
+  }
+
+  /** Names of the containers being removed (holdRemovals). */
+  removing(): string[] {
+    return [...this.#removing.keys()];
+  }
+
+  /** A held removal is done: the container is gone and the removal resolves. */
+  finishRemoval(name: string): void {
+    const waiting = this.#removing.get(name) ?? [];
+    this.#removing.delete(name);
+    this.containers.delete(name);
+    for (const resolve of waiting) resolve();
+  }
 
   /** The next start fails with this error (one failure per call). */
   failNextStart(error: Error): void {
