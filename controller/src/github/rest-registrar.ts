@@ -1,4 +1,4 @@
-import type { PoolConfig } from '../config/config-types.ts';
+import type { PoolConfig, RepoConfig } from '../config/config-types.ts';
 import type { Registrar } from '../domain/registrar.ts';
 import type { RepoGitHub } from './repo-github.ts';
 
@@ -12,4 +12,14 @@ export function restRegistrar(
     register: (name) => github.jitConfig(name, registration),
     deregister: (name, runnerId) => github.deregister(name, runnerId),
   };
+}
+
+/** The REST registrar of each pool of these entries, by pool id. */
+export function restRegistrars(
+  repos: readonly RepoConfig[],
+  github: (repoId: string) => RepoGitHub,
+): [string, Registrar][] {
+  return repos.flatMap((repo) =>
+    repo.pools.map((pool): [string, Registrar] => [pool.id, restRegistrar(github(repo.id), pool)]),
+  );
 }

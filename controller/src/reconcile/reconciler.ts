@@ -6,6 +6,7 @@ import type { RunnerRuntime, RuntimeEvent } from '../runners/runtime.ts';
 import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
+import { passWakes } from './pass-wakes.ts';
 import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
 import { poolCapacity } from './pool-capacity.ts';
@@ -209,33 +210,7 @@ export class Reconciler {
 
   async #pass(): Promise<void> {
     const deps = this.#deps;
-    const listing = ++this.#listing;
-    const { containers, unreachable, reusedUntil } = await deps.runtime.list();
-    const now = this.#now();
-    if (reusedUntil !== undefined) this.#loop.wakeIn(Math.max(0, reusedUntil - now));
-    deps.jobs.prune(now);
-    const { busy, working } = runnersOfJobs(deps.jobs.all());
-    for (const name of this.#registered.busy()) {
-      if (!busy.has(name)) busy.set(name, undefined);
-      working.add(name);
-    }
-    const views = observeRunners({
-      containers,
-      unreachable,
-      inFlight: this.#actions.inFlight,
-      listing,
-      busy,
-      working,
-      died: this.#died,
-      abandoned: this.#actions.abandoned,
-      now,
-    });
-    const listed = new Set(containers.map((container) => container.containerId));
-    for (const id of this.#died.keys()) if (!listed.has(id)) this.#died.delete(id);
-    this.#view = views;
-    for (const view of views)
-      this.#progress.note(view, busy.has(view.name), this.#actions.isRemoving(view.name));
-
+    const { views, now } = await this.#observe();
     // Read once per pass: every spawn below looks its job up here, not in the whole book.
     const waiting = new Map(deps.pools.map((pool) => [pool.id, deps.jobs.waiting(pool.id)]));
     const waitingOf = (poolId: string) => waiting.get(poolId) ?? [];
@@ -272,15 +247,39 @@ export class Reconciler {
       }
     }
     for (const action of actions) this.#act(action, pass);
-    // A pool backing off wakes the loop when its pause ends, for waiting jobs or its warm pool.
-    const blocked = demand.filter(
-      (pool) => pool.blockedUntil > now && pool.waitingJobs + pool.minIdleRunners > 0,
-    );
-    for (const pool of blocked) this.#loop.wakeIn(pool.blockedUntil - now);
-    // Idle runners may become surplus to retire when their timeout ends: wake up then.
-    const idleSince = views.filter((view) => view.phase === 'idle').map((view) => view.since);
-    if (idleSince.length > 0)
-      this.#loop.wakeIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
+    for (const delay of passWakes(demand, views, deps.idleTimeoutMs, now)) this.#loop.wakeIn(delay);
+  }
+
+  /** Lists the engines and joins them with what the jobs and GitHub say of each runner. */
+  async #observe(): Promise<{ views: RunnerView[]; now: number }> {
+    const deps = this.#deps;
+    const listing = ++this.#listing;
+    const { containers, unreachable, reusedUntil } = await deps.runtime.list();
+    const now = this.#now();
+    if (reusedUntil !== undefined) this.#loop.wakeIn(Math.max(0, reusedUntil - now));
+    deps.jobs.prune(now);
+    const { busy, working } = runnersOfJobs(deps.jobs.all());
+    for (const name of this.#registered.busy()) {
+      if (!busy.has(name)) busy.set(name, undefined);
+      working.add(name);
+    }
+    const views = observeRunners({
+      containers,
+      unreachable,
+      inFlight: this.#actions.inFlight,
+      listing,
+      busy,
+      working,
+      died: this.#died,
+      abandoned: this.#actions.abandoned,
+      now,
+    });
+    const listed = new Set(containers.map((container) => container.containerId));
+    for (const id of this.#died.keys()) if (!listed.has(id)) this.#died.delete(id);
+    this.#view = views;
+    for (const view of views)
+      this.#progress.note(view, busy.has(view.name), this.#actions.isRemoving(view.name));
+    return { views, now };
   }
 
   #act(action: Action, pass: PassContext): void {
@@ -294,22 +293,9 @@ export class Reconciler {
         this.#actions.spawn(pool, action.engineId, jobId, pass.now);
         return;
       }
-      case 'cleanup': {
-        const view = pass.views.get(action.name);
-        if (view && view.containerId !== '' && !this.#actions.isRemoving(view.name)) {
-          const fields = {
-            runner: view.name,
-            pool: view.poolId,
-            jobId: view.jobId,
-            exitCode: view.exitCode,
-            stranded: view.stranded,
-          };
-          if (view.stranded) this.#deps.log.warn(fields, 'runner stranded, removing it');
-          else this.#deps.log.info(fields, 'runner exited');
-        }
-        this.#actions.remove(action.name, action.poolId, 'exited');
+      case 'cleanup':
+        this.#actions.cleanUp(action.name, action.poolId, pass.views.get(action.name));
         return;
-      }
       case 'retire':
         this.#actions.retire(action.name, action.poolId);
         return;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { Registrar } from '../domain/registrar.ts';
 import { runtimeSettings, type RunnerRuntime } from '../runners/runtime.ts';
-import type { InFlight } from './observe-runners.ts';
+import type { InFlight, RunnerView } from './observe-runners.ts';
 import type { PoolHealthBook } from './pool-health.ts';
 import { newRunnerName } from './runner-name.ts';
 import type { RunnerProgress } from './runner-progress.ts';
@@ -125,6 +125,22 @@ export class RunnerActions {
       this.#deps.trigger();
     });
     this.#spawning.add(tracked);
+  }
+
+  /** Removes a runner that exited (or can never work: stranded), saying which. */
+  cleanUp(name: string, poolId: string, view: RunnerView | undefined): void {
+    if (view && view.containerId !== '' && !this.#removing.has(name)) {
+      const fields = {
+        runner: name,
+        pool: poolId,
+        jobId: view.jobId,
+        exitCode: view.exitCode,
+        stranded: view.stranded,
+      };
+      if (view.stranded) this.#deps.log.warn(fields, 'runner stranded, removing it');
+      else this.#deps.log.info(fields, 'runner exited');
+    }
+    this.remove(name, poolId, 'exited');
   }
 
   remove(name: string, poolId: string, reason: 'exited' | 'idle'): void {
