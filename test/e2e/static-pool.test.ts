@@ -6,11 +6,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { docker } from '../support/docker-cleanup.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { ensureStandinRunnerImage, STANDIN_IMAGE } from '../support/runner-image.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { ensureStandinRunnerImage, STANDIN_IMAGE } from '../support/images/runner-image.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // The seed's static pool as a user runs it: docker-compose.yml, unchanged, with REPLICAS
 // long-lived runners of the runner image (built here with the stand-in tarball), a PAT in the

@@ -1,7 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheVolumes, DIND_IMAGE, reportOf, runningSidecars } from '../support/dind-helpers.ts';
+import {
+  cacheVolumes,
+  DIND_IMAGE,
+  reportOf,
+  runningSidecars,
+} from '../support/images/dind-helpers.ts';
 import { CacheLeases, cacheVolumeName } from '../../controller/src/runners/cache-volumes.ts';
 import type { DockerEngine } from '../../controller/src/runners/docker-engine.ts';
 import {
@@ -10,10 +15,10 @@ import {
   removeAllOf,
   runnerContainers,
   testControllerId,
-} from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/docker-cleanup.ts';
+import { createHarness, SECRET, type Harness } from '../support/harness/harness.ts';
+import { createTestNetwork, type TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // Pools of dind runners that keep a build cache (dind_cache_volumes). The job of this stub
 // builds the same Dockerfile every time and reports how long it took, how many steps came from
@@ -27,7 +32,7 @@ let net: TestNetwork;
 let h: Harness;
 
 beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+  await promisify(execFile)('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
 }, 300_000);
 
 beforeEach(async () => {

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DIND_IMAGE, reportOf, runningSidecars } from '../support/dind-helpers.ts';
-import { docker } from '../support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { DIND_IMAGE, reportOf, runningSidecars } from '../support/images/dind-helpers.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { createTestNetwork, type TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // A registry mirror for the dind sidecars (DIND_REGISTRY_MIRROR): a pull-through cache. Docker
 // Hub cannot be reached here, so a local distribution server plays it (the upstream); a second
@@ -24,7 +24,7 @@ let h: Harness;
 let pushedTag: string | undefined;
 
 beforeAll(async () => {
-  await run('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+  await run('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
 }, 300_000);
 
 beforeEach(async () => {

@@ -2,10 +2,15 @@ import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { docker, leftovers, noLeftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import {
+  docker,
+  leftovers,
+  noLeftovers,
+  runnerContainers,
+} from '../support/harness/docker-cleanup.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // The default RUNNER_DOCKER_MODE: each runner gets its own Docker engine in a sidecar. The
 // sidecar runs a stand-in for docker:dind with the explicit capability set (DIND_PRIVILEGED=false;
@@ -25,7 +30,7 @@ const DIND_ENV = {
 let h: Harness;
 
 beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+  await promisify(execFile)('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
 }, 300_000);
 
 beforeEach(async () => {

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDockerDaemon, stopDockerDaemon } from '../support/docker-daemon.ts';
-import { leftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { startDockerDaemon, stopDockerDaemon } from '../support/harness/docker-daemon.ts';
+import { leftovers, runnerContainers } from '../support/harness/docker-cleanup.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
 

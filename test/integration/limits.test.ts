@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DIND_IMAGE, LABEL, reportOf } from '../support/dind-helpers.ts';
-import { docker, noLeftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, STUB_IMAGE, type Harness } from '../support/harness.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { DIND_IMAGE, LABEL, reportOf } from '../support/images/dind-helpers.ts';
+import { docker, noLeftovers, runnerContainers } from '../support/harness/docker-cleanup.ts';
+import { createHarness, SECRET, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import { createTestNetwork, type TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // Limits per pool, for the runner and its sidecar. Four pools run at once: a job that starts
 // more processes than its runner may, one that takes more memory than its runner may, one whose
@@ -19,7 +19,7 @@ let net: TestNetwork;
 let h: Harness;
 
 beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+  await promisify(execFile)('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
 }, 300_000);
 
 beforeEach(async () => {

@@ -3,10 +3,10 @@ import {
   noLeftovers as noLeftoversOf,
   runnerContainers,
   sampleRunnerCount,
-} from '../support/docker-cleanup.ts';
-import { workflowJobPayload } from '../support/fake-github/workflow-job-payload.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/docker-cleanup.ts';
+import { workflowJobPayload } from '../support/fakes/fake-github/workflow-job-payload.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { leftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { callApi } from '../support/fake-github/index.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { leftovers, runnerContainers } from '../support/harness/docker-cleanup.ts';
+import { callApi } from '../support/fakes/fake-github/index.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
 

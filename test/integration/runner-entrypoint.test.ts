@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { callApi, startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { ensureStandinRunnerImage } from '../support/runner-image.ts';
-import { createStandinRunners, type StandinCall } from '../support/standin-runner.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import { callApi, startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { ensureStandinRunnerImage } from '../support/images/runner-image.ts';
+import { createStandinRunners, type StandinCall } from '../support/images/standin-runner.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // runner-image/entrypoint.sh in the real image, with the stand-in tarball: its config.sh and
 // run.sh record what they get. GitHub is the fake in GHES mode on Docker's bridge, so that

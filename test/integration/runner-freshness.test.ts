@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HealthReport } from '../../controller/src/status/health-types.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // The runner image's version label says 2.338.0; the fake GitHub publishes actions/runner's
 // releases, which the controller reads without a token at start (then once a day).

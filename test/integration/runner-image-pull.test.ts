@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { docker } from '../support/docker-cleanup.ts';
-import { createHarness, STUB_IMAGE, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
+import { createHarness, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 /*
  * Runner image pull policies against a real registry (Debian's distribution, the stand-in for
- * registry:2 that test/support/build-dind-images.sh builds), published on a loopback port the
+ * registry:2 that test/support/images/build-dind-images.sh builds), published on a loopback port the
  * engine may pull from without TLS: a new `latest` arrives on its own, a private registry is
  * pulled from with the logins of a Docker config.json, and a failed pull is named per pool.
  */
@@ -24,7 +24,7 @@ let h: Harness;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  await run('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+  await run('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
 }, 300_000);
 
 beforeEach(async () => {

@@ -4,9 +4,9 @@ import {
   leftovers,
   runnerContainers,
   sampleRunnerCount,
-} from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/docker-cleanup.ts';
+import { createHarness, SECRET, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
 

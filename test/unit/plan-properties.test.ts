@@ -1,6 +1,6 @@
 /**
  * Property tests of the planner, run by the real reconciler in a simulated world
- * (test/support/planner-simulation.ts, on the fake runtime and registrar): random sequences of
+ * (test/support/fakes/planner-simulation.ts, on the fake runtime and registrar): random sequences of
  * jobs queued, webhooks delivered late, twice, out of order or never, resyncs, controller
  * restarts, runners booting, taking jobs and exiting, and time passing. A failure prints the
  * shrunk step list and a log of what happened.
@@ -14,7 +14,7 @@ import {
   type Mode,
   type SimConfig,
   type Step,
-} from '../support/planner-simulation.ts';
+} from '../support/fakes/planner-simulation.ts';
 
 const lossy: Mode = { lossy: true, finishAfterWebhook: false };
 const reliable: Mode = { lossy: false, finishAfterWebhook: true };

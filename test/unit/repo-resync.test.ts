@@ -6,7 +6,7 @@ import type { JobReader } from '../../controller/src/github/job-reader.ts';
 import type { RepoGitHub } from '../../controller/src/github/repo-github.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { RepoResync } from '../../controller/src/resync/repo-resync.ts';
-import { testConfig } from '../support/config-fixtures.ts';
+import { testConfig } from '../support/fixtures/config-fixtures.ts';
 import { recordingLog } from '../support/fakes/reconciler-setup.ts';
 
 // One entry's resync: its jobs (only for pools webhooks feed), its registered runners and the

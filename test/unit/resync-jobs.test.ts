@@ -9,8 +9,8 @@ import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
 import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
 import { resyncJobs } from '../../controller/src/resync/job-resync.ts';
-import { testRepo } from '../support/config-fixtures.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
+import { testRepo } from '../support/fixtures/config-fixtures.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
 
 // The job resync against the fake GitHub (real HTTP, OpenAPI-checked answers); no webhooks.
 let fake: FakeGitHub;

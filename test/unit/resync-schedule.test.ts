@@ -5,7 +5,7 @@ import {
   ResyncSchedule,
   type ResyncScheduleDeps,
 } from '../../controller/src/resync/resync-schedule.ts';
-import { testConfig } from '../support/config-fixtures.ts';
+import { testConfig } from '../support/fixtures/config-fixtures.ts';
 
 // The resync's schedule on fake timers: which repository is read when, and what it spends.
 // GitHub is a stand-in that counts requests per credential (each read costs REQUESTS).

@@ -3,7 +3,7 @@ import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { PoolHealthBook } from '../../controller/src/reconcile/pool-health.ts';
 import { RunnerActions } from '../../controller/src/reconcile/runner-actions.ts';
 import { RunnerProgress } from '../../controller/src/reconcile/runner-progress.ts';
-import { testConfig } from '../support/config-fixtures.ts';
+import { testConfig } from '../support/fixtures/config-fixtures.ts';
 import { FakeRegistrar } from '../support/fakes/fake-registrar.ts';
 import { FakeRuntime } from '../support/fakes/fake-runtime.ts';
 import {

@@ -4,13 +4,13 @@ import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
 import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
 import { ScaleSetPools } from '../../controller/src/scaleset/scale-set-pools.ts';
-import { testConfig } from '../support/config-fixtures.ts';
-import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
+import { testConfig } from '../support/fixtures/config-fixtures.ts';
+import { startFakeActions, type FakeActions } from '../support/fakes/fake-actions/index.ts';
 import {
   connectSource,
   playRunner,
   type ConnectedSource,
-} from '../support/fake-actions/scale-set-harness.ts';
+} from '../support/fakes/fake-actions/scale-set-harness.ts';
 import {
   recordingLog,
   setUpReconciler,

@@ -6,7 +6,7 @@ import { JobBook } from '../../../controller/src/jobs/job-book.ts';
 import type { JobAction } from '../../../controller/src/jobs/job-event.ts';
 import { WaitingJobs } from '../../../controller/src/jobs/waiting-jobs.ts';
 import { Reconciler, type ReconcilerDeps } from '../../../controller/src/reconcile/reconciler.ts';
-import { testConfig } from '../config-fixtures.ts';
+import { testConfig } from '../fixtures/config-fixtures.ts';
 import { FakeRegistrar } from './fake-registrar.ts';
 import { FakeRuntime, type FakeRuntimeOptions } from './fake-runtime.ts';
 
