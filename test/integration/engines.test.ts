@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { docker as mainEngine } from '../support/harness/docker-cleanup.ts';
 import { loadImages } from '../support/rigs/engine-images.ts';
 import { startExtraDockerd, type ExtraDockerd } from '../support/rigs/extra-dockerd.ts';
-import { createHarness, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import { harnessForEachTest, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
 import { binfmtStatus, buildArm64Images } from '../support/rigs/platforms.ts';
 import { startSshEndpoint } from '../support/rigs/ssh-endpoint.ts';
 import { waitUntil } from '../support/harness/wait-until.ts';
@@ -20,14 +20,10 @@ const MAIN = { name: 'main', endpoint: 'unix:///var/run/docker.sock' };
 
 let h: Harness;
 const extras: ExtraDockerd[] = [];
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-  for (const engine of extras.splice(0)) await engine.destroy();
+harnessForEachTest((made) => (h = made), {
+  afterCleanup: async () => {
+    for (const engine of extras.splice(0)) await engine.destroy();
+  },
 });
 
 async function extraEngine(

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HealthReport } from '../../controller/src/status/health-types.ts';
-import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { type Harness, harnessForEachTest } from '../support/harness/harness.ts';
 import { waitUntil } from '../support/harness/wait-until.ts';
 
 // The runner image's version label says 2.338.0; the fake GitHub publishes actions/runner's
@@ -10,14 +10,7 @@ const DAY = 24 * 3600_000;
 const POOL = 'octocat-hello-world';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 const publish = (tagName: string, daysAgo: number) =>
   h.fake.publishRelease({

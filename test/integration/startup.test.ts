@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { harnessForEachTest, type Harness } from '../support/harness/harness.ts';
 import { waitUntil } from '../support/harness/wait-until.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -34,12 +34,7 @@ describe('a bad configuration', () => {
 
 describe('a typo in repos.json', () => {
   let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-  afterEach(async (context) => {
-    await h.cleanup(context);
-  });
+  harnessForEachTest((made) => (h = made));
 
   it('exits 1 before listening and names the key with the one it resembles', () => {
     const file = h.writeFile(
@@ -69,12 +64,7 @@ describe('a typo in repos.json', () => {
 
 describe('SIGTERM while GitHub does not answer', () => {
   let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-  afterEach(async (context) => {
-    await h.cleanup(context);
-  });
+  harnessForEachTest((made) => (h = made));
 
   it('exits 0 within 10 s, aborting what is under way and saying what it left', async () => {
     const controller = await h.start();
@@ -102,12 +92,7 @@ describe('SIGTERM while GitHub does not answer', () => {
 
 describe('request logging', () => {
   let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-  afterEach(async (context) => {
-    await h.cleanup(context);
-  });
+  harnessForEachTest((made) => (h = made));
 
   it('logs webhook requests but not probes and scrapes', async () => {
     const controller = await h.start();

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'vitest';
+import { afterEach, beforeEach, type TestContext } from 'vitest';
 import {
   removeDataDir,
   startControllerProcess,
@@ -131,4 +131,36 @@ export async function createHarness(options: FakeGitHubOptions = {}): Promise<Ha
     },
   };
   return harness;
+}
+
+export type HarnessForEachTestOptions = {
+  /** Options of each test's fake GitHub (a function when they are known only then). */
+  fake?: FakeGitHubOptions | (() => FakeGitHubOptions | Promise<FakeGitHubOptions>);
+  /** Work before the cleanup (what the cleanup needs back, such as the Docker engine). */
+  beforeCleanup?: () => Promise<unknown>;
+  /** Work after the cleanup (what outlives the controller: extra engines, networks). */
+  afterCleanup?: () => Promise<unknown>;
+};
+
+/**
+ * For a test file (or a describe block): a fresh harness before each test, handed to `use`,
+ * and its cleanup after the test, failing or not (printing the controller's output when it
+ * failed).
+ */
+export function harnessForEachTest(
+  use: (harness: Harness) => void,
+  options: HarnessForEachTestOptions = {},
+): void {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    const fake = typeof options.fake === 'function' ? await options.fake() : options.fake;
+    current = await createHarness(fake);
+    use(current);
+  });
+  afterEach(async (context) => {
+    await options.beforeCleanup?.();
+    await current?.cleanup(context);
+    current = undefined;
+    await options.afterCleanup?.();
+  });
 }

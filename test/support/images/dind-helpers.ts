@@ -1,5 +1,52 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll } from 'vitest';
 import { docker, runnerContainers } from '../harness/docker-cleanup.ts';
+import { harnessForEachTest, type Harness } from '../harness/harness.ts';
+import { createTestNetwork, type TestNetwork } from '../harness/test-network.ts';
 import type { FakeGitHub } from '../fakes/fake-github/index.ts';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+/**
+ * For a test file: the dind and registry stand-ins and the stubs that use Docker
+ * (build-dind-images.sh) built before its tests, about two minutes the first time on a machine.
+ */
+export function buildDindImagesFirst(): void {
+  beforeAll(async () => {
+    await promisify(execFile)('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
+  }, 300_000);
+}
+
+/**
+ * For a dind test file: the images built first, then for each test a network of its own (a
+ * dind engine must not share the host's network namespace) and a harness whose fake GitHub
+ * listens where its runners reach it; after the test, the harness's cleanup, the network's
+ * removal (and what was on it), then `afterCleanup`.
+ */
+export function dindHarnessForEachTest(
+  use: (made: { h: Harness; net: TestNetwork }) => void,
+  afterCleanup?: () => Promise<unknown>,
+): void {
+  buildDindImagesFirst();
+  let net: TestNetwork | undefined;
+  harnessForEachTest(
+    (h) => {
+      if (net) use({ h, net });
+    },
+    {
+      fake: async () => {
+        net = await createTestNetwork();
+        return { host: net.gateway };
+      },
+      afterCleanup: async () => {
+        await net?.remove();
+        net = undefined;
+        await afterCleanup?.();
+      },
+    },
+  );
+}
 
 /** The stand-in for docker:dind, run with the explicit capability set (no --privileged here). */
 export const DIND_IMAGE = 'autoscaler-test/dind:local';

@@ -1,12 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { createRouteTable, type RoutedRequest } from '../route-table.ts';
 
-export interface FakeRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  params: Record<string, string>;
-  headers: IncomingHttpHeaders;
-  body: unknown;
+export interface FakeRequest extends RoutedRequest {
   /** Aborts when the client goes away (a long poll whose caller died or gave up). */
   signal: AbortSignal;
 }
@@ -30,26 +24,12 @@ export interface FakeRoutes {
 
 /** Routes like `/tenant/:tenant/_apis/runtime/runnerscalesets/:id`; a trailing slash is optional. */
 export function createRoutes(): FakeRoutes {
-  const routes: { method: string; pattern: RegExp; names: string[]; handler: FakeHandler }[] = [];
+  const table = createRouteTable<FakeHandler>();
   return {
-    add(method, path, handler) {
-      const names: string[] = [];
-      const source = path.replace(/\/+$/, '').replace(/:(\w+)/g, (_, name: string) => {
-        names.push(name);
-        return '([^/]+)';
-      });
-      routes.push({ method, pattern: new RegExp(`^${source}/?$`), names, handler });
-    },
+    add: (method, path, handler) => table.add(method, path, handler),
     match(method, path) {
-      for (const route of routes) {
-        const found = route.method === method ? route.pattern.exec(path) : null;
-        if (!found) continue;
-        const params = Object.fromEntries(
-          route.names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]),
-        );
-        return { handler: route.handler, params };
-      }
-      return undefined;
+      const found = table.match(method, path);
+      return found && { handler: found.value, params: found.params };
     },
   };
 }

@@ -1,13 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { createRouteTable, type RoutedRequest } from '../route-table.ts';
 import type { Principal } from './app-auth.ts';
 
-export interface ApiRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  params: Record<string, string>;
-  headers: IncomingHttpHeaders;
-  body: unknown;
+export interface ApiRequest extends RoutedRequest {
   /** Who the request authenticated as (absent for stub routes and anonymous requests). */
   auth?: Principal;
   /** The body as sent (stub routes take plain text). */
@@ -32,16 +26,6 @@ export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
  */
 export type RouteKind = 'api' | 'free' | 'app' | 'public' | 'stub';
 
-interface Route {
-  method: string;
-  pattern: RegExp;
-  names: string[];
-  kind: RouteKind;
-  handler: Handler;
-  /** OpenAPI-style template, e.g. `/repos/{owner}/{repo}/hooks/{hook_id}`. */
-  template: string;
-}
-
 export interface Router {
   add: (method: string, path: string, handler: Handler, kind?: RouteKind) => void;
   match: (
@@ -54,27 +38,19 @@ export interface Router {
 
 /** Routes like `/repos/:owner/:repo/hooks/:hook_id`; parameters are URL-decoded. */
 export function createRouter(): Router {
-  const routes: Route[] = [];
+  const table = createRouteTable<{ handler: Handler; kind: RouteKind }>();
   return {
-    add(method, path, handler, kind = 'api') {
-      const names: string[] = [];
-      const source = path.replace(/:(\w+)/g, (_, name: string) => {
-        names.push(name);
-        return '([^/]+)';
-      });
-      const template = path.replace(/:(\w+)/g, '{$1}');
-      routes.push({ method, pattern: new RegExp(`^${source}/?$`), names, kind, handler, template });
-    },
+    add: (method, path, handler, kind = 'api') => table.add(method, path, { handler, kind }),
     match(method, path) {
-      for (const route of routes) {
-        const found = route.method === method ? route.pattern.exec(path) : null;
-        if (!found) continue;
-        const params = Object.fromEntries(
-          route.names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]),
-        );
-        return { handler: route.handler, kind: route.kind, params, template: route.template };
-      }
-      return undefined;
+      const found = table.match(method, path);
+      return (
+        found && {
+          handler: found.value.handler,
+          kind: found.value.kind,
+          params: found.params,
+          template: found.template,
+        }
+      );
     },
   };
 }
