@@ -242,6 +242,8 @@ export class World {
   }
 
   #take(container: FakeContainer): void {
+    // GitHub gives jobs to registered runners only: a deregistered one waits to be removed.
+    if (!this.registrar.registered(container.name)) return;
     const job = [...this.jobs.values()]
       .filter((j) => j.poolId === container.poolId && j.state === 'queued')
       .sort((a, b) => a.queuedAt - b.queuedAt || a.id - b.id)[0];
@@ -299,7 +301,9 @@ export class World {
   #deregister(name: string, runnerId: number | undefined): Promise<'removed' | 'busy'> {
     const container = this.runtime.containers.get(name);
     const what = `retire ${name}, which is ${container ? this.#phase(container) : 'gone'}`;
-    if (this.#knownBusy(name)) this.stoppedBusy.push(`${what} (the controller knows it busy)`);
+    // What the controller saw when it decided: the view of the pass that is acting now.
+    const seen = this.#reconciler.runners().find((runner) => runner.name === name)?.phase;
+    if (seen === 'busy') this.stoppedBusy.push(`${what} (the controller sees it busy)`);
     return this.registrar.deregister(name, runnerId).then((result) => {
       if (result === 'busy') {
         // The controller could not know (its webhook is late or lost); GitHub refuses.
@@ -322,9 +326,9 @@ export class World {
             : 'busy';
     const retired = this.#retired.delete(container.name);
     const what = `${retired ? 'retire' : 'cleanup'} ${container.name} in ${container.poolId}, which was ${phase}${job === undefined ? '' : ` with job ${job}`}`;
-    // Invariant 4: a runner that runs a job is never stopped, and only exited ones are removed.
-    if (phase === 'busy' || (retired ? this.#knownBusy(container.name) : phase !== 'exited'))
-      this.stoppedBusy.push(what);
+    // Invariant 4: a runner that runs a job is never stopped, and only exited ones are removed
+    // (a retired one stops once GitHub accepted its deregistration, which it refuses if busy).
+    if (phase === 'busy' || (!retired && phase !== 'exited')) this.stoppedBusy.push(what);
     if (job !== undefined) {
       // Removing a running container fails its job.
       const truth = this.jobs.get(job)!;
@@ -335,11 +339,6 @@ export class World {
     if (retired)
       this.retiredIdle.set(container.poolId, (this.retiredIdle.get(container.poolId) ?? 0) + 1);
     this.#notes.push(what);
-  }
-
-  /** The controller's book has an in_progress or completed event naming the runner. */
-  #knownBusy(name: string): boolean {
-    return this.book.all().some((job) => job.state !== 'queued' && job.runnerName === name);
   }
 
   checkNoBusyStopped(): void {
