@@ -13,12 +13,12 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 { [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx wget; } || missing+=(busybox-static)
-# A private sshd stands in for a build host reached over ssh:// (test/support/ssh-endpoint.ts);
+# A private sshd stands in for a build host reached over ssh:// (test/support/rigs/ssh-endpoint.ts);
 # its package's own service is not used (policy-rc.d keeps it from starting where it exists).
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-# arm64 runners through emulation (test/support/platforms.ts).
+# arm64 runners through emulation (test/support/rigs/platforms.ts).
 [ -e /usr/share/binfmts/qemu-aarch64 ] || missing+=(qemu-user-static binfmt-support)
 # gVisor for the runtime tests (an extra engine registers it; the shared engine is left alone).
 [ -x /usr/bin/runsc ] || missing+=(runsc)

@@ -3,7 +3,7 @@
  * per served job at the default resync interval, and the peak writes and secondary-limit points
  * over any minute, against GitHub's documented limits. Needs a Docker engine and the test images.
  */
-import type { RequestLogEntry } from '../test/support/fake-github/index.ts';
+import type { RequestLogEntry } from '../test/support/fakes/fake-github/index.ts';
 import { burstRun, LARGE_BURST, RESYNC_SECONDS, type BurstRun } from './burst-run.ts';
 import { WRITES_PER_MINUTE } from './burst.ts';
 import type { BenchResult } from './result.ts';

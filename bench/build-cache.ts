@@ -2,13 +2,13 @@
  * Benchmark 6: a job's `docker build` on its dind sidecar, the second time a pool's runner builds
  * the same Dockerfile with the pool's build cache (dind_cache_volumes), against the first (cold)
  * build in the same round. Needs a Docker engine and the dind test images
- * (test/support/build-dind-images.sh, about two minutes the first time).
+ * (test/support/images/build-dind-images.sh, about two minutes the first time).
  */
 import { execFileSync } from 'node:child_process';
-import { DIND_IMAGE, reportOf } from '../test/support/dind-helpers.ts';
-import { createHarness, SECRET } from '../test/support/harness.ts';
-import { createTestNetwork } from '../test/support/test-network.ts';
-import { waitUntil } from '../test/support/wait-until.ts';
+import { DIND_IMAGE, reportOf } from '../test/support/images/dind-helpers.ts';
+import { createHarness, SECRET } from '../test/support/harness/harness.ts';
+import { createTestNetwork } from '../test/support/harness/test-network.ts';
+import { waitUntil } from '../test/support/harness/wait-until.ts';
 import type { BenchResult } from './result.ts';
 import { median } from './stats.ts';
 
@@ -66,7 +66,7 @@ async function round(): Promise<{ cold: number; warm: number; cached: number }> 
 }
 
 export async function benchBuildCache(): Promise<BenchResult> {
-  execFileSync('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT, stdio: 'ignore' });
   const rounds: { cold: number; warm: number; cached: number }[] = [];
   for (let i = 0; i < ROUNDS; i += 1) rounds.push(await round());
   const cold = median(rounds.map((r) => r.cold));

@@ -4,10 +4,10 @@
  * run serves both (memoized), so `npm run bench` pays for it once; each benchmark alone runs it.
  */
 import { execFileSync } from 'node:child_process';
-import { noLeftovers } from '../test/support/docker-cleanup.ts';
-import type { RequestLogEntry } from '../test/support/fake-github/index.ts';
-import { createHarness, type Harness } from '../test/support/harness.ts';
-import { waitUntil } from '../test/support/wait-until.ts';
+import { noLeftovers } from '../test/support/harness/docker-cleanup.ts';
+import type { RequestLogEntry } from '../test/support/fakes/fake-github/index.ts';
+import { createHarness, type Harness } from '../test/support/harness/harness.ts';
+import { waitUntil } from '../test/support/harness/wait-until.ts';
 import { CONTROLLER_LABEL, startDirectly, watchStarts, type Starts } from './engine-start.ts';
 import { watchRunners, type Census } from './runner-census.ts';
 import { median } from './stats.ts';
@@ -99,7 +99,7 @@ async function directStarts(starts: Starts, controllerId: string, rounds: number
 }
 
 async function measureBursts(log: (line: string) => void): Promise<BurstRun> {
-  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('bash', ['test/support/images/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
   // The fake answers as GitHub does beyond its secondary limits: none may be met.
   const h = await createHarness({ secondaryLimits: true });
   const starts = await watchStarts(`${CONTROLLER_LABEL}=${h.controllerId}`);

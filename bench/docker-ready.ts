@@ -13,14 +13,14 @@ import {
   volumeNames,
 } from '../controller/src/runners/container-spec.ts';
 import { runtimeSettings, type RunnerSpec } from '../controller/src/runners/runtime.ts';
-import { testConfig } from '../test/support/config-fixtures.ts';
-import { DIND_IMAGE } from '../test/support/dind-helpers.ts';
-import { docker, noLeftovers, removeAllOf } from '../test/support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../test/support/harness.ts';
-import { ensureStandinRunnerImage } from '../test/support/runner-image.ts';
-import { describeReports, stepReports } from '../test/support/standin-workflows.ts';
-import { createTestNetwork, type TestNetwork } from '../test/support/test-network.ts';
-import { waitUntil } from '../test/support/wait-until.ts';
+import { testConfig } from '../test/support/fixtures/config-fixtures.ts';
+import { DIND_IMAGE } from '../test/support/images/dind-helpers.ts';
+import { docker, noLeftovers, removeAllOf } from '../test/support/harness/docker-cleanup.ts';
+import { createHarness, type Harness } from '../test/support/harness/harness.ts';
+import { ensureStandinRunnerImage } from '../test/support/images/runner-image.ts';
+import { describeReports, stepReports } from '../test/support/images/standin-workflows.ts';
+import { createTestNetwork, type TestNetwork } from '../test/support/harness/test-network.ts';
+import { waitUntil } from '../test/support/harness/wait-until.ts';
 import type { BenchResult } from './result.ts';
 import { median } from './stats.ts';
 
@@ -121,7 +121,7 @@ async function direct(pool: PoolConfig, controllerId: string, round: number): Pr
 }
 
 export async function benchDockerReady(): Promise<BenchResult> {
-  execFileSync('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT, stdio: 'ignore' });
   const standin = await ensureStandinRunnerImage();
   const net = await createTestNetwork('autoscaler-bench');
   const cold: number[] = [];

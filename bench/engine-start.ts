@@ -4,9 +4,9 @@
  */
 import type { PoolConfig } from '../controller/src/config/config-types.ts';
 import { runnerContainer } from '../controller/src/runners/container-spec.ts';
-import { testConfig } from '../test/support/config-fixtures.ts';
-import { docker } from '../test/support/docker-cleanup.ts';
-import { STUB_IMAGE } from '../test/support/harness.ts';
+import { testConfig } from '../test/support/fixtures/config-fixtures.ts';
+import { docker } from '../test/support/harness/docker-cleanup.ts';
+import { STUB_IMAGE } from '../test/support/harness/harness.ts';
 
 export const CONTROLLER_LABEL = 'io.runner-autoscaler.controller';
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { loadConfig, type RepoConfig } from '../controller/src/config/load-config.ts';
-import { workflowJobExample } from '../test/support/webhook-examples.ts';
+import { workflowJobExample } from '../test/support/fixtures/webhook-examples.ts';
 
 export const SECRET = 'bench-secret';
 export const REPO = 'lineville/elastic-machines-testing';

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { JobBook } from '../controller/src/jobs/job-book.ts';
 import { logOptions } from '../controller/src/log/log-options.ts';
 import { createMetrics } from '../controller/src/metrics/metrics.ts';
-import { buildIntakeApp } from '../test/support/intake-app.ts';
+import { buildIntakeApp } from '../test/support/fakes/intake-app.ts';
 import { benchRepos, SECRET } from './fixtures.ts';
 
 export type ServerVariant = 'controller' | 'controller-silent' | 'baseline';

@@ -5,7 +5,7 @@ import type { ServerMessage, ServerVariant } from './intake-server.ts';
 import { saturate, steadyRate, target, type LoadResult } from './load.ts';
 import { ratio, type BenchResult, type Row } from './result.ts';
 import { verifySignature } from '../controller/src/webhook/verify-signature.ts';
-import { imageNodeOptions } from '../test/support/controller-process.ts';
+import { imageNodeOptions } from '../test/support/harness/controller-process.ts';
 import { queuedDeliveries, SECRET } from './fixtures.ts';
 import { comparePerCall, median, percentile } from './stats.ts';
 

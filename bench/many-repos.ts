@@ -7,9 +7,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { RESYNC_BUDGET_PER_MINUTE } from '../controller/src/reconcile/resyncer.ts';
-import { createHarness, SECRET, type Harness } from '../test/support/harness.ts';
-import type { FakeGitHub } from '../test/support/fake-github/index.ts';
+import { RESYNC_BUDGET_PER_MINUTE } from '../controller/src/resync/resync-schedule.ts';
+import { createHarness, SECRET, type Harness } from '../test/support/harness/harness.ts';
+import type { FakeGitHub } from '../test/support/fakes/fake-github/index.ts';
 import { POINTS_PER_MINUTE, routeCounts } from './api-cost.ts';
 import { takeHeapSnapshot } from './heap-snapshot.ts';
 import { cpuWindow, rssMb, rssSampler, startBareFastify } from './process-usage.ts';
@@ -123,7 +123,7 @@ async function steadyIdle(): Promise<{ cpu: number; perMinute: number; notModifi
 export async function benchManyRepos(
   log: (line: string) => void = () => undefined,
 ): Promise<BenchResult> {
-  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('bash', ['test/support/images/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     cwd: ROOT,
     stdio: 'inherit',

@@ -2,7 +2,7 @@
  * Counts a controller's runner containers from the engine's own events: how many were created,
  * and the greatest number that existed at once (created and not yet destroyed).
  */
-import { docker } from '../test/support/docker-cleanup.ts';
+import { docker } from '../test/support/harness/docker-cleanup.ts';
 import { CONTROLLER_LABEL } from './engine-start.ts';
 
 export type Census = {

@@ -4,10 +4,10 @@
  * engine's bound, and a burst within capacity. Needs a Docker engine and the test images.
  */
 import { execFileSync } from 'node:child_process';
-import { noLeftovers } from '../test/support/docker-cleanup.ts';
-import { startFakeActions, type FakeActions } from '../test/support/fake-actions/index.ts';
-import { createHarness, type Harness } from '../test/support/harness.ts';
-import { waitUntil } from '../test/support/wait-until.ts';
+import { noLeftovers } from '../test/support/harness/docker-cleanup.ts';
+import { startFakeActions, type FakeActions } from '../test/support/fakes/fake-actions/index.ts';
+import { createHarness, type Harness } from '../test/support/harness/harness.ts';
+import { waitUntil } from '../test/support/harness/wait-until.ts';
 import { engineBound } from './burst.ts';
 import { CONTROLLER_LABEL, startDirectly, watchStarts, type Starts } from './engine-start.ts';
 import type { BenchResult } from './result.ts';
@@ -56,7 +56,7 @@ async function directStarts(starts: Starts, controllerId: string, rounds: number
 export async function benchScaleSetBurst(
   log: (line: string) => void = () => undefined,
 ): Promise<BenchResult> {
-  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('bash', ['test/support/images/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
   const h = await createHarness();
   const actions = await startFakeActions({
     configUrls: [CONFIG_URL],

@@ -1,12 +1,12 @@
 /**
  * Benchmark 5: from a queued delivery sent to its runner container running, on the real
  * Docker engine, against a bare container start of the same image. Needs a Docker engine and the
- * test images (test/support/build-images.sh); GitHub is the fake of test/support.
+ * test images (test/support/images/build-images.sh); GitHub is the fake of test/support.
  */
 import { execFileSync } from 'node:child_process';
-import { noLeftovers } from '../test/support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../test/support/harness.ts';
-import { waitUntil } from '../test/support/wait-until.ts';
+import { noLeftovers } from '../test/support/harness/docker-cleanup.ts';
+import { createHarness, type Harness } from '../test/support/harness/harness.ts';
+import { waitUntil } from '../test/support/harness/wait-until.ts';
 import {
   CONTROLLER_LABEL,
   startDirectly,
@@ -33,7 +33,7 @@ async function spawnOnce(h: Harness, starts: Starts): Promise<number> {
 }
 
 export async function benchSpawn(): Promise<BenchResult> {
-  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('bash', ['test/support/images/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
   // The fake GitHub and the controller process (runner stub image, host network) of the tests.
   const h = await createHarness();
   const starts = await watchStarts(`${CONTROLLER_LABEL}=${h.controllerId}`);

@@ -11,8 +11,8 @@ import {
   portBindings,
   type ComposeConfig,
   type ComposeService,
-} from '../support/e2e-compose.ts';
-import { proxyRequest, type RequestOptions } from '../support/proxy-request.ts';
+} from '../support/harness/e2e-compose.ts';
+import { proxyRequest, type RequestOptions } from '../support/harness/proxy-request.ts';
 import { parse } from 'yaml';
 
 /** expect's string matcher, typed for use inside object literals. */
@@ -315,7 +315,7 @@ const request = (url: string, options: RequestOptions = {}) =>
   proxyRequest(url, { serverName: DOMAIN, ...options });
 
 // Needs a Docker engine; builds the nginx image from nginx/Dockerfile on a locally made Debian
-// stand-in for the upstream nginx image (test/support/e2e-build-nginx.sh, cached after the first run).
+// stand-in for the upstream nginx image (test/support/images/e2e-build-nginx.sh, cached after the first run).
 describe('nginx image', () => {
   const suffix = randomBytes(4).toString('hex');
   const network = `autoscaler-e2e-${suffix}`;
@@ -325,7 +325,7 @@ describe('nginx image', () => {
   let httpUrl: string;
 
   beforeAll(async () => {
-    await run('sh', [path.join(ROOT, 'test/support/e2e-build-nginx.sh')]);
+    await run('sh', [path.join(ROOT, 'test/support/images/e2e-build-nginx.sh')]);
   }, 300_000);
 
   afterAll(async () => {

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { noLeftovers, removeAllOf, testControllerId } from '../support/docker-cleanup.ts';
-import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { freePort } from '../support/free-port.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import { noLeftovers, removeAllOf, testControllerId } from '../support/harness/docker-cleanup.ts';
+import { startFakeActions, type FakeActions } from '../support/fakes/fake-actions/index.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { freePort } from '../support/harness/free-port.ts';
 import {
   STACK_PREFIX,
   STACK_REVISION,
@@ -21,8 +21,8 @@ import {
   imageIds,
   stackImages,
   writeStackProject,
-} from '../support/stack-project.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/stack-project.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // README's two quick starts, their commands as written: in a checkout of this tree, with the
 // images built from it (no registry is reachable here), GitHub and its Actions service faked on

@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
 import {
   noLeftovers,
   removeAllOf,
   runnerContainers,
   testControllerId,
-} from '../support/docker-cleanup.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { proxyRequest } from '../support/proxy-request.ts';
+} from '../support/harness/docker-cleanup.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { proxyRequest } from '../support/harness/proxy-request.ts';
 import {
   STACK_PREFIX,
   STACK_REVISION,
@@ -25,8 +25,8 @@ import {
   imageIds,
   stackImages,
   writeStackProject,
-} from '../support/stack-project.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/stack-project.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 /** expect's string matcher, typed for use inside object literals. */
 const text = (pattern: string | RegExp): unknown =>
@@ -34,7 +34,7 @@ const text = (pattern: string | RegExp): unknown =>
 
 // The whole product as a user runs it: docker-compose.autoscale.yml, its images built with the
 // build file (docker-compose.build.yml; base images and the runner's downloads stood in for by
-// test/support/compose-stack-standins.yml) under a pinned version tag, brought up with that tag
+// test/support/images/compose-stack-standins.yml) under a pinned version tag, brought up with that tag
 // and .env made from .env.example. GitHub is the fake, reached on Docker's bridge address, and
 // delivers over HTTPS through nginx with the secret the controller generated, read with the
 // documented command. Runners get dind sidecars (the docker:dind stand-in) and their jobs build

@@ -16,10 +16,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { docker } from '../support/docker-cleanup.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { ensureStandinRunnerImage, STANDIN_IMAGE } from '../support/runner-image.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { ensureStandinRunnerImage, STANDIN_IMAGE } from '../support/images/runner-image.ts';
 import {
   containerJob,
   describeReports,
@@ -27,10 +27,10 @@ import {
   expectRunnerJob,
   runnerJob,
   stepReports,
-} from '../support/standin-workflows.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
-import { startWorkflowRegistry, type WorkflowRegistry } from '../support/workflow-images.ts';
+} from '../support/images/standin-workflows.ts';
+import { createTestNetwork, type TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
+import { startWorkflowRegistry, type WorkflowRegistry } from '../support/images/workflow-images.ts';
 
 // The seed's static pool as a user runs it: static-pool/docker-compose.yml, unchanged, with
 // REPLICAS long-lived runners of the runner image (built here with the stand-in tarball), a PAT
@@ -43,7 +43,7 @@ const REPLICAS = 3;
 const projectName = `autoscaler-static-${randomBytes(4).toString('hex')}`;
 
 // The stand-in image whose runners, once registered, take jobs from the fake and run their
-// workflows (STANDIN_TAKE_JOBS, test/support/runner-tarball).
+// workflows (STANDIN_TAKE_JOBS, test/support/images/runner-tarball).
 const JOBS_IMAGE = 'autoscaler-test/runner-image:standin-jobs';
 
 let fake: FakeGitHub;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { docker } from '../support/docker-cleanup.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
 
 // Issue 17, defect 11: docker-compose.yml (the static pool) and docker-compose.autoscale.yml sat
 // in one folder with no project name, both with a service `runner`: `up` of the autoscaler

@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sampleRunnerCount } from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { sampleRunnerCount } from '../support/harness/docker-cleanup.ts';
+import { type Harness, harnessForEachTest, SECRET } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 const jitPosts = () =>
   h.fake.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/generate-jitconfig'));

@@ -1,7 +1,11 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheVolumes, DIND_IMAGE, reportOf, runningSidecars } from '../support/dind-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  cacheVolumes,
+  DIND_IMAGE,
+  dindHarnessForEachTest,
+  reportOf,
+  runningSidecars,
+} from '../support/images/dind-helpers.ts';
 import { CacheLeases, cacheVolumeName } from '../../controller/src/runners/cache-volumes.ts';
 import type { DockerEngine } from '../../controller/src/runners/docker-engine.ts';
 import {
@@ -10,36 +14,21 @@ import {
   removeAllOf,
   runnerContainers,
   testControllerId,
-} from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/docker-cleanup.ts';
+import { SECRET, type Harness } from '../support/harness/harness.ts';
+import type { TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // Pools of dind runners that keep a build cache (dind_cache_volumes). The job of this stub
 // builds the same Dockerfile every time and reports how long it took, how many steps came from
 // the builder's cache and what the engine held before; then it leaves a container with a restart
 // policy and a volume behind, which the cache must not keep.
 const CACHE_STUB = 'autoscaler-test/runner-stub-cache:local';
-const ROOT = new URL('../..', import.meta.url).pathname;
 const REPO_URL = 'https://github.com/octocat/hello-world';
 
 let net: TestNetwork;
 let h: Harness;
-
-beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
-}, 300_000);
-
-beforeEach(async () => {
-  // The runners' own network: a dind engine must not share the host's network namespace.
-  net = await createTestNetwork();
-  h = await createHarness({ host: net.gateway });
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-  await net.remove();
-});
+dindHarnessForEachTest((made) => ({ h, net } = made));
 
 const reposWith = (pools: Record<string, unknown>[]) => ({
   repositories: [{ id: 'app', github_url: REPO_URL, pools }],

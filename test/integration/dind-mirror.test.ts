@@ -1,18 +1,22 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DIND_IMAGE, reportOf, runningSidecars } from '../support/dind-helpers.ts';
-import { docker } from '../support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  DIND_IMAGE,
+  dindHarnessForEachTest,
+  reportOf,
+  runningSidecars,
+} from '../support/images/dind-helpers.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
+import type { Harness } from '../support/harness/harness.ts';
+import type { TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // A registry mirror for the dind sidecars (DIND_REGISTRY_MIRROR): a pull-through cache. Docker
 // Hub cannot be reached here, so a local distribution server plays it (the upstream); a second
 // one, with REGISTRY_PROXY_REMOTEURL pointing at the upstream, is the mirror, as the `mirror`
 // profile of docker-compose.autoscale.yml runs registry:2 in front of Docker Hub.
 const run = promisify(execFile);
-const ROOT = new URL('../..', import.meta.url).pathname;
 const REGISTRY_IMAGE = 'autoscaler-test/registry:local';
 const PULL_STUB = 'autoscaler-test/runner-stub-pull:local';
 const TEST_LABEL = { 'io.runner-autoscaler.test': 'true' };
@@ -22,27 +26,18 @@ const PROBE = 'library/mirror-probe:latest';
 let net: TestNetwork;
 let h: Harness;
 let pushedTag: string | undefined;
-
-beforeAll(async () => {
-  await run('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
-}, 300_000);
-
-beforeEach(async () => {
-  net = await createTestNetwork();
-  h = await createHarness({ host: net.gateway });
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-  // The registries are on the test's network; removing it removes them.
-  await net.remove();
-  if (pushedTag)
-    await docker
-      .getImage(pushedTag)
-      .remove()
-      .catch(() => undefined);
-  pushedTag = undefined;
-});
+// The registries are on the test's network; removing it removes them.
+dindHarnessForEachTest(
+  (made) => ({ h, net } = made),
+  async () => {
+    if (pushedTag)
+      await docker
+        .getImage(pushedTag)
+        .remove()
+        .catch(() => undefined);
+    pushedTag = undefined;
+  },
+);
 
 /** A distribution server on the test network, by name; `publish` also on a host port. */
 async function startRegistry(name: string, env: string[], publish = false): Promise<number> {

@@ -1,11 +1,15 @@
-import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { docker, leftovers, noLeftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { buildDindImagesFirst } from '../support/images/dind-helpers.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import {
+  docker,
+  leftovers,
+  noLeftovers,
+  runnerContainers,
+} from '../support/harness/docker-cleanup.ts';
+import { harnessForEachTest, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // The default RUNNER_DOCKER_MODE: each runner gets its own Docker engine in a sidecar. The
 // sidecar runs a stand-in for docker:dind with the explicit capability set (DIND_PRIVILEGED=false;
@@ -13,7 +17,6 @@ import { waitUntil } from '../support/wait-until.ts';
 const DIND_IMAGE = 'autoscaler-test/dind:local';
 // Non-root, as the real runner image: it reaches the sidecar's socket through group 123.
 const STUB_IMAGE = 'autoscaler-test/runner-stub-docker-user:local';
-const ROOT = new URL('../..', import.meta.url).pathname;
 const DIND_ENV = {
   RUNNER_DOCKER_MODE: 'dind',
   DIND_IMAGE,
@@ -23,19 +26,11 @@ const DIND_ENV = {
 };
 
 let h: Harness;
-
-beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
-}, 300_000);
-
-beforeEach(async () => {
-  // Runners live on the default bridge network (a dind engine must not share the host's network
-  // namespace), so the fake GitHub listens where they can reach it.
-  h = await createHarness({ host: await dockerBridgeGateway() });
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
+buildDindImagesFirst();
+// Runners live on the default bridge network (a dind engine must not share the host's network
+// namespace), so the fake GitHub listens where they can reach it.
+harnessForEachTest((made) => (h = made), {
+  fake: async () => ({ host: await dockerBridgeGateway() }),
 });
 
 describe('runners with a dind sidecar', () => {

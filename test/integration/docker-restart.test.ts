@@ -1,19 +1,11 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDockerDaemon, stopDockerDaemon } from '../support/docker-daemon.ts';
-import { leftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDockerDaemon, stopDockerDaemon } from '../support/harness/docker-daemon.ts';
+import { leftovers, runnerContainers } from '../support/harness/docker-cleanup.ts';
+import { harnessForEachTest, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await startDockerDaemon();
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made), { beforeCleanup: startDockerDaemon });
 
 afterAll(async () => {
   await startDockerDaemon();

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadImages } from '../support/engine-images.ts';
-import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
-import { callApi, startFakeGitHub } from '../support/fake-github/index.ts';
-import { binfmtStatus, buildArm64Images, canRunPlatform } from '../support/platforms.ts';
-import { STUB, TEST_LABELS, rigIsGone } from '../support/rig-checks.ts';
+import { loadImages } from '../support/rigs/engine-images.ts';
+import { startExtraDockerd, type ExtraDockerd } from '../support/rigs/extra-dockerd.ts';
+import { callApi, startFakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { binfmtStatus, buildArm64Images, canRunPlatform } from '../support/rigs/platforms.ts';
+import { STUB, TEST_LABELS, rigIsGone } from '../support/rigs/rig-checks.ts';
 
 describe('platforms on an extra dockerd', () => {
   let engine: ExtraDockerd;

@@ -6,12 +6,12 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigProblem } from '../../controller/src/config/config-types.ts';
 import { loadEngines } from '../../controller/src/config/engines.ts';
-import { createDockerContext } from '../support/docker-context.ts';
-import { loadImages } from '../support/engine-images.ts';
-import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
-import { STUB, engineInfo, rigIsGone, sleeper } from '../support/rig-checks.ts';
-import { startSshEndpoint } from '../support/ssh-endpoint.ts';
-import { makeTlsCerts } from '../support/tls-certs.ts';
+import { createDockerContext } from '../support/rigs/docker-context.ts';
+import { loadImages } from '../support/rigs/engine-images.ts';
+import { startExtraDockerd, type ExtraDockerd } from '../support/rigs/extra-dockerd.ts';
+import { STUB, engineInfo, rigIsGone, sleeper } from '../support/rigs/rig-checks.ts';
+import { startSshEndpoint } from '../support/rigs/ssh-endpoint.ts';
+import { makeTlsCerts } from '../support/rigs/tls-certs.ts';
 
 describe('an extra dockerd behind a private sshd', () => {
   let engine: ExtraDockerd;

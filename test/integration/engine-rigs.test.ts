@@ -4,11 +4,11 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { docker as sharedEngine } from '../support/docker-cleanup.ts';
-import { loadImages } from '../support/engine-images.ts';
-import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
-import { isGone } from '../support/host-processes.ts';
-import { reapLeftoverRigs } from '../support/rig-cleanup.ts';
+import { docker as sharedEngine } from '../support/harness/docker-cleanup.ts';
+import { loadImages } from '../support/rigs/engine-images.ts';
+import { startExtraDockerd, type ExtraDockerd } from '../support/rigs/extra-dockerd.ts';
+import { isGone } from '../support/rigs/host-processes.ts';
+import { reapLeftoverRigs } from '../support/rigs/rig-cleanup.ts';
 import {
   BUSYBOX,
   STUB,
@@ -20,7 +20,7 @@ import {
   rigIsGone,
   sharedBridge,
   sleeper,
-} from '../support/rig-checks.ts';
+} from '../support/rigs/rig-checks.ts';
 
 describe('an extra dockerd next to the shared one', () => {
   let engine: ExtraDockerd;

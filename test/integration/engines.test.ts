@@ -1,16 +1,16 @@
 import type Docker from 'dockerode';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { docker as mainEngine } from '../support/docker-cleanup.ts';
-import { loadImages } from '../support/engine-images.ts';
-import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
-import { createHarness, STUB_IMAGE, type Harness } from '../support/harness.ts';
-import { binfmtStatus, buildArm64Images } from '../support/platforms.ts';
-import { startSshEndpoint } from '../support/ssh-endpoint.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { docker as mainEngine } from '../support/harness/docker-cleanup.ts';
+import { loadImages } from '../support/rigs/engine-images.ts';
+import { startExtraDockerd, type ExtraDockerd } from '../support/rigs/extra-dockerd.ts';
+import { harnessForEachTest, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import { binfmtStatus, buildArm64Images } from '../support/rigs/platforms.ts';
+import { startSshEndpoint } from '../support/rigs/ssh-endpoint.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 /*
  * Several Docker engines: the shared one and further dockerds on this machine, each with its
- * own socket, data root and bridge (test/support/extra-dockerd.ts), reached as a user's remote
+ * own socket, data root and bridge (test/support/rigs/extra-dockerd.ts), reached as a user's remote
  * build hosts would be (unix socket, TCP with TLS, SSH). Runners use the host's network, so
  * 127.0.0.1 reaches the fake GitHub from every engine.
  */
@@ -20,14 +20,10 @@ const MAIN = { name: 'main', endpoint: 'unix:///var/run/docker.sock' };
 
 let h: Harness;
 const extras: ExtraDockerd[] = [];
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-  for (const engine of extras.splice(0)) await engine.destroy();
+harnessForEachTest((made) => (h = made), {
+  afterCleanup: async () => {
+    for (const engine of extras.splice(0)) await engine.destroy();
+  },
 });
 
 async function extraEngine(

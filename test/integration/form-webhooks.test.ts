@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { leftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
-import { workflowJobExample } from '../support/webhook-examples.ts';
+import { leftovers, runnerContainers } from '../support/harness/docker-cleanup.ts';
+import { createHarness, SECRET, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
+import { workflowJobExample } from '../support/fixtures/webhook-examples.ts';
 
 // A hook made in GitHub's settings page has the content type application/x-www-form-urlencoded
 // unless the user changes it: GitHub then sends the JSON as the form field `payload`, and signs

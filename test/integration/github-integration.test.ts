@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateTestAppKey } from '../support/fake-github/index.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { generateTestAppKey } from '../support/fakes/fake-github/index.ts';
+import { createHarness, SECRET, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness | undefined;
 

@@ -1,36 +1,25 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DIND_IMAGE, LABEL, reportOf } from '../support/dind-helpers.ts';
-import { docker, noLeftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, STUB_IMAGE, type Harness } from '../support/harness.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  DIND_IMAGE,
+  dindHarnessForEachTest,
+  LABEL,
+  reportOf,
+} from '../support/images/dind-helpers.ts';
+import { docker, noLeftovers, runnerContainers } from '../support/harness/docker-cleanup.ts';
+import { SECRET, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import type { TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // Limits per pool, for the runner and its sidecar. Four pools run at once: a job that starts
 // more processes than its runner may, one that takes more memory than its runner may, one whose
 // container on its sidecar's engine starts more processes than the sidecar may, and a calm one
 // with the same limits. Each hog fails alone; the calm job and the controller go on.
-const ROOT = new URL('../..', import.meta.url).pathname;
 const REPO_URL = 'https://github.com/octocat/hello-world';
 const MiB = 2 ** 20;
 
 let net: TestNetwork;
 let h: Harness;
-
-beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
-}, 300_000);
-
-beforeEach(async () => {
-  net = await createTestNetwork();
-  h = await createHarness({ host: net.gateway });
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-  await net.remove();
-});
+dindHarnessForEachTest((made) => ({ h, net } = made));
 
 const calmLimits = {
   runner_cpus: 0.5,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, STUB_IMAGE, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { createHarness, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // Issue 17, defect 9: images built from the checkout (docker-compose.build.yml) were undone by
 // the default RUNNER_PULL_POLICY=auto, which pulled the tag from its registry at start and every

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { freePort } from '../support/free-port.ts';
-import { STUB_IMAGE } from '../support/harness.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { freePort } from '../support/harness/free-port.ts';
+import { STUB_IMAGE } from '../support/harness/harness.ts';
 
 // The preflight check (`npm run check`, controller/dist/check.js in the image) against the fake
 // GitHub and this machine's Docker engine: each problem is named with its fix, and the exit

@@ -1,22 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   noLeftovers as noLeftoversOf,
   runnerContainers,
   sampleRunnerCount,
-} from '../support/docker-cleanup.ts';
-import { workflowJobPayload } from '../support/fake-github/workflow-job-payload.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/docker-cleanup.ts';
+import { workflowJobPayload } from '../support/fakes/fake-github/workflow-job-payload.ts';
+import { type Harness, harnessForEachTest } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 const allCompleted = (jobs: { id: number }[]) =>
   jobs.every((job) => h.fake.job(job.id)?.status === 'completed');

@@ -1,18 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { leftovers, runnerContainers } from '../support/docker-cleanup.ts';
-import { callApi } from '../support/fake-github/index.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { leftovers, runnerContainers } from '../support/harness/docker-cleanup.ts';
+import { callApi } from '../support/fakes/fake-github/index.ts';
+import { type Harness, harnessForEachTest } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 const register = (name: string) =>
   callApi(h.fake, 'POST', '/repos/octocat/hello-world/actions/runners/generate-jitconfig', {

@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { type Harness, harnessForEachTest } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 describe('resync', () => {
   it('costs no rate limit while nothing changes (conditional requests answered 304)', async () => {

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DIND_IMAGE } from '../support/dind-helpers.ts';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { docker } from '../support/docker-cleanup.ts';
-import { callApi, startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { ensureStandinRunnerImage } from '../support/runner-image.ts';
-import { createStandinRunners, type StandinCall } from '../support/standin-runner.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { DIND_IMAGE } from '../support/images/dind-helpers.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
+import { callApi, startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { ensureStandinRunnerImage } from '../support/images/runner-image.ts';
+import { createStandinRunners, type StandinCall } from '../support/images/standin-runner.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // runner-image/entrypoint.sh in the real image, with the stand-in tarball: its config.sh and
 // run.sh record what they get. GitHub is the fake in GHES mode on Docker's bridge, so that
@@ -57,7 +57,7 @@ const tokensOf = (kind: 'registration' | 'remove') =>
 
 beforeAll(async () => {
   await ensureStandinRunnerImage();
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], {
+  await promisify(execFile)('sh', ['test/support/images/build-dind-images.sh'], {
     cwd: new URL('../..', import.meta.url).pathname,
   });
   fake = await startFakeGitHub({

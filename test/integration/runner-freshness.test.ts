@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HealthReport } from '../../controller/src/http/health.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import type { HealthReport } from '../../controller/src/status/health-types.ts';
+import { type Harness, harnessForEachTest } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 // The runner image's version label says 2.338.0; the fake GitHub publishes actions/runner's
 // releases, which the controller reads without a token at start (then once a day).
@@ -10,14 +10,7 @@ const DAY = 24 * 3600_000;
 const POOL = 'octocat-hello-world';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 const publish = (tagName: string, daysAgo: number) =>
   h.fake.publishRelease({

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerBridgeGateway } from '../support/docker-bridge.ts';
-import { docker } from '../support/docker-cleanup.ts';
+import { dockerBridgeGateway } from '../support/harness/docker-bridge.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
 import {
   buildRunnerImage,
   type BuildResult,
@@ -15,14 +15,14 @@ import {
   STANDIN_VERSION,
   standinTarball,
   TEST_LABEL,
-} from '../support/runner-image.ts';
+} from '../support/images/runner-image.ts';
 import {
   sha256Of,
   startRunnerReleaseServer,
   tarballName,
   type RunnerArch,
   type RunnerReleaseServer,
-} from '../support/runner-release-server.ts';
+} from '../support/fakes/runner-release-server.ts';
 
 // runner-image/Dockerfile's install step, built for real with the stand-in tarball served from
 // the host: every build verifies the tarball's SHA-256 (given, built in, or the releases API's

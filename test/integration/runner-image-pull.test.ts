@@ -3,37 +3,31 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { docker } from '../support/docker-cleanup.ts';
-import { createHarness, STUB_IMAGE, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { buildDindImagesFirst } from '../support/images/dind-helpers.ts';
+import { docker } from '../support/harness/docker-cleanup.ts';
+import { harnessForEachTest, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 /*
  * Runner image pull policies against a real registry (Debian's distribution, the stand-in for
- * registry:2 that test/support/build-dind-images.sh builds), published on a loopback port the
+ * registry:2 that test/support/images/build-dind-images.sh builds), published on a loopback port the
  * engine may pull from without TLS: a new `latest` arrives on its own, a private registry is
  * pulled from with the logins of a Docker config.json, and a failed pull is named per pool.
  */
 
 const run = promisify(execFile);
-const ROOT = new URL('../..', import.meta.url).pathname;
 const REGISTRY_IMAGE = 'autoscaler-test/registry:local';
 const TEST_LABEL = 'io.runner-autoscaler.test=true';
 
 let h: Harness;
 const cleanup: (() => Promise<unknown>)[] = [];
 
-beforeAll(async () => {
-  await run('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
-}, 300_000);
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-  for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+buildDindImagesFirst();
+harnessForEachTest((made) => (h = made), {
+  afterCleanup: async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  },
 });
 
 /** A registry on 127.0.0.1:<port>; with `auth`, htpasswd logins only. Returns its address. */

@@ -5,11 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { docker as sharedEngine } from '../support/docker-cleanup.ts';
-import { loadImages } from '../support/engine-images.ts';
-import { RUNSC_RUNTIME, startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
-import { createHarness, STUB_IMAGE, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { docker as sharedEngine } from '../support/harness/docker-cleanup.ts';
+import { loadImages } from '../support/rigs/engine-images.ts';
+import {
+  RUNSC_RUNTIME,
+  startExtraDockerd,
+  type ExtraDockerd,
+} from '../support/rigs/extra-dockerd.ts';
+import { createHarness, STUB_IMAGE, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 /*
  * Isolation tiers: a pool names the OCI runtime of its runners (runner_runtime). gVisor (runsc,

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { noLeftovers, sampleRunnerCount } from '../support/docker-cleanup.ts';
-import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
-import { generateTestAppKey } from '../support/fake-github/index.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { noLeftovers, sampleRunnerCount } from '../support/harness/docker-cleanup.ts';
+import { startFakeActions, type FakeActions } from '../support/fakes/fake-actions/index.ts';
+import { generateTestAppKey } from '../support/fakes/fake-github/index.ts';
+import { createHarness, SECRET, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 /*
  * Scale-set mode: a pool whose jobs come from GitHub's runner scale set protocol (the fake

@@ -1,8 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { docker, leftovers, removeAllOf, testControllerId } from '../support/docker-cleanup.ts';
-import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
-import { connectSource, type ConnectedSource } from '../support/fake-actions/scale-set-harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import {
+  docker,
+  leftovers,
+  removeAllOf,
+  testControllerId,
+} from '../support/harness/docker-cleanup.ts';
+import { startFakeActions, type FakeActions } from '../support/fakes/fake-actions/index.ts';
+import {
+  connectSource,
+  type ConnectedSource,
+} from '../support/fakes/fake-actions/scale-set-harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 /*
  * The scale-set client with the real engine: a runner stub container started with a JIT

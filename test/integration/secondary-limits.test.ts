@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { noLeftovers, sampleRunnerCount } from '../support/docker-cleanup.ts';
-import { GITHUB_SECONDARY_LIMITS } from '../support/fake-github/index.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { noLeftovers, sampleRunnerCount } from '../support/harness/docker-cleanup.ts';
+import { GITHUB_SECONDARY_LIMITS } from '../support/fakes/fake-github/index.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
 

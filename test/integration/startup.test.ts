@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { harnessForEachTest, type Harness } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -56,12 +56,7 @@ describe('a DATA_DIR the controller cannot write', () => {
 
 describe('a typo in repos.json', () => {
   let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-  afterEach(async (context) => {
-    await h.cleanup(context);
-  });
+  harnessForEachTest((made) => (h = made));
 
   it('exits 1 before listening and names the key with the one it resembles', () => {
     const file = h.writeFile(
@@ -91,12 +86,7 @@ describe('a typo in repos.json', () => {
 
 describe('SIGTERM while GitHub does not answer', () => {
   let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-  afterEach(async (context) => {
-    await h.cleanup(context);
-  });
+  harnessForEachTest((made) => (h = made));
 
   it('exits 0 within 10 s, aborting what is under way and saying what it left', async () => {
     const controller = await h.start();
@@ -124,12 +114,7 @@ describe('SIGTERM while GitHub does not answer', () => {
 
 describe('request logging', () => {
   let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness();
-  });
-  afterEach(async (context) => {
-    await h.cleanup(context);
-  });
+  harnessForEachTest((made) => (h = made));
 
   it('logs webhook requests but not probes and scrapes', async () => {
     const controller = await h.start();

@@ -1,18 +1,11 @@
 import { mkdir } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/harness/browser.ts';
+import { type Harness, harnessForEachTest } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 describe('the live status page', () => {
   it('shows a running job, its runner and, afterwards, the job with its queue time and duration', async () => {

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderStatusPage } from '../../controller/src/http/status-page.ts';
-import { launchChromium, type BrowserSession } from '../support/browser.ts';
-import { sampleStatusView } from '../support/sample-status-view.ts';
+import { launchChromium, type BrowserSession } from '../support/harness/browser.ts';
+import { sampleStatusView } from '../support/fixtures/sample-status-view.ts';
 
 const ARTIFACTS = 'test-artifacts';
 

@@ -1,22 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   docker,
   leftovers,
   runnerContainers,
   sampleRunnerCount,
-} from '../support/docker-cleanup.ts';
-import { createHarness, SECRET, type Harness } from '../support/harness.ts';
-import { waitUntil } from '../support/wait-until.ts';
+} from '../support/harness/docker-cleanup.ts';
+import { type Harness, harnessForEachTest, SECRET } from '../support/harness/harness.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
 
 let h: Harness;
-
-beforeEach(async () => {
-  h = await createHarness();
-});
-
-afterEach(async (context) => {
-  await h.cleanup(context);
-});
+harnessForEachTest((made) => (h = made));
 
 const jitRequests = () => h.fake.requests().filter((r) => r.path.endsWith('/generate-jitconfig'));
 

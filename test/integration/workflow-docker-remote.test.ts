@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DIND_IMAGE } from '../support/dind-helpers.ts';
-import { loadImages } from '../support/engine-images.ts';
-import { startExtraDockerd, type ExtraDockerd } from '../support/extra-dockerd.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { rigIsGone } from '../support/rig-checks.ts';
-import { ensureStandinRunnerImage } from '../support/runner-image.ts';
+import { DIND_IMAGE } from '../support/images/dind-helpers.ts';
+import { loadImages } from '../support/rigs/engine-images.ts';
+import { startExtraDockerd, type ExtraDockerd } from '../support/rigs/extra-dockerd.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { rigIsGone } from '../support/rigs/rig-checks.ts';
+import { ensureStandinRunnerImage } from '../support/images/runner-image.ts';
 import {
   containerJob,
   describeReports,
@@ -14,10 +14,10 @@ import {
   expectRunnerJob,
   runnerJob,
   stepReports,
-} from '../support/standin-workflows.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
-import { startWorkflowRegistry, type WorkflowRegistry } from '../support/workflow-images.ts';
+} from '../support/images/standin-workflows.ts';
+import { createTestNetwork, type TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
+import { startWorkflowRegistry, type WorkflowRegistry } from '../support/images/workflow-images.ts';
 
 // The workflows of workflow-docker.test.ts in dind mode on a second engine that the controller
 // reaches over TCP with TLS (DOCKER_ENGINES): the controller cannot touch that host's
@@ -30,7 +30,7 @@ let h: Harness | undefined;
 let standin: string;
 
 beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+  await promisify(execFile)('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
   standin = await ensureStandinRunnerImage();
   engine = await startExtraDockerd({ name: 'rig-wf', tcp: { tls: true } });
   await loadImages(engine.docker, [standin, DIND_IMAGE]);

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DIND_IMAGE } from '../support/dind-helpers.ts';
-import { docker, noLeftovers } from '../support/docker-cleanup.ts';
-import { binfmtStatus } from '../support/platforms.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { ensureStandinRunnerImage } from '../support/runner-image.ts';
+import { DIND_IMAGE } from '../support/images/dind-helpers.ts';
+import { docker, noLeftovers } from '../support/harness/docker-cleanup.ts';
+import { binfmtStatus } from '../support/rigs/platforms.ts';
+import { createHarness, type Harness } from '../support/harness/harness.ts';
+import { ensureStandinRunnerImage } from '../support/images/runner-image.ts';
 import {
   containerJob,
   describeReports,
@@ -17,15 +17,15 @@ import {
   runnerJob,
   stepReports,
   type StepReport,
-} from '../support/standin-workflows.ts';
-import { createTestNetwork, type TestNetwork } from '../support/test-network.ts';
-import { waitUntil } from '../support/wait-until.ts';
-import { startWorkflowRegistry, type WorkflowRegistry } from '../support/workflow-images.ts';
+} from '../support/images/standin-workflows.ts';
+import { createTestNetwork, type TestNetwork } from '../support/harness/test-network.ts';
+import { waitUntil } from '../support/harness/wait-until.ts';
+import { startWorkflowRegistry, type WorkflowRegistry } from '../support/images/workflow-images.ts';
 
 // Real workflows drive the job's Docker engine through the runner, with bind mounts of the
 // runner's own folders (container jobs, Docker actions, services, `docker run -v`). The runner
 // here is the product's runner image with the stand-in tarball, whose worker does with Docker
-// what actions/runner does (test/support/runner-tarball/bin/standin-worker.sh), as uid 1001.
+// what actions/runner does (test/support/images/runner-tarball/bin/standin-worker.sh), as uid 1001.
 const ROOT = new URL('../..', import.meta.url).pathname;
 let standin: string;
 let net: TestNetwork;
@@ -33,7 +33,7 @@ let registry: WorkflowRegistry;
 let h: Harness;
 
 beforeAll(async () => {
-  await promisify(execFile)('sh', ['test/support/build-dind-images.sh'], { cwd: ROOT });
+  await promisify(execFile)('sh', ['test/support/images/build-dind-images.sh'], { cwd: ROOT });
   standin = await ensureStandinRunnerImage();
   net = await createTestNetwork();
   registry = await startWorkflowRegistry(net.name);

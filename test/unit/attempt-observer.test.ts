@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { observeAttempts } from '../../controller/src/github/attempt-observer.ts';
+import { observeAttempts } from '../../controller/src/metrics/attempt-observer.ts';
 import { Reachability } from '../../controller/src/github/reachability.ts';
 import { createMetrics } from '../../controller/src/metrics/metrics.ts';
 

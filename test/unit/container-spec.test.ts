@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dindContainer, runnerContainer } from '../../controller/src/runners/container-spec.ts';
 import { runtimeSettings, type RunnerSpec } from '../../controller/src/runners/runtime.ts';
-import { testConfig } from '../support/config-fixtures.ts';
+import { testConfig } from '../support/fixtures/config-fixtures.ts';
 
 const OPTIONS = { controllerId: 'ctl', engineId: 'local', socketGroup: undefined };
 

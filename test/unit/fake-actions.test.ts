@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
+import { startFakeActions, type FakeActions } from '../support/fakes/fake-actions/index.ts';
 
 /*
  * The fake Actions service on the wire, without the product's client: what it answers is what

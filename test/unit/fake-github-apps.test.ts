@@ -2,13 +2,13 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { createSign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callApi } from '../support/fake-github/call-api.ts';
+import { callApi } from '../support/fakes/fake-github/call-api.ts';
 import {
   generateTestAppKey,
   startFakeGitHub,
   type FakeGitHub,
   type FakeGitHubOptions,
-} from '../support/fake-github/index.ts';
+} from '../support/fakes/fake-github/index.ts';
 
 const key = generateTestAppKey();
 const appId = 4242;

@@ -1,10 +1,10 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callApi } from '../support/fake-github/call-api.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
+import { callApi } from '../support/fakes/fake-github/call-api.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
 import {
   createOpenApiValidator,
   type OpenApiValidator,
-} from '../support/openapi/openapi-validator.ts';
+} from '../support/fakes/openapi/openapi-validator.ts';
 
 // Registration-token runners in the fake: the documented token routes, and the stub route the
 // runner stand-in's config.sh registers and removes itself through.

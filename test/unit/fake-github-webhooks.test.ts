@@ -1,8 +1,8 @@
 import { verify } from '@octokit/webhooks-methods';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callApi } from '../support/fake-github/call-api.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { callApi } from '../support/fakes/fake-github/call-api.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/fakes/webhook-receiver.ts';
 
 let fake: FakeGitHub;
 let receiver: WebhookReceiver;

@@ -1,11 +1,11 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callApi } from '../support/fake-github/call-api.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
+import { callApi } from '../support/fakes/fake-github/call-api.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
 import {
   createOpenApiValidator,
   type OpenApiValidator,
-} from '../support/openapi/openapi-validator.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+} from '../support/fakes/openapi/openapi-validator.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/fakes/webhook-receiver.ts';
 
 let openapi: OpenApiValidator;
 let fake: FakeGitHub;

@@ -5,7 +5,7 @@ import {
   networkErrorText,
   RUNNER_RIGHTS,
 } from '../../controller/src/github/github-error.ts';
-import { freePort } from '../support/free-port.ts';
+import { freePort } from '../support/harness/free-port.ts';
 
 // Issue 17, defect 5: 401, 403 and 404 all read "GitHub refused ...", a repository that does
 // not exist was said to need Administration write, and a network failure said "fetch failed".

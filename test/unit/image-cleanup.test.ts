@@ -12,7 +12,7 @@ import {
   type PackageVersion,
 } from '../../scripts/image-cleanup.js';
 import { branchTags } from '../../scripts/image-tags.js';
-import { seedPrTags, seedTransforms } from '../support/seed-004.ts';
+import { seedPrTags, seedTransforms } from '../support/fixtures/seed-004.ts';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();

@@ -11,12 +11,12 @@ import {
   runnerTag,
   versionTags,
 } from '../../scripts/image-tags.js';
-import { SEED_CHECKLIST, seedTransforms } from '../support/seed-004.ts';
+import { SEED_CHECKLIST, seedTransforms } from '../support/fixtures/seed-004.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const DATE = '2026-03-04T05:06:07Z';
 
-// Seed 004's vectors (test/support/seed-004.ts). `ghi9012` is not hexadecimal, so that vector
+// Seed 004's vectors (test/support/fixtures/seed-004.ts). `ghi9012` is not hexadecimal, so that vector
 // goes through branchTags() rather than a full commit hash.
 const vectors = seedTransforms();
 

@@ -8,12 +8,14 @@ const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta
 async function exportedMetricNames(): Promise<Set<string>> {
   const metrics = createMetrics();
   metrics.bindSources({
+    config: { pools: [], maxRunners: 1, build: { version: 'test', revision: 'test' } },
     runners: () => [],
     waitingJobs: () => 0,
-    pools: [],
-    maxRunners: 1,
-    capacity: () => 1,
-    build: { version: 'test', revision: 'test' },
+    engines: () => [],
+    image: () => undefined,
+    scaleSet: () => undefined,
+    releases: () => ({ latest: undefined, releases: [], checkedAt: undefined, error: undefined }),
+    now: Date.now,
   });
   const names = new Set<string>();
   for (const metric of await metrics.registry.getMetricsAsJSON()) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { place, unplaceable, type EngineRoom } from '../../controller/src/reconcile/placement.ts';
+import { place, unplaceable, type EngineRoom } from '../../controller/src/domain/placement.ts';
 import { plan, type PoolDemand } from '../../controller/src/reconcile/plan.ts';
 
 const engine = (id: string, capacity: number, extra: Partial<EngineRoom> = {}): EngineRoom => ({

@@ -1,11 +1,12 @@
 /**
- * Property tests of the planner, driven by a simulated world (test/support/planner-simulation.ts):
- * random sequences of jobs queued, webhooks delivered late, twice, out of order or never,
- * resyncs, controller restarts, runners booting, taking jobs and exiting, and time passing.
- * A failure prints the shrunk step list and a log of what happened.
+ * Property tests of the planner, run by the real reconciler in a simulated world
+ * (test/support/fakes/planner-simulation.ts, on the fake runtime and registrar): random sequences of
+ * jobs queued, webhooks delivered late, twice, out of order or never, resyncs, controller
+ * restarts, runners booting, taking jobs and exiting, and time passing. A failure prints the
+ * shrunk step list and a log of what happened.
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import {
   World,
   configArb,
@@ -13,7 +14,7 @@ import {
   type Mode,
   type SimConfig,
   type Step,
-} from '../support/planner-simulation.ts';
+} from '../support/fakes/planner-simulation.ts';
 
 const lossy: Mode = { lossy: true, finishAfterWebhook: false };
 const reliable: Mode = { lossy: false, finishAfterWebhook: true };
@@ -23,26 +24,28 @@ const scenario = (mode: Mode) =>
   [configArb, fc.array(stepArb(mode.lossy), { maxLength: 80, size: 'max' })] as const;
 
 /** Runs the steps, then `after`; any failure carries the world's log. */
-function simulate(
+async function simulate(
   config: SimConfig,
   steps: Step[],
   mode: Mode,
   each: (world: World) => void,
-  after: (world: World) => void = () => {},
-): void {
+  after: (world: World) => Promise<void> = async () => {},
+): Promise<void> {
   const world = new World(config, mode);
   try {
     for (const step of steps) {
-      world.run(step);
+      await world.run(step);
       each(world);
     }
-    after(world);
+    await after(world);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(
       `${message}\nconfig: ${JSON.stringify(config)}\nlog:\n  ${squeeze(world.log).join('\n  ')}`,
       { cause: error },
     );
+  } finally {
+    await world.close();
   }
 }
 
@@ -57,26 +60,34 @@ function squeeze(lines: string[]): string[] {
   return out.map(({ line, count }) => (count > 1 ? `${line} (x${count})` : line));
 }
 
-describe('plan, in a simulated world', () => {
-  it('1. containers never exceed the global cap nor a pool cap', () => {
-    fc.assert(
-      fc.property(...scenario(lossy), (config, steps) =>
+// The reconciler's own timers never fire: time is the world's, and a tick runs it until quiet.
+beforeAll(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+});
+afterAll(() => {
+  vi.useRealTimers();
+});
+
+describe('plan, run by the reconciler in a simulated world', () => {
+  it('1. containers never exceed the global cap nor a pool cap', async () => {
+    await fc.assert(
+      fc.asyncProperty(...scenario(lossy), (config, steps) =>
         simulate(config, steps, lossy, (world) => world.checkCaps()),
       ),
       params,
     );
   });
 
-  it('2. after any history, a drain completes every job and leaves only the warm pool', () => {
-    fc.assert(
-      fc.property(...scenario(lossy), (config, steps) =>
+  it('2. after any history, a drain completes every job and leaves only the warm pool', async () => {
+    await fc.assert(
+      fc.asyncProperty(...scenario(lossy), (config, steps) =>
         simulate(
           config,
           steps,
           lossy,
           () => {},
-          (world) => {
-            world.drain();
+          async (world) => {
+            await world.drain();
             world.checkDrained();
           },
         ),
@@ -85,16 +96,16 @@ describe('plan, in a simulated world', () => {
     );
   });
 
-  it('3. without loss or restart, no job gets two runners (spawns <= jobs + warm)', () => {
-    fc.assert(
-      fc.property(...scenario(reliable), (config, steps) =>
+  it('3. without loss or restart, no job gets two runners (spawns <= jobs + warm)', async () => {
+    await fc.assert(
+      fc.asyncProperty(...scenario(reliable), (config, steps) =>
         simulate(
           config,
           steps,
           reliable,
           (world) => world.checkSpawns(),
-          (world) => {
-            world.drain();
+          async (world) => {
+            await world.drain();
             world.checkSpawns();
           },
         ),
@@ -103,18 +114,18 @@ describe('plan, in a simulated world', () => {
     );
   });
 
-  it('4. a runner the controller knows busy is never retired, and only exited ones are cleaned up', () => {
+  it('4. a runner the controller knows busy is never retired, and only exited ones are cleaned up', async () => {
     // With lost webhooks the controller may not know a runner took a job and may try to retire
     // it: GitHub refuses to deregister a busy runner, and the model does the same.
-    fc.assert(
-      fc.property(...scenario(lossy), (config, steps) =>
+    await fc.assert(
+      fc.asyncProperty(...scenario(lossy), (config, steps) =>
         simulate(
           config,
           steps,
           lossy,
           (world) => world.checkNoBusyStopped(),
-          (world) => {
-            world.drain();
+          async (world) => {
+            await world.drain();
             world.checkNoBusyStopped();
           },
         ),

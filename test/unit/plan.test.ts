@@ -137,3 +137,20 @@ describe('plan', () => {
     expect(spawns(actions, 'warm')).toBe(1);
   });
 });
+
+describe('plan: stray registrations', () => {
+  it('deregisters a stray registration unless a runner of its name turned up since', () => {
+    const actions = plan(
+      input({
+        runners: [runner('runner-0000000002', 'busy')],
+        strays: [
+          { name: 'runner-0000000001', poolId: 'a', runnerId: 11 },
+          { name: 'runner-0000000002', poolId: 'a', runnerId: 12 },
+        ],
+      }),
+    );
+    expect(actions).toEqual([
+      { kind: 'deregister', name: 'runner-0000000001', poolId: 'a', runnerId: 11 },
+    ]);
+  });
+});

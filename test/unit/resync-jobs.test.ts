@@ -1,14 +1,16 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GitHubScope } from '../../controller/src/config/github-url.ts';
-import { createConditionalGet } from '../../controller/src/github/conditional-get.ts';
+import { createConditionalGets } from '../../controller/src/github/conditional-get.ts';
 import { createOctokit } from '../../controller/src/github/create-octokit.ts';
 import { GitHubRefusal } from '../../controller/src/github/github-error.ts';
-import { createJobSource } from '../../controller/src/github/job-source.ts';
+import { createJobReader } from '../../controller/src/github/job-reader.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
-import { resyncJobs } from '../../controller/src/reconcile/resync-jobs.ts';
-import { testRepo } from '../support/config-fixtures.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
+import { createJobIntake } from '../../controller/src/jobs/job-intake.ts';
+import { WaitingJobs } from '../../controller/src/jobs/waiting-jobs.ts';
+import { resyncJobs } from '../../controller/src/resync/job-resync.ts';
+import { testRepo } from '../support/fixtures/config-fixtures.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
 
 // The job resync against the fake GitHub (real HTTP, OpenAPI-checked answers); no webhooks.
 let fake: FakeGitHub;
@@ -24,11 +26,18 @@ function resyncer(scope: GitHubScope, requestBudget = 50) {
     auth: { kind: 'token', token: fake.token },
     log: pino({ level: 'silent' }),
   });
-  const source = createJobSource(createConditionalGet(octokit), scope, { requestBudget });
+  const source = createJobReader(octokit, createConditionalGets(), scope, { requestBudget });
   const book = new JobBook();
+  const intake = createJobIntake({
+    jobs: book,
+    waiting: new WaitingJobs(book),
+    capacity: () => 0,
+    onChange: () => undefined,
+  });
   return {
     book,
-    resync: () => resyncJobs(testRepo(scope, fake.apiUrl, fake.token), source, book, Date.now),
+    resync: () =>
+      resyncJobs(testRepo(scope, fake.apiUrl, fake.token), source, book, intake, Date.now),
   };
 }
 

@@ -5,11 +5,8 @@ import {
   RunnerReleases,
   type ReleaseFeed,
 } from '../../controller/src/github/runner-releases.ts';
-import {
-  freshnessWarning,
-  runnerFreshness,
-} from '../../controller/src/runners/runner-freshness.ts';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.ts';
+import { freshnessWarning, runnerFreshness } from '../../controller/src/status/runner-freshness.ts';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakes/fake-github/index.ts';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.parse('2026-12-01T12:00:00Z');

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../controller/src/config/load-config.ts';
-import { healthReport, type HealthSources } from '../../controller/src/http/health.ts';
-import { JobBook } from '../../controller/src/jobs/job-book.ts';
+import { healthReport } from '../../controller/src/status/health-report.ts';
+import type { StatusModel } from '../../controller/src/status/status-model.ts';
 import {
   canRun,
   place,
   unplaceable,
   type EngineRoom,
-} from '../../controller/src/reconcile/placement.ts';
+} from '../../controller/src/domain/placement.ts';
 import { plan, type PoolDemand } from '../../controller/src/reconcile/plan.ts';
 import {
   describeLack,
   runtimeLacks,
   runtimeStranded,
-} from '../../controller/src/reconcile/runtime-refusals.ts';
+} from '../../controller/src/domain/runtime-refusals.ts';
 import { dindContainer, runnerContainer } from '../../controller/src/runners/container-spec.ts';
 import { runtimeSettings, type EngineStatus } from '../../controller/src/runners/runtime.ts';
-import { testConfig } from '../support/config-fixtures.ts';
+import { testConfig } from '../support/fixtures/config-fixtures.ts';
 
 const ENV = { GITHUB_URL: 'https://github.com/o/r', GITHUB_TOKEN: 't' };
 const repos = (content: unknown) =>
@@ -252,17 +252,26 @@ describe('/health on runtimes', () => {
       downSince: undefined,
     });
     const engines = [status('plain', RUNC), status('gvisor', [...RUNC, 'runsc'])];
-    const sources: HealthSources = {
+    // What the reconciler's pass finds refused, as the model reads it.
+    const model: StatusModel = {
       config,
-      jobs: new JobBook(),
+      now: () => 0,
       runners: () => [],
-      engineError: () => undefined,
+      waitingJobs: () => 0,
+      jobs: () => [],
       engines: () => engines,
+      engineError: () => undefined,
+      refusedPools: () => new Set(unplaceable(config.pools, engines).map((pool) => pool.id)),
       poolHealth: () => undefined,
-      githubHealth: () => undefined,
-      hookHealth: () => undefined,
+      image: () => undefined,
+      scaleSet: () => undefined,
+      github: () => undefined,
+      hook: () => undefined,
+      unserved: () => [],
+      releases: () => ({ latest: undefined, releases: [], checkedAt: undefined, error: undefined }),
+      credentials: () => [],
     };
-    const report = healthReport(sources, 0);
+    const report = healthReport(model);
     expect(report.docker.engines.map((e) => [e.name, e.runtimes])).toEqual([
       ['plain', RUNC],
       ['gvisor', [...RUNC, 'runsc']],
@@ -280,7 +289,7 @@ describe('/health on runtimes', () => {
     ]);
     // An engine that has not told its runtimes (down since the start) refuses nothing yet.
     engines.push(status('later', undefined));
-    const later = healthReport(sources, 0);
+    const later = healthReport(model);
     expect(later.repositories[0]?.pools.map((p) => p.healthy)).toEqual([true, true]);
     expect(later.docker.engines[2]?.runtimes).toBeNull();
   });

@@ -61,12 +61,12 @@ describe('booking a scale set message', () => {
     for (const event of events) book.apply(event);
     // A message that comes again (not acknowledged before a crash) changes nothing.
     for (const event of events) expect(book.apply(event)).toBe('duplicate');
-    expect(book.get(42)).toMatchObject({ poolId: 'app/hooks', state: 'queued', source: 'github' });
+    expect(book.get(42)).toMatchObject({ poolId: 'app/hooks', state: 'queued', idSpace: 'github' });
     expect(book.find(42, 'app/sets')).toMatchObject({
       state: 'completed',
       runnerName: 'runner-aa',
       conclusion: 'success',
-      source: 'scaleset',
+      idSpace: 'pool',
     });
   });
 });

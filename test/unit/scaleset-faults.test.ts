@@ -4,8 +4,11 @@ import {
   startFakeActions,
   type FakeActions,
   type FakeActionsOptions,
-} from '../support/fake-actions/index.ts';
-import { connectSource, type ConnectedSource } from '../support/fake-actions/scale-set-harness.ts';
+} from '../support/fakes/fake-actions/index.ts';
+import {
+  connectSource,
+  type ConnectedSource,
+} from '../support/fakes/fake-actions/scale-set-harness.ts';
 
 let fake: FakeActions | undefined;
 const connected: ConnectedSource[] = [];

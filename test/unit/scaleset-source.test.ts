@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionsServiceError } from '../../controller/src/scaleset/actions-error.ts';
-import { startFakeActions, type FakeActions } from '../support/fake-actions/index.ts';
+import { startFakeActions, type FakeActions } from '../support/fakes/fake-actions/index.ts';
 import {
   connectSource,
   playRunner,
   type ConnectedSource,
-} from '../support/fake-actions/scale-set-harness.ts';
+} from '../support/fakes/fake-actions/scale-set-harness.ts';
 
 let fake: FakeActions;
 const connected: ConnectedSource[] = [];

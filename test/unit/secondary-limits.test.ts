@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiUsageEntry } from '../support/fake-github/api-usage.ts';
-import { summarizeApiUsage } from '../support/fake-github/api-usage-summary.ts';
+import type { ApiUsageEntry } from '../support/fakes/fake-github/api-usage.ts';
+import { summarizeApiUsage } from '../support/fakes/fake-github/api-usage-summary.ts';
 import {
   createSecondaryLimits,
   type Admission,
   type SecondaryLimitsOption,
-} from '../support/fake-github/secondary-limits.ts';
+} from '../support/fakes/fake-github/secondary-limits.ts';
 
 /** Secondary limits on a clock the test moves. */
 function limitsAt(option: SecondaryLimitsOption) {

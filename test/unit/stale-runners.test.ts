@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RegisteredRunner } from '../../controller/src/github/runner-api.ts';
+import type { RegisteredRunner } from '../../controller/src/domain/registrar.ts';
 import { staleRunners } from '../../controller/src/reconcile/stale-runners.ts';
 
 const runner = (name: string, overrides: Partial<RegisteredRunner> = {}): RegisteredRunner => ({

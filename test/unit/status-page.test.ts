@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, html } from '../../controller/src/http/html-escape.ts';
 import { formatDuration, renderStatusPage } from '../../controller/src/http/status-page.ts';
-import type { StatusView } from '../../controller/src/http/status-view.ts';
-import { sampleStatusView } from '../support/sample-status-view.ts';
+import type { StatusView } from '../../controller/src/status/status-view.ts';
+import { sampleStatusView } from '../support/fixtures/sample-status-view.ts';
 
 /** The markup of one `<section id=…>`: sections do not nest. */
 const sectionOf = (page: string, id: string) => {

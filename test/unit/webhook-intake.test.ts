@@ -5,9 +5,9 @@ import { loadConfig } from '../../controller/src/config/load-config.ts';
 import { logOptions } from '../../controller/src/log/log-options.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { UnservedJobs } from '../../controller/src/jobs/unserved-jobs.ts';
-import { testConfig } from '../support/config-fixtures.ts';
-import { buildIntakeApp } from '../support/intake-app.ts';
-import { workflowJobExample } from '../support/webhook-examples.ts';
+import { testConfig } from '../support/fixtures/config-fixtures.ts';
+import { buildIntakeApp } from '../support/fakes/intake-app.ts';
+import { workflowJobExample } from '../support/fixtures/webhook-examples.ts';
 
 const SECRET = 'test-secret';
 const REPO = 'lineville/elastic-machines-testing';

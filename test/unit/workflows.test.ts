@@ -2,13 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { actionlint } from '../support/actionlint.ts';
+import { actionlint } from '../support/harness/actionlint.ts';
 
 /** expect's string matcher, typed for use inside object literals. */
 const text = (pattern: string | RegExp): unknown =>
   typeof pattern === 'string' ? expect.stringContaining(pattern) : expect.stringMatching(pattern);
 
-// .github/workflows: every file through actionlint (WebAssembly, offline: test/support/actionlint.ts),
+// .github/workflows: every file through actionlint (WebAssembly, offline: test/support/harness/actionlint.ts),
 // which checks expressions, contexts, action inputs and job structure, and then what this
 // project requires of its workflows on top.
 

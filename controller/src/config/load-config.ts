@@ -10,13 +10,13 @@ import { loadEngines } from './engines.ts';
 import { nearMisses } from './env-near-misses.ts';
 import { GlobalSettings } from './global-settings.ts';
 import { parseGitHubUrl } from './github-url.ts';
-import { envName, POOL_FIELDS, REPO_FIELDS } from './pool-settings.ts';
+import { envName, POOL_FIELDS, REPO_FIELDS, type SettingValues } from './pool-settings.ts';
 import { capWarnings } from './pool-checks.ts';
 import { dataDirProblems } from './data-dir.ts';
 import { problemsOf } from './problems.ts';
 import { ignoredWithReposFile } from './repos-file-warnings.ts';
 import { readFields } from './read-fields.ts';
-import { repoFromEntry, type SettingValues } from './resolve-repo.ts';
+import { repoFromEntry } from './resolve-repo.ts';
 import { reposFromFile } from './repos-file.ts';
 
 export type {

@@ -13,6 +13,7 @@ import {
   size,
   text,
   type FieldKind,
+  type FieldValues,
 } from './field-kinds.ts';
 
 export const DOCKER_MODES = ['dind', 'host', 'none'] as const;
@@ -22,7 +23,6 @@ export type PullPolicy = (typeof PULL_POLICIES)[number];
 export const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export const JOB_SOURCES = ['webhook', 'scaleset'] as const;
-export type JobSourceKind = (typeof JOB_SOURCES)[number];
 
 export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/runner-autoscaler/runner-autoscaler-runner:latest';
 /**
@@ -97,9 +97,7 @@ export function envName(key: string): string {
   return key === 'platform' ? 'RUNNER_PLATFORM' : key.toUpperCase();
 }
 
-export type RepoKey = keyof typeof REPO_FIELDS;
-export type PoolKey = keyof typeof POOL_FIELDS;
-export const REPO_KEYS = Object.keys(REPO_FIELDS) as RepoKey[];
-export const POOL_KEYS = Object.keys(POOL_FIELDS) as PoolKey[];
+/** Parsed values of an entry's and its pools' settings (labels as arrays, sizes in bytes, ...). */
+export type SettingValues = FieldValues<typeof REPO_FIELDS & typeof POOL_FIELDS>;
 
 export const REPO_ID = z.string().regex(ID, ID_MESSAGE);

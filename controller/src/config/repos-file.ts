@@ -1,9 +1,9 @@
 import type { ConfigProblem, RepoConfig } from './config-types.ts';
 import { parseGitHubUrl, scopeName } from './github-url.ts';
-import { POOL_FIELDS, REPO_FIELDS, REPO_ID } from './pool-settings.ts';
+import { POOL_FIELDS, REPO_FIELDS, REPO_ID, type SettingValues } from './pool-settings.ts';
 import { unknownKeyReason, unreadableReason } from './problems.ts';
 import { readFields } from './read-fields.ts';
-import { repoFromEntry, type SettingValues } from './resolve-repo.ts';
+import { repoFromEntry } from './resolve-repo.ts';
 
 const ENTRY_FIELDS = { ...REPO_FIELDS, ...POOL_FIELDS };
 // Any setting may have a default but an entry's own URL (a shared webhook secret is fine).

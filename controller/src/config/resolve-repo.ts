@@ -12,17 +12,12 @@ import {
   DEFAULT_RUNNER_IMAGE,
   POOL_FIELDS,
   REPO_ID,
-  type DockerMode,
-  type Platform,
-  type PullPolicy,
+  type SettingValues,
 } from './pool-settings.ts';
 import { unreadableReason } from './problems.ts';
-import { readFields, type FieldValues } from './read-fields.ts';
+import { readFields } from './read-fields.ts';
 import { sameLabelProblems, warmPoolProblem } from './pool-checks.ts';
 import { secretSetting } from './secret-files.ts';
-
-/** Parsed setting values by their snake_case key (labels as arrays, sizes in bytes, ...). */
-export type SettingValues = FieldValues;
 
 const DEFAULT_CACHE_MAX_BYTES = 20 * 2 ** 30;
 /**
@@ -90,12 +85,12 @@ function poolValues(input: EntryInput): { pools: PoolInput[]; ok: boolean } {
   let ok = true;
   input.pools.forEach((raw, index) => {
     const where = (key: string) => input.where(`pools[${index}].${key}`);
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    if (!isRecord(raw)) {
       input.problems.push({ setting: input.where(`pools[${index}]`), reason: 'must be an object' });
       ok = false;
       return;
     }
-    const entry = raw as Record<string, unknown>;
+    const entry = raw;
     const before = input.problems.length;
     const own = readFields(entry, POOL_FIELDS, {
       mode: 'json',
@@ -132,56 +127,47 @@ function resolvePool(
   problems: ConfigProblem[],
 ): Omit<PoolConfig, 'target' | 'auth'> | undefined {
   const jobSource = resolveJobSource(v, where, problems);
-  const str = (key: string) => {
-    const value = v[key];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const dockerMode = (str('runner_docker_mode') ?? 'dind') as DockerMode;
+  const dockerMode = v.runner_docker_mode ?? 'dind';
   // Only a dind pool has a sidecar; a runtime set for it elsewhere (defaults) is not asked for.
-  const dindRuntime = dockerMode === 'dind' ? str('dind_runtime') : undefined;
+  const dindRuntime = dockerMode === 'dind' ? v.dind_runtime : undefined;
   const privileged = resolvePrivileged(v, dindRuntime, where, problems);
   if (!jobSource || privileged === undefined) return undefined;
-  const num = (key: string) => {
-    const value = v[key];
-    return typeof value === 'number' ? value : undefined;
-  };
-  const map = (key: string) => (v[key] ?? {}) as Record<string, string>;
-  const warm = warmPoolProblem(num('min_idle_runners') ?? 0, num('max_runners') ?? cap, where);
+  const warm = warmPoolProblem(v.min_idle_runners ?? 0, v.max_runners ?? cap, where);
   if (warm) {
     problems.push(warm);
     return undefined;
   }
   const limits = (prefix: 'runner' | 'dind'): ContainerLimits => ({
-    cpus: num(`${prefix}_cpus`),
-    memoryBytes: num(`${prefix}_memory`),
-    pidsLimit: num(`${prefix}_pids_limit`) ?? DEFAULT_PIDS_LIMIT[prefix],
-    shmSizeBytes: prefix === 'runner' ? num('runner_shm_size') : undefined,
+    cpus: v[`${prefix}_cpus`],
+    memoryBytes: v[`${prefix}_memory`],
+    pidsLimit: v[`${prefix}_pids_limit`] ?? DEFAULT_PIDS_LIMIT[prefix],
+    shmSizeBytes: prefix === 'runner' ? v.runner_shm_size : undefined,
   });
   return {
     id,
     repoId,
-    runnerLabels: (v.runner_labels as string[] | undefined) ?? ['self-hosted', 'linux'],
-    runnerGroup: str('runner_group') ?? 'default',
-    runnerNamePrefix: str('runner_name_prefix') ?? 'runner',
-    runnerImage: str('runner_image') ?? DEFAULT_RUNNER_IMAGE,
-    pullPolicy: (str('runner_pull_policy') ?? 'auto') as PullPolicy,
-    platform: str('platform') as Platform | undefined,
+    runnerLabels: v.runner_labels ?? ['self-hosted', 'linux'],
+    runnerGroup: v.runner_group ?? 'default',
+    runnerNamePrefix: v.runner_name_prefix ?? 'runner',
+    runnerImage: v.runner_image ?? DEFAULT_RUNNER_IMAGE,
+    pullPolicy: v.runner_pull_policy ?? 'auto',
+    platform: v.platform,
     dockerMode,
-    maxRunners: num('max_runners') ?? cap,
-    minIdleRunners: num('min_idle_runners') ?? 0,
+    maxRunners: v.max_runners ?? cap,
+    minIdleRunners: v.min_idle_runners ?? 0,
     jobSource,
-    engineLabels: map('engine_labels'),
-    network: str('runner_network'),
-    stopTimeoutSeconds: num('runner_stop_timeout_seconds'),
-    containerLabels: map('runner_container_labels'),
+    engineLabels: v.engine_labels ?? {},
+    network: v.runner_network,
+    stopTimeoutSeconds: v.runner_stop_timeout_seconds,
+    containerLabels: v.runner_container_labels ?? {},
     limits: { runner: limits('runner'), dind: limits('dind') },
-    runtimes: { runner: str('runner_runtime'), dind: dindRuntime },
+    runtimes: { runner: v.runner_runtime, dind: dindRuntime },
     dind: {
-      image: str('dind_image') ?? DEFAULT_DIND_IMAGE,
+      image: v.dind_image ?? DEFAULT_DIND_IMAGE,
       privileged,
-      registryMirror: str('dind_registry_mirror'),
-      cacheVolumes: num('dind_cache_volumes') ?? 0,
-      cacheMaxBytes: num('dind_cache_max_size') ?? DEFAULT_CACHE_MAX_BYTES,
+      registryMirror: v.dind_registry_mirror,
+      cacheVolumes: v.dind_cache_volumes ?? 0,
+      cacheMaxBytes: v.dind_cache_max_size ?? DEFAULT_CACHE_MAX_BYTES,
     },
   };
 }
@@ -199,7 +185,7 @@ function resolvePrivileged(
   where: (key: string) => string,
   problems: ConfigProblem[],
 ): boolean | undefined {
-  const privileged = v.dind_privileged as boolean | undefined;
+  const privileged = v.dind_privileged;
   if (dindRuntime !== SYSBOX_RUNTIME) return privileged ?? true;
   if (privileged !== true) return false;
   problems.push({
@@ -282,4 +268,8 @@ function resolveAuth(
       'set a token (github_token or github_token_file), or github_app_id with github_app_private_key_file',
   });
   return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

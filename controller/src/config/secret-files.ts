@@ -1,6 +1,6 @@
 import type { ConfigProblem } from './config-types.ts';
 import { unreadableReason } from './problems.ts';
-import type { FieldValues } from './read-fields.ts';
+import type { SettingValues } from './pool-settings.ts';
 
 /**
  * A secret given as its value (`github_token`) or as a file holding it (`github_token_file`,
@@ -9,7 +9,7 @@ import type { FieldValues } from './read-fields.ts';
  * Returns the secret, undefined when neither is set, or false after a problem.
  */
 export function secretSetting(
-  values: FieldValues,
+  values: SettingValues,
   key: 'github_token' | 'webhook_secret',
   where: (key: string) => string,
   readFile: (path: string) => string,

@@ -6,7 +6,6 @@ import type { GitHubAuth, RepoConfig } from '../config/load-config.ts';
 import { createOctokit, type Attempt, type GitHubClient } from './create-octokit.ts';
 import { CredentialPace } from './credential-pace.ts';
 import { GitHubRefusal } from './github-error.ts';
-import { scopeRoute } from './scope-route.ts';
 
 export type CredentialClientsDeps = {
   fetch: typeof fetch;
@@ -99,10 +98,12 @@ export class CredentialClients {
     // The App itself (its JWT) looks up the installation on the repository or organization.
     const app = this.#make(repo, `app-${auth.appId}`, auth);
     const scope = repo.target.scope;
-    const { prefix, params } = scopeRoute(scope);
     try {
-      const response = await app.request(`GET ${prefix}/installation`, params);
-      const installationId = String((response.data as { id: number }).id);
+      const { data } =
+        scope.kind === 'repo'
+          ? await app.rest.apps.getRepoInstallation({ owner: scope.owner, repo: scope.repo })
+          : await app.rest.apps.getOrgInstallation({ org: scope.org });
+      const installationId = String(data.id);
       this.#deps.log.info({ repo: repo.id, installationId }, 'github app installation found');
       return this.#make(repo, name, { ...auth, installationId });
     } catch (error) {

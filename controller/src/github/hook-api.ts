@@ -1,13 +1,16 @@
 import { RequestError } from '@octokit/request-error';
 import type { GitHubScope } from '../config/github-url.ts';
 import type { GitHubClient } from './create-octokit.ts';
-import { scopeRoute } from './scope-route.ts';
 
 export type Hook = {
   id: number;
   active: boolean;
   events: string[];
-  config: { url?: string; content_type?: string; insecure_ssl?: string | number };
+  config: {
+    url?: string | undefined;
+    content_type?: string | undefined;
+    insecure_ssl?: string | number | undefined;
+  };
 };
 
 export type HookDelivery = {
@@ -34,65 +37,115 @@ const hookBody = (desired: DesiredHook) => ({
 
 /** The webhook endpoints of a repository or organization. */
 export function createHookApi(octokit: GitHubClient, scope: GitHubScope) {
-  const { prefix, params } = scopeRoute(scope);
+  const { repos, orgs } = octokit.rest;
+  const listAll = () =>
+    scope.kind === 'repo'
+      ? octokit.paginate(repos.listWebhooks, {
+          owner: scope.owner,
+          repo: scope.repo,
+          per_page: 100,
+        })
+      : octokit.paginate(orgs.listWebhooks, { org: scope.org, per_page: 100 });
   return {
-    async find(id: number): Promise<Hook | undefined> {
+    find: async (id: number): Promise<Hook | undefined> => {
       try {
-        const response = await octokit.request(`GET ${prefix}/hooks/{hook_id}`, {
-          ...params,
-          hook_id: id,
-        });
-        return response.data as Hook;
+        const { data } =
+          scope.kind === 'repo'
+            ? await repos.getWebhook({ owner: scope.owner, repo: scope.repo, hook_id: id })
+            : await orgs.getWebhook({ org: scope.org, hook_id: id });
+        return hookOf(data);
       } catch (error) {
         if (error instanceof RequestError && error.status === 404) return undefined;
         throw error;
       }
     },
-    async findByUrl(url: string): Promise<Hook | undefined> {
-      const hooks = await octokit.paginate<Hook>(`GET ${prefix}/hooks`, {
-        ...params,
-        per_page: 100,
-      });
-      return hooks.find((hook) => hook.config.url === url);
+    /** Every hook of the repository or organization. */
+    list: async (): Promise<Hook[]> => (await listAll()).map(hookOf),
+    findByUrl: async (url: string): Promise<Hook | undefined> => {
+      const found = (await listAll()).find((hook) => hook.config.url === url);
+      return found && hookOf(found);
     },
-    async create(desired: DesiredHook): Promise<Hook> {
+    /** The hook's newest delivery, if it has one. */
+    lastDelivery: async (hookId: number): Promise<HookDelivery | undefined> => {
+      const { data } =
+        scope.kind === 'repo'
+          ? await repos.listWebhookDeliveries({
+              owner: scope.owner,
+              repo: scope.repo,
+              hook_id: hookId,
+              per_page: 1,
+            })
+          : await orgs.listWebhookDeliveries({ org: scope.org, hook_id: hookId, per_page: 1 });
+      const [last] = data;
+      return last && deliveryOf(last);
+    },
+    create: async (desired: DesiredHook): Promise<Hook> => {
       const body = { ...hookBody(desired), name: 'web' };
-      const response = await octokit.request(`POST ${prefix}/hooks`, { ...params, ...body });
-      return response.data as Hook;
+      const { data } =
+        scope.kind === 'repo'
+          ? await repos.createWebhook({ owner: scope.owner, repo: scope.repo, ...body })
+          : await orgs.createWebhook({ org: scope.org, ...body });
+      return hookOf(data);
     },
-    async update(id: number, desired: DesiredHook): Promise<Hook> {
-      const response = await octokit.request(`PATCH ${prefix}/hooks/{hook_id}`, {
-        ...params,
-        hook_id: id,
-        ...hookBody(desired),
-      });
-      return response.data as Hook;
+    update: async (id: number, desired: DesiredHook): Promise<Hook> => {
+      const body = { hook_id: id, ...hookBody(desired) };
+      const { data } =
+        scope.kind === 'repo'
+          ? await repos.updateWebhook({ owner: scope.owner, repo: scope.repo, ...body })
+          : await orgs.updateWebhook({ org: scope.org, ...body });
+      return hookOf(data);
     },
     /** Deliveries newer than `afterId`, newest first, at most `pages` pages of 100. */
-    async deliveriesAfter(hookId: number, afterId: number, pages: number): Promise<HookDelivery[]> {
+    deliveriesAfter: async (
+      hookId: number,
+      afterId: number,
+      pages: number,
+    ): Promise<HookDelivery[]> => {
       const out: HookDelivery[] = [];
-      const iterator = octokit.paginate.iterator(`GET ${prefix}/hooks/{hook_id}/deliveries`, {
-        ...params,
-        hook_id: hookId,
-        per_page: 100,
-      });
+      const iterator =
+        scope.kind === 'repo'
+          ? octokit.paginate.iterator(repos.listWebhookDeliveries, {
+              owner: scope.owner,
+              repo: scope.repo,
+              hook_id: hookId,
+              per_page: 100,
+            })
+          : octokit.paginate.iterator(orgs.listWebhookDeliveries, {
+              org: scope.org,
+              hook_id: hookId,
+              per_page: 100,
+            });
       let read = 0;
       for await (const page of iterator) {
-        const deliveries = page.data as HookDelivery[];
+        const deliveries = page.data.map(deliveryOf);
         out.push(...deliveries.filter((delivery) => delivery.id > afterId));
         read += 1;
         if (read >= pages || deliveries.some((delivery) => delivery.id <= afterId)) break;
       }
       return out;
     },
-    async redeliver(hookId: number, deliveryId: number): Promise<void> {
-      await octokit.request(`POST ${prefix}/hooks/{hook_id}/deliveries/{delivery_id}/attempts`, {
-        ...params,
-        hook_id: hookId,
-        delivery_id: deliveryId,
-      });
+    redeliver: async (hookId: number, deliveryId: number): Promise<void> => {
+      const ids = { hook_id: hookId, delivery_id: deliveryId };
+      if (scope.kind === 'repo')
+        await repos.redeliverWebhookDelivery({ owner: scope.owner, repo: scope.repo, ...ids });
+      else await orgs.redeliverWebhookDelivery({ org: scope.org, ...ids });
     },
   };
 }
 
 export type HookApi = ReturnType<typeof createHookApi>;
+
+function hookOf(hook: Hook): Hook {
+  const { url, content_type, insecure_ssl } = hook.config;
+  return {
+    id: hook.id,
+    active: hook.active,
+    events: hook.events,
+    config: { url, content_type, insecure_ssl },
+  };
+}
+
+function deliveryOf(delivery: HookDelivery): HookDelivery {
+  const { id, guid, delivered_at, redelivery, status_code, event } = delivery;
+  return { id, guid, delivered_at, redelivery, status_code, event };
+}

@@ -21,3 +21,16 @@ export class Reachability {
     return this.#lastError;
   }
 }
+
+/** One Reachability per credential (by name), made on first use: entries sharing one share it. */
+export class CredentialReach {
+  readonly #reach = new Map<string, Reachability>();
+
+  of(credential: string): Reachability {
+    const known = this.#reach.get(credential);
+    if (known) return known;
+    const made = new Reachability();
+    this.#reach.set(credential, made);
+    return made;
+  }
+}

@@ -1,25 +1,23 @@
 import { RequestError } from '@octokit/request-error';
 import type { RepoConfig } from '../config/load-config.ts';
-import { createConditionalGet } from './conditional-get.ts';
+import type { DeregisterResult, JitConfig, RegisteredRunner } from '../domain/registrar.ts';
+import { createConditionalGets } from './conditional-get.ts';
 import type { GitHubClient } from './create-octokit.ts';
 import { ACTIONS_RIGHTS, explainRefusal, HOOK_RIGHTS, RUNNER_RIGHTS } from './github-error.ts';
 import { createHookApi, type HookApi } from './hook-api.ts';
-import { createJobSource, type JobSource } from './job-source.ts';
+import { createJobReader, type JobReader } from './job-reader.ts';
 import {
   deleteRunner,
   findRunner,
   generateJitConfig,
+  registrationToken,
   resolveRunnerGroupId,
-  type JitConfig,
-  type RegisteredRunner,
+  runnerPages,
 } from './runner-api.ts';
-import { scopeRoute } from './scope-route.ts';
 
 /** Requests one job resync may make per repository or organization. */
 const JOB_REQUEST_BUDGET = 50;
 const MAX_RUNNER_PAGES = 10;
-
-export type DeregisterResult = 'removed' | 'busy';
 
 /** What a runner registers with: its labels and runner group (a pool's). */
 export type RunnerRegistration = { labels: readonly string[]; runnerGroup: string };
@@ -27,7 +25,7 @@ export type RunnerRegistration = { labels: readonly string[]; runnerGroup: strin
 /** What the controller asks of GitHub for one repository or organization. */
 export type RepoGitHub = {
   jitConfig(name: string, registration: RunnerRegistration): Promise<JitConfig>;
-  jobs(): Promise<JobSource>;
+  jobs(): Promise<JobReader>;
   hooks(): Promise<HookApi>;
   /** The runners registered in the repository or organization (conditional GET). */
   runners(): Promise<RegisteredRunner[]>;
@@ -44,16 +42,28 @@ export function createRepoGitHub(
   const scope = repo.target.scope;
   let parts: Promise<ReturnType<typeof build>> | undefined;
   const build = (octokit: GitHubClient) => {
-    const get = createConditionalGet(octokit);
+    const gets = createConditionalGets();
+    const reader = createJobReader(octokit, gets, scope, { requestBudget: JOB_REQUEST_BUDGET });
+    const hooks = createHookApi(octokit, scope);
+    const explainHooks = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      explain(call, 'managing the webhook', HOOK_RIGHTS);
     return {
       octokit,
-      get,
-      jobs: explained(
-        createJobSource(get, scope, { requestBudget: JOB_REQUEST_BUDGET }),
-        'reading jobs',
-        ACTIONS_RIGHTS,
-      ),
-      hooks: createHookApi(octokit, scope),
+      runnerPage: runnerPages(octokit, gets, scope),
+      jobs: {
+        unfinishedJobs: explain(reader.unfinishedJobs, 'reading jobs', ACTIONS_RIGHTS),
+        job: explain(reader.job, 'reading jobs', ACTIONS_RIGHTS),
+      } satisfies JobReader,
+      hooks: {
+        find: explainHooks(hooks.find),
+        list: explainHooks(hooks.list),
+        findByUrl: explainHooks(hooks.findByUrl),
+        lastDelivery: explainHooks(hooks.lastDelivery),
+        create: explainHooks(hooks.create),
+        update: explainHooks(hooks.update),
+        deliveriesAfter: explainHooks(hooks.deliveriesAfter),
+        redeliver: explainHooks(hooks.redeliver),
+      } satisfies HookApi,
       groupIds: new Map<string, Promise<number>>(),
     };
   };
@@ -76,35 +86,26 @@ export function createRepoGitHub(
     return found;
   };
   const runners = async (): Promise<RegisteredRunner[]> => {
-    const { get } = await withParts();
-    const { prefix, params } = scopeRoute(scope);
+    const { runnerPage } = await withParts();
     const all: RegisteredRunner[] = [];
     for (let page = 1; page <= MAX_RUNNER_PAGES; page += 1) {
-      const data = await get<{ runners: RegisteredRunner[] }>(`GET ${prefix}/actions/runners`, {
-        ...params,
-        per_page: 100,
-        page,
-      }).catch((error: unknown) => {
+      const runners = await runnerPage(page).catch((error: unknown) => {
         throw explainRefusal(error, 'listing runners', RUNNER_RIGHTS);
       });
-      all.push(...data.runners.map(({ id, name, status, busy }) => ({ id, name, status, busy })));
-      if (data.runners.length < 100) break;
+      all.push(...runners);
+      if (runners.length < 100) break;
     }
     return all;
   };
   return {
     jobs: async () => (await withParts()).jobs,
-    hooks: async () => explained((await withParts()).hooks, 'managing the webhook', HOOK_RIGHTS),
+    hooks: async () => (await withParts()).hooks,
     runners,
     registrationToken: async () => {
       const { octokit } = await withParts();
-      const { prefix, params } = scopeRoute(scope);
-      const response = await octokit
-        .request(`POST ${prefix}/actions/runners/registration-token`, params)
-        .catch((error: unknown) => {
-          throw explainRefusal(error, 'getting a registration token', RUNNER_RIGHTS);
-        });
-      return (response.data as { token: string }).token;
+      return registrationToken(octokit, scope).catch((error: unknown) => {
+        throw explainRefusal(error, 'getting a registration token', RUNNER_RIGHTS);
+      });
     },
     jitConfig: async (name, registration) => {
       const { octokit } = await withParts();
@@ -135,20 +136,17 @@ export function createRepoGitHub(
   };
 }
 
-/** Wraps every method so a refusal names what is missing. */
-function explained<T extends object>(target: T, what: string, missing: string): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(target)) {
-    out[key] =
-      typeof value === 'function'
-        ? async (...args: unknown[]) => {
-            try {
-              return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
-            } catch (error) {
-              throw explainRefusal(error, what, missing);
-            }
-          }
-        : value;
-  }
-  return out as T;
+/** A call whose refusal names what is missing. */
+function explain<A extends unknown[], R>(
+  call: (...args: A) => Promise<R>,
+  what: string,
+  missing: string,
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await call(...args);
+    } catch (error) {
+      throw explainRefusal(error, what, missing);
+    }
+  };
 }

@@ -1,8 +1,8 @@
+import type { RestEndpointMethodTypes as Rest } from '@octokit/rest';
 import type { GitHubScope } from '../config/github-url.ts';
+import type { JitConfig, RegisteredRunner } from '../domain/registrar.ts';
+import type { ConditionalGets } from './conditional-get.ts';
 import type { GitHubClient } from './create-octokit.ts';
-import { scopeRoute } from './scope-route.ts';
-
-export type JitConfig = { runnerId: number; encodedJitConfig: string };
 
 export type JitRequest = {
   name: string;
@@ -34,23 +34,65 @@ export async function generateJitConfig(
   return { runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config };
 }
 
-export type RegisteredRunner = { id: number; name: string; status: string; busy: boolean };
-
 /** The registration of the runner with this name, asked by name (`?name=`); none when gone. */
 export async function findRunner(
   octokit: GitHubClient,
   scope: GitHubScope,
   name: string,
 ): Promise<RegisteredRunner | undefined> {
-  const { prefix, params } = scopeRoute(scope);
-  const response = await octokit.request(`GET ${prefix}/actions/runners`, {
-    ...params,
-    name,
-    per_page: 100,
-  });
-  const runners = (response.data as { runners: RegisteredRunner[] }).runners;
-  const found = runners.find((runner) => runner.name === name);
-  return found && { id: found.id, name: found.name, status: found.status, busy: found.busy };
+  const { data } =
+    scope.kind === 'repo'
+      ? await octokit.rest.actions.listSelfHostedRunnersForRepo({
+          owner: scope.owner,
+          repo: scope.repo,
+          name,
+          per_page: 100,
+        })
+      : await octokit.rest.actions.listSelfHostedRunnersForOrg({
+          org: scope.org,
+          name,
+          per_page: 100,
+        });
+  const found = data.runners.find((runner) => runner.name === name);
+  return found && registered(found);
+}
+
+/** One page of 100 runners registered in the scope, by conditional GETs. */
+export function runnerPages(
+  octokit: GitHubClient,
+  gets: ConditionalGets,
+  scope: GitHubScope,
+): (page: number) => Promise<RegisteredRunner[]> {
+  const ofRepo = gets.of(
+    (params: Rest['actions']['listSelfHostedRunnersForRepo']['parameters'], headers) =>
+      octokit.rest.actions.listSelfHostedRunnersForRepo({ ...params, headers }),
+  );
+  const ofOrg = gets.of(
+    (params: Rest['actions']['listSelfHostedRunnersForOrg']['parameters'], headers) =>
+      octokit.rest.actions.listSelfHostedRunnersForOrg({ ...params, headers }),
+  );
+  return async (page) => {
+    const data =
+      scope.kind === 'repo'
+        ? await ofRepo({ owner: scope.owner, repo: scope.repo, per_page: 100, page })
+        : await ofOrg({ org: scope.org, per_page: 100, page });
+    return data.runners.map(registered);
+  };
+}
+
+/** A registration token (valid for an hour), for the runner scale set protocol. */
+export async function registrationToken(
+  octokit: GitHubClient,
+  scope: GitHubScope,
+): Promise<string> {
+  const { data } =
+    scope.kind === 'repo'
+      ? await octokit.rest.actions.createRegistrationTokenForRepo({
+          owner: scope.owner,
+          repo: scope.repo,
+        })
+      : await octokit.rest.actions.createRegistrationTokenForOrg({ org: scope.org });
+  return data.token;
 }
 
 export async function deleteRunner(
@@ -79,11 +121,20 @@ export async function resolveRunnerGroupId(
   name: string,
 ): Promise<number> {
   if (scope.kind === 'repo' || name.toLowerCase() === 'default') return 1;
-  const groups = (await octokit.paginate('GET /orgs/{org}/actions/runner-groups', {
-    org: scope.org,
-    per_page: 100,
-  })) as { id: number; name: string }[];
-  const group = groups.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
-  if (!group) throw new Error(`runner group "${name}" not found in organization ${scope.org}`);
-  return group.id;
+  for (let page = 1; ; page += 1) {
+    const { data } = await octokit.request('GET /orgs/{org}/actions/runner-groups', {
+      org: scope.org,
+      per_page: 100,
+      page,
+    });
+    const wanted = name.toLowerCase();
+    const group = data.runner_groups.find((candidate) => candidate.name.toLowerCase() === wanted);
+    if (group) return group.id;
+    if (data.runner_groups.length < 100) break;
+  }
+  throw new Error(`runner group "${name}" not found in organization ${scope.org}`);
+}
+
+function registered(runner: RegisteredRunner): RegisteredRunner {
+  return { id: runner.id, name: runner.name, status: runner.status, busy: runner.busy };
 }

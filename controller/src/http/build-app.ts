@@ -7,9 +7,9 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Delivery, DeliveryAnswer } from '../webhook/handle-delivery.ts';
-import type { HealthReport } from './health.ts';
+import type { HealthReport } from '../status/health-types.ts';
+import type { StatusView } from '../status/status-view.ts';
 import { renderStatusPage } from './status-page.ts';
-import type { StatusView } from './status-view.ts';
 
 export type AppDeps = {
   log: FastifyBaseLogger;

@@ -1,7 +1,7 @@
 import { html, SafeHtml } from './html-escape.ts';
 import { STATUS_PAGE_CSS } from './status-page-style.ts';
-import type { HealthReport } from './health.ts';
-import type { RecentJob, StatusView } from './status-view.ts';
+import type { HealthReport } from '../status/health-types.ts';
+import type { RecentJob, StatusView } from '../status/status-view.ts';
 
 /** 0.4 s, 4.2 s, 42 s, 3 min 5 s, 2 h 7 min, 3 d 4 h. */
 export function formatDuration(seconds: number): string {
@@ -146,20 +146,17 @@ const poolRows = (health: HealthReport) =>
   );
 
 const unservedRows = (health: HealthReport) =>
-  health.unservedJobs.map((job) => {
-    const pools =
-      health.repositories
-        .find((repo) => repo.id === job.repo)
-        ?.pools.filter((pool) => pool.jobSource === 'webhook') ?? [];
-    return html`<tr data-job-id="${job.jobId}">
-      <td class="mono">${job.jobId}</td>
-      <td class="wrap">${job.repository}</td>
-      <td class="wrap mono">${job.labels.join(', ')}</td>
-      <td class="wrap mono">
-        ${pools.map((pool) => html`<div>${pool.id}: ${pool.labels.join(', ')}</div>`)}
-      </td>
-    </tr>`;
-  });
+  health.unservedJobs.map(
+    (job) =>
+      html`<tr data-job-id="${job.jobId}">
+        <td class="mono">${job.jobId}</td>
+        <td class="wrap">${job.repository}</td>
+        <td class="wrap mono">${job.labels.join(', ')}</td>
+        <td class="wrap mono">
+          ${job.pools.map((pool) => html`<div>${pool.id}: ${pool.labels.join(', ')}</div>`)}
+        </td>
+      </tr>`,
+  );
 
 const engineRows = (health: HealthReport) =>
   health.docker.engines.map(

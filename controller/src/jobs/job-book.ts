@@ -1,9 +1,9 @@
-import { RANK, type JobAction, type JobEvent, type JobSource } from './job-event.ts';
+import { RANK, type JobAction, type JobEvent, type JobIdSpace } from './job-event.ts';
 
 export type Job = {
   poolId: string;
   repoId: string;
-  source: JobSource;
+  idSpace: JobIdSpace;
   repository: string;
   id: number;
   runId: number;
@@ -25,7 +25,7 @@ export type ApplyResult = 'new' | 'advanced' | 'duplicate';
  * redelivered and reordered events cannot move a job back to waiting.
  */
 export class JobBook {
-  /** By key: a scale set's runner request ids are numbered apart from GitHub's job ids. */
+  /** By key: a pool's own job ids are numbered apart from GitHub's (jobKey). */
   readonly #jobs = new Map<string, Job>();
   readonly #retainCompletedMs: number;
 
@@ -42,15 +42,15 @@ export class JobBook {
   }
 
   apply(event: JobEvent): ApplyResult {
-    const source = event.source ?? 'github';
-    const key = jobKey(source, event.poolId, event.jobId);
+    const idSpace = event.idSpace ?? 'github';
+    const key = jobKey(idSpace, event.poolId, event.jobId);
     const known = this.#jobs.get(key);
     if (known && RANK[event.action] <= RANK[known.state]) return 'duplicate';
     const previous = known?.state;
     const job: Job = known ?? {
       poolId: event.poolId,
       repoId: event.repoId,
-      source,
+      idSpace,
       repository: event.repository,
       id: event.jobId,
       runId: event.runId,
@@ -80,11 +80,11 @@ export class JobBook {
     return this.#jobs.get(jobKey('github', '', jobId));
   }
 
-  /** A pool's job by the id its runner carries: GitHub's job id, or its scale set's request id. */
+  /** A pool's job by the id its runner carries: GitHub's job id, or the pool's own. */
   find(jobId: number, poolId: string): Job | undefined {
     const github = this.#jobs.get(jobKey('github', '', jobId));
     if (github?.poolId === poolId) return github;
-    return this.#jobs.get(jobKey('scaleset', poolId, jobId));
+    return this.#jobs.get(jobKey('pool', poolId, jobId));
   }
 
   waiting(poolId?: string): Job[] {
@@ -135,6 +135,6 @@ export class JobBook {
   }
 }
 
-function jobKey(source: JobSource, poolId: string, jobId: number): string {
-  return source === 'scaleset' ? `s:${poolId}:${jobId}` : `g:${jobId}`;
+function jobKey(idSpace: JobIdSpace, poolId: string, jobId: number): string {
+  return idSpace === 'pool' ? `p:${poolId}:${jobId}` : `g:${jobId}`;
 }

@@ -1,5 +1,9 @@
 export type JobAction = 'queued' | 'in_progress' | 'completed';
-export type JobSource = 'github' | 'scaleset';
+/**
+ * Whose numbering a job's id follows: GitHub's workflow job ids, one space over every repository
+ * (webhooks, resync), or its pool's own (a scale set's runner request ids).
+ */
+export type JobIdSpace = 'github' | 'pool';
 
 /** One observation of a workflow job, from a webhook, a resync or a redelivery. */
 export type JobEvent = {
@@ -16,12 +20,14 @@ export type JobEvent = {
   runnerName: string | undefined;
   /** For completed: success, failure, cancelled, ... */
   conclusion?: string | undefined;
-  /**
-   * Where the job's id comes from: GitHub's workflow job id (webhooks, resync), or a scale
-   * set's runner request id, numbered apart (default github).
-   */
-  source?: JobSource;
+  /** Whose numbering `jobId` follows (default github). */
+  idSpace?: JobIdSpace;
   at: number;
 };
 
 export const RANK: Record<JobAction, number> = { queued: 0, in_progress: 1, completed: 2 };
+
+/** Whether an action is one the job book follows (a delivery may carry others). */
+export function isJobAction(action: string): action is JobAction {
+  return Object.hasOwn(RANK, action);
+}

@@ -4,6 +4,8 @@ export type UnservedJob = {
   repository: string;
   jobId: number;
   labels: string[];
+  /** The pools it was matched against, with their labels. */
+  pools: { id: string; labels: string[] }[];
   at: number;
 };
 

@@ -1,32 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunnerView } from '../reconcile/observe-runners.ts';
-import type { RunnerFreshness } from '../runners/runner-freshness.ts';
+import { bindGauges, type GaugeSources } from './gauges.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-type ScaleSetReading = NonNullable<ReturnType<NonNullable<MetricSources['scaleSet']>>>;
-
-/** What the gauges read when scraped; bound once the controller's parts exist. */
-export type MetricSources = {
-  runners: () => readonly RunnerView[];
-  waitingJobs: (poolId: string) => number;
-  pools: readonly { id: string; repoId: string; maxRunners: number; runnerImage: string }[];
-  maxRunners: number;
-  capacity: () => number;
-  build: { version: string; revision: string };
-  /** The version label of a pool's runner image, once known. */
-  runnerImageVersion?: (poolId: string) => string | undefined;
-  /** A scale-set pool's session: listening or not, its statistics, when its queue last answered. */
-  scaleSet?: (
-    poolId: string,
-  ) =>
-    | { listening: boolean; assignedJobs: number | undefined; sincePollMs: number | undefined }
-    | undefined;
-  /** A pool's runner version against actions/runner's releases, once both are known. */
-  runnerFreshness?: (poolId: string) => RunnerFreshness | undefined;
-};
-
-const STATES = ['starting', 'idle', 'busy', 'exited'] as const;
 /** Seconds: from a webhook's few hundred milliseconds to jobs of hours. */
 const QUEUE_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
@@ -43,139 +19,10 @@ export function createMetrics() {
     new Counter({ name, help, labelNames, registers });
   return {
     registry,
-    bindSources: (sources: MetricSources) => bindGauges(registers, sources),
+    /** The gauges read the status model when scraped; bound once the controller's parts exist. */
+    bindSources: (sources: GaugeSources) => bindGauges(registers, sources),
     ...events(counter, registers),
   };
-}
-
-function bindGauges(registers: Registry[], sources: MetricSources): void {
-  const repoOf = new Map(sources.pools.map((pool) => [pool.id, pool.repoId]));
-  new Gauge({
-    name: 'autoscaler_build_info',
-    help: 'The running controller: its version and source revision (always 1)',
-    labelNames: ['version', 'revision'] as const,
-    registers,
-    collect() {
-      this.set(sources.build, 1);
-    },
-  });
-  new Gauge({
-    name: 'autoscaler_runner_image_info',
-    help: "Each pool's runner image and the version its label gives (always 1)",
-    labelNames: ['repo', 'pool', 'image', 'version'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const pool of sources.pools) {
-        const version = sources.runnerImageVersion?.(pool.id) ?? '';
-        this.set({ repo: pool.repoId, pool: pool.id, image: pool.runnerImage, version }, 1);
-      }
-    },
-  });
-  const scaleSetGauge = (
-    name: string,
-    help: string,
-    read: (s: ScaleSetReading) => number | undefined,
-  ) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['repo', 'pool'] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const pool of sources.pools) {
-          const reading = sources.scaleSet?.(pool.id);
-          const value = reading ? read(reading) : undefined;
-          if (value !== undefined) this.set({ repo: pool.repoId, pool: pool.id }, value);
-        }
-      },
-    });
-  scaleSetGauge(
-    'autoscaler_scaleset_listening',
-    'Whether a scale-set pool holds a message session and polls its queue (1) or not (0)',
-    (s) => (s.listening ? 1 : 0),
-  );
-  scaleSetGauge(
-    'autoscaler_scaleset_assigned_jobs',
-    "Jobs assigned to a pool's scale set (waiting or running), from its statistics",
-    (s) => s.assignedJobs,
-  );
-  scaleSetGauge(
-    'autoscaler_scaleset_poll_age_seconds',
-    "Seconds since a scale set's message queue last answered (message lag)",
-    (s) => (s.sincePollMs === undefined ? undefined : s.sincePollMs / 1000),
-  );
-  new Gauge({
-    name: 'autoscaler_runner_outdated',
-    help: "1 when a newer actions/runner release than the pool's runner image has been out for more than 7 days",
-    labelNames: ['repo', 'pool'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const pool of sources.pools) {
-        const freshness = sources.runnerFreshness?.(pool.id);
-        if (freshness) this.set({ repo: pool.repoId, pool: pool.id }, freshness.outdated ? 1 : 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'autoscaler_runner_update_deadline_timestamp_seconds',
-    help: "When GitHub stops queueing jobs to the pool's runner version (30 days after the release that followed it); only for pools behind",
-    labelNames: ['repo', 'pool'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const pool of sources.pools) {
-        const deadline = sources.runnerFreshness?.(pool.id)?.deadline;
-        if (deadline !== undefined) this.set({ repo: pool.repoId, pool: pool.id }, deadline / 1000);
-      }
-    },
-  });
-  new Gauge({
-    name: 'autoscaler_runners',
-    help: 'Runner containers by pool and state',
-    labelNames: ['repo', 'pool', 'state'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const pool of sources.pools)
-        for (const state of STATES) this.set({ repo: pool.repoId, pool: pool.id, state }, 0);
-      for (const runner of sources.runners()) {
-        const repo = repoOf.get(runner.poolId) ?? '';
-        this.inc({ repo, pool: runner.poolId, state: runner.phase });
-      }
-    },
-  });
-  new Gauge({
-    name: 'autoscaler_runners_max',
-    help: 'Cap on runner containers; pool="" is the global MAX_RUNNERS',
-    labelNames: ['repo', 'pool'] as const,
-    registers,
-    collect() {
-      this.set({ repo: '', pool: '' }, sources.maxRunners);
-      for (const pool of sources.pools)
-        this.set({ repo: pool.repoId, pool: pool.id }, pool.maxRunners);
-    },
-  });
-  new Gauge({
-    name: 'autoscaler_runner_capacity',
-    help: 'Runner containers the Docker engines can hold in all',
-    registers,
-    collect() {
-      this.set(sources.capacity());
-    },
-  });
-  new Gauge({
-    name: 'autoscaler_jobs_waiting',
-    help: 'Served jobs queued and not yet taken by a runner',
-    labelNames: ['repo', 'pool'] as const,
-    registers,
-    collect() {
-      for (const pool of sources.pools)
-        this.set({ repo: pool.repoId, pool: pool.id }, sources.waitingJobs(pool.id));
-    },
-  });
 }
 
 type CounterMaker = <L extends string>(

@@ -1,5 +1,5 @@
 import type { PoolConfig } from '../config/load-config.ts';
-import { canRun } from '../reconcile/placement.ts';
+import { canRun } from '../domain/placement.ts';
 import { isNotFound, type DockerEngine } from '../runners/docker-engine.ts';
 import { nativePlatform } from '../runners/engine-platforms.ts';
 import type { RegistryAuth } from '../runners/registry-auth.ts';

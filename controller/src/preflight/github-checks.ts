@@ -9,8 +9,7 @@ import {
   networkErrorText,
   RUNNER_RIGHTS,
 } from '../github/github-error.ts';
-import { scopeRoute } from '../github/scope-route.ts';
-import { webhookPools } from '../jobs/webhook-pools.ts';
+import { webhookEntries } from '../config/job-sources.ts';
 import { fail, ok, type CheckLine } from './check-line.ts';
 import { hookChecks } from './hook-checks.ts';
 
@@ -46,15 +45,14 @@ export async function githubChecks(
 ): Promise<CheckLine[]> {
   const name = scopeName(repo.target.scope);
   const subject = `${repo.id}: ${name}`;
-  const { prefix, params } = scopeRoute(repo.target.scope);
   const apiUrl = repo.target.apiUrl;
   const scope = repo.target.scope;
   let octokit: GitHubClient;
   try {
     octokit = await client();
     if (scope.kind === 'repo')
-      await octokit.request('GET /repos/{owner}/{repo}', { owner: scope.owner, repo: scope.repo });
-    else await octokit.request('GET /orgs/{org}/repos', { org: scope.org, per_page: 1 });
+      await octokit.rest.repos.get({ owner: scope.owner, repo: scope.repo });
+    else await octokit.rest.repos.listForOrg({ org: scope.org, per_page: 1 });
   } catch (error) {
     return [
       fail(
@@ -66,7 +64,14 @@ export async function githubChecks(
   }
   const lines: CheckLine[] = [ok('github', `${subject} exists and the credential can see it`)];
   try {
-    await octokit.request(`GET ${prefix}/actions/runners`, { ...params, per_page: 1 });
+    const { actions } = octokit.rest;
+    if (scope.kind === 'repo')
+      await actions.listSelfHostedRunnersForRepo({
+        owner: scope.owner,
+        repo: scope.repo,
+        per_page: 1,
+      });
+    else await actions.listSelfHostedRunnersForOrg({ org: scope.org, per_page: 1 });
     lines.push(ok('github', `${subject}: the credential can manage self-hosted runners`));
   } catch (error) {
     lines.push(
@@ -78,10 +83,10 @@ export async function githubChecks(
     );
     return lines;
   }
-  if (webhookPools(repo).length === 0) return lines;
+  if (webhookEntries([repo]).length === 0) return lines;
   if (scope.kind === 'repo') {
     try {
-      await octokit.request('GET /repos/{owner}/{repo}/actions/runs', {
+      await octokit.rest.actions.listWorkflowRunsForRepo({
         owner: scope.owner,
         repo: scope.repo,
         per_page: 1,

@@ -3,8 +3,7 @@ import { scopeName } from '../config/github-url.ts';
 import type { Config, RepoConfig } from '../config/load-config.ts';
 import type { GitHubClient } from '../github/create-octokit.ts';
 import { HOOK_RIGHTS } from '../github/github-error.ts';
-import type { Hook, HookDelivery } from '../github/hook-api.ts';
-import { scopeRoute } from '../github/scope-route.ts';
+import { createHookApi, type Hook, type HookApi } from '../github/hook-api.ts';
 import { fail, ok, skip, type CheckLine } from './check-line.ts';
 
 const WEBHOOK_PATH = /\/webhook(\/[A-Za-z0-9_.-]+)?\/?$/;
@@ -30,11 +29,11 @@ export async function hookChecks(
   config: Pick<Config, 'mode' | 'webhookHost'>,
 ): Promise<CheckLine[]> {
   const subject = `${repo.id}: ${scopeName(repo.target.scope)}`;
-  const { prefix, params } = scopeRoute(repo.target.scope);
+  const api = createHookApi(octokit, repo.target.scope);
   const expected = expectedUrl(repo, config);
   let hooks: Hook[];
   try {
-    hooks = await octokit.paginate<Hook>(`GET ${prefix}/hooks`, { ...params, per_page: 100 });
+    hooks = await api.list();
   } catch (error) {
     const denied = error instanceof RequestError && [403, 404].includes(error.status);
     if (!denied || expected !== undefined) throw error;
@@ -98,23 +97,12 @@ export async function hookChecks(
           : 'the controller sets it to application/json when it starts; or edit the hook: Content type application/json',
       ),
     );
-  lines.push(await lastDelivery(octokit, prefix, params, hook.id, subject));
+  lines.push(await lastDelivery(api, hook.id, subject));
   return lines;
 }
 
-async function lastDelivery(
-  octokit: GitHubClient,
-  prefix: string,
-  params: Record<string, string>,
-  hookId: number,
-  subject: string,
-): Promise<CheckLine> {
-  const response = await octokit.request(`GET ${prefix}/hooks/{hook_id}/deliveries`, {
-    ...params,
-    hook_id: hookId,
-    per_page: 1,
-  });
-  const [last] = response.data as HookDelivery[];
+async function lastDelivery(api: HookApi, hookId: number, subject: string): Promise<CheckLine> {
+  const last = await api.lastDelivery(hookId);
   if (!last) return ok('webhook', `${subject}: hook ${hookId} has no delivery yet`);
   const at = `${last.event} at ${last.delivered_at}`;
   if (last.status_code >= 200 && last.status_code < 300)

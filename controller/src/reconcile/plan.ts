@@ -1,6 +1,4 @@
-import { canRun, place, type EngineRoom, type Placement } from './placement.ts';
-
-export type { EngineRoom } from './placement.ts';
+import { canRun, place, type EngineRoom, type Placement } from '../domain/placement.ts';
 
 /**
  * `unreachable`: a container last seen on an engine that no longer answers. It may still run,
@@ -29,6 +27,12 @@ export type PoolDemand = Placement & {
   blockedUntil: number;
 };
 
+/**
+ * A registration this controller made that GitHub lists offline, with no container found for it,
+ * twice in a row (staleRunners): left by a crash or a failed start.
+ */
+export type StrayRegistration = { name: string; poolId: string; runnerId: number };
+
 export type PlanInput = {
   now: number;
   maxRunners: number;
@@ -37,12 +41,14 @@ export type PlanInput = {
   runners: ObservedRunner[];
   /** The engines that answer now, with their capacity; runners go only where there is room. */
   engines: EngineRoom[];
+  strays?: readonly StrayRegistration[];
 };
 
 export type Action =
   | { kind: 'spawn'; poolId: string; engineId: string }
   | { kind: 'cleanup'; name: string; poolId: string }
-  | { kind: 'retire'; name: string; poolId: string };
+  | { kind: 'retire'; name: string; poolId: string }
+  | { kind: 'deregister'; name: string; poolId: string; runnerId: number };
 
 /**
  * Decides what to change, from what is wanted and what exists. Per pool, starting + idle
@@ -50,10 +56,11 @@ export type Action =
  * not (or out of reach), counts against the caps until it is removed. Global room goes to
  * waiting jobs first (oldest first), then to warm runners; each new runner goes to the least
  * loaded engine that has room and can run its pool. When a waiting job finds no room, warm
- * idle runners of other pools on engines it could use make room for it.
+ * idle runners of other pools on engines it could use make room for it. A stray registration is
+ * deregistered unless a runner of its name has turned up since.
  */
 export function plan(input: PlanInput): Action[] {
-  const actions: Action[] = [];
+  const actions: Action[] = deregistrations(input);
   const byPool = new Map<string, ObservedRunner[]>();
   const used = new Map<string, number>();
   for (const runner of input.runners) {
@@ -168,4 +175,11 @@ function retire(
     .sort((a, b) => a.since - b.since)
     .slice(0, surplus)
     .map((r): RetireAction => ({ kind: 'retire', name: r.name, poolId }));
+}
+
+function deregistrations(input: PlanInput): Action[] {
+  const names = new Set(input.runners.map((runner) => runner.name));
+  return (input.strays ?? [])
+    .filter((stray) => !names.has(stray.name))
+    .map((stray) => ({ kind: 'deregister', ...stray }));
 }

@@ -1,6 +1,6 @@
 import type { PoolConfig } from '../config/config-types.ts';
 import type { ObservedRunner } from './plan.ts';
-import { canRun, type EngineRoom } from './placement.ts';
+import { canRun, type EngineRoom } from '../domain/placement.ts';
 
 /**
  * How many jobs a pool can hold now: its runners that work or can take a job, plus those it

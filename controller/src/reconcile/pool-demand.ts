@@ -1,5 +1,5 @@
 import type { Job } from '../jobs/job-book.ts';
-import type { RuntimeNeeds } from './placement.ts';
+import type { RuntimeNeeds } from '../domain/placement.ts';
 import type { PoolDemand } from './plan.ts';
 
 type PoolLimits = {

@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
-import type { RepoGitHub } from '../github/repo-github.ts';
+import type { RegisteredRunner, Registrar } from '../domain/registrar.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
-import type { EngineStatus, RunnerRuntime } from '../runners/runtime.ts';
+import type { RunnerRuntime, RuntimeEvent } from '../runners/runtime.ts';
 import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
+import { passWakes } from './pass-wakes.ts';
 import { poolDemand } from './pool-demand.ts';
 import { PoolHealthBook, type PoolHealth } from './pool-health.ts';
 import { poolCapacity } from './pool-capacity.ts';
-import { unplaceable } from './placement.ts';
-import { RunnerActions, type ActionEvents, type ScaleSetRegistrar } from './runner-actions.ts';
+import { RefusedPools } from './refused-pools.ts';
+import { RegisteredRunners } from './registered-runners.ts';
+import { RunnerActions, type ActionEvents } from './runner-actions.ts';
 import { RunnerProgress, type ProgressEvents } from './runner-progress.ts';
 
 export type ReconcilerEvents = ActionEvents & ProgressEvents;
@@ -26,15 +28,18 @@ export type ReconcilerDeps = {
   pools: PoolConfig[];
   maxRunners: number;
   idleTimeoutMs: number;
+  /** After start(), a pass at least this often: what no event reported is seen then. */
+  intervalMs?: number;
   jobs: JobBook;
+  /** How many jobs wait in a pool: its one count (WaitingJobs). */
+  waitingJobs: (poolId: string) => number;
   runtime: RunnerRuntime;
-  github: (repoId: string) => RepoGitHub;
+  /** Each pool's registrar, chosen when the controller was wired. */
+  registrars: ReadonlyMap<string, Registrar>;
   log: Logger;
   now?: () => number;
   runnerName?: (pool: PoolConfig) => string;
   events?: ReconcilerEvents;
-  /** Scale-set pools: their runners register there, their demand is their statistics. */
-  scaleSets?: (ScaleSetRegistrar & { waiting(poolId: string): number }) | undefined;
 };
 
 /**
@@ -46,23 +51,25 @@ export class Reconciler {
   readonly #now: () => number;
   readonly #events: ReconcilerEvents;
   readonly #actions: RunnerActions;
-  readonly #registeredBusy = new Map<string, ReadonlySet<string>>();
+  readonly #registered: RegisteredRunners;
   readonly #progress: RunnerProgress;
   /** Containers the engine reported dead that its listing may still show running. */
   readonly #died = new Map<string, number | undefined>();
   readonly #health: PoolHealthBook;
   #listing = 0;
-  /** Pools no engine can run (their platform, or the engine labels they are pinned to). */
-  #refused = new Set<string>();
+  readonly #refused = new RefusedPools();
   readonly #loop: PassLoop;
   #view: RunnerView[] = [];
   #engineError: string | undefined;
+  #unwatch: (() => void) | undefined;
+  #tick: NodeJS.Timeout | undefined;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#events = deps.events ?? {};
     this.#health = new PoolHealthBook(deps.pools.map((pool) => pool.id));
+    this.#registered = new RegisteredRunners(deps.pools);
     this.#loop = new PassLoop(() => this.#guardedPass(), this.#now);
     this.#progress = new RunnerProgress({
       jobs: deps.jobs,
@@ -73,9 +80,8 @@ export class Reconciler {
     });
     this.#actions = new RunnerActions({
       runtime: deps.runtime,
-      github: deps.github,
+      registrars: deps.registrars,
       poolOf: (poolId) => deps.pools.find((pool) => pool.id === poolId),
-      scaleSets: deps.scaleSets,
       log: deps.log,
       now: this.#now,
       health: this.#health,
@@ -86,6 +92,17 @@ export class Reconciler {
       trigger: () => this.trigger(),
       wakeIn: (ms) => this.#loop.wakeIn(ms),
     });
+  }
+
+  /** Follows the engines' events, passes every `intervalMs`, and makes a first pass now. */
+  start(): void {
+    this.#unwatch = this.#deps.runtime.watch((event) => this.#engineEvent(event));
+    const every = this.#deps.intervalMs;
+    if (every !== undefined) {
+      this.#tick = setInterval(() => this.trigger(), every);
+      this.#tick.unref();
+    }
+    this.trigger();
   }
 
   trigger(): void {
@@ -111,13 +128,14 @@ export class Reconciler {
     return this.#view;
   }
 
-  hasRunner(name: string): boolean {
-    return this.#actions.inFlight.has(name) || this.#view.some((view) => view.name === name);
-  }
-
-  /** Runner names GitHub reports busy: a restarted controller learns from them what not to stop. */
-  setRegisteredBusy(repoId: string, names: ReadonlySet<string>): void {
-    this.#registeredBusy.set(repoId, names);
+  /**
+   * The runners registered in an entry, as GitHub lists them: those it reports busy are never
+   * stopped, and registrations of this controller left offline without a container, seen so
+   * twice in a row, are deregistered when the planner says so.
+   */
+  noteRegistered(repoId: string, runners: readonly RegisteredRunner[]): void {
+    this.#registered.note(repoId, runners, (name) => this.#hasRunner(name));
+    this.trigger();
   }
 
   poolHealth(poolId: string): PoolHealth | undefined {
@@ -126,6 +144,11 @@ export class Reconciler {
 
   engineError(): string | undefined {
     return this.#engineError;
+  }
+
+  /** Pools no engine can run (their platform, or the engine labels they are pinned to). */
+  refusedPools(): ReadonlySet<string> {
+    return this.#refused.get();
   }
 
   /** An engine's event stream broke: the next listing finds out whether it still answers. */
@@ -144,6 +167,10 @@ export class Reconciler {
     return poolCapacity(pool, this.#view, this.#deps.runtime.engines(), this.#deps.maxRunners);
   }
 
+  #hasRunner(name: string): boolean {
+    return this.#actions.inFlight.has(name) || this.#view.some((view) => view.name === name);
+  }
+
   /** Spawns registering or starting right now. */
   spawnsInFlight(): number {
     return this.#actions.spawning;
@@ -151,8 +178,22 @@ export class Reconciler {
 
   /** Stops planning; spawns already under way are finished, running jobs are left alone. */
   async stop(): Promise<void> {
+    this.#unwatch?.();
+    clearInterval(this.#tick);
     await this.#loop.stop();
     await this.#actions.settled();
+  }
+
+  #engineEvent(event: RuntimeEvent): void {
+    if (event.kind === 'engine-down') {
+      this.#deps.log.debug(
+        { engine: event.engineId, err: event.error },
+        'docker engine event stream lost',
+      );
+      this.engineDown();
+      return;
+    }
+    this.noteDeaths(event.died);
   }
 
   async #guardedPass(): Promise<void> {
@@ -169,35 +210,7 @@ export class Reconciler {
 
   async #pass(): Promise<void> {
     const deps = this.#deps;
-    const listing = ++this.#listing;
-    const { containers, unreachable, reusedUntil } = await deps.runtime.list();
-    const now = this.#now();
-    if (reusedUntil !== undefined) this.#loop.wakeIn(Math.max(0, reusedUntil - now));
-    deps.jobs.prune(now);
-    const { busy, working } = runnersOfJobs(deps.jobs.all());
-    for (const names of this.#registeredBusy.values()) {
-      for (const name of names) {
-        if (!busy.has(name)) busy.set(name, undefined);
-        working.add(name);
-      }
-    }
-    const views = observeRunners({
-      containers,
-      unreachable,
-      inFlight: this.#actions.inFlight,
-      listing,
-      busy,
-      working,
-      died: this.#died,
-      abandoned: this.#actions.abandoned,
-      now,
-    });
-    const listed = new Set(containers.map((container) => container.containerId));
-    for (const id of this.#died.keys()) if (!listed.has(id)) this.#died.delete(id);
-    this.#view = views;
-    for (const view of views)
-      this.#progress.note(view, busy.has(view.name), this.#actions.isRemoving(view.name));
-
+    const { views, now } = await this.#observe();
     // Read once per pass: every spawn below looks its job up here, not in the whole book.
     const waiting = new Map(deps.pools.map((pool) => [pool.id, deps.jobs.waiting(pool.id)]));
     const waitingOf = (poolId: string) => waiting.get(poolId) ?? [];
@@ -205,18 +218,18 @@ export class Reconciler {
       deps.pools,
       waitingOf,
       (id) => this.#health.get(id)?.blockedUntil ?? 0,
-      (id) => (deps.scaleSets?.has(id) ? deps.scaleSets.waiting(id) : undefined),
+      deps.waitingJobs,
     );
     const known = deps.runtime.engines();
-    this.#noteRefused(known);
-    const engines = known.filter((engine) => engine.up);
+    this.#refused.note(deps.pools, known, deps.log);
     const actions = plan({
       now,
       maxRunners: deps.maxRunners,
       idleTimeoutMs: deps.idleTimeoutMs,
       pools: demand,
       runners: views,
-      engines,
+      engines: known.filter((engine) => engine.up),
+      strays: this.#registered.strays(),
     });
     if (actions.length > 0) {
       deps.log.debug({ runners: views.length, actions: actions.map(describe) }, 'reconcile pass');
@@ -234,42 +247,39 @@ export class Reconciler {
       }
     }
     for (const action of actions) this.#act(action, pass);
-    // A pool backing off wakes the loop when its pause ends, for waiting jobs or its warm pool.
-    const blocked = demand.filter(
-      (pool) => pool.blockedUntil > now && pool.waitingJobs + pool.minIdleRunners > 0,
-    );
-    for (const pool of blocked) this.#loop.wakeIn(pool.blockedUntil - now);
-    // Idle runners may become surplus to retire when their timeout ends: wake up then.
-    const idleSince = views.filter((view) => view.phase === 'idle').map((view) => view.since);
-    if (idleSince.length > 0)
-      this.#loop.wakeIn(Math.max(0, Math.min(...idleSince) + deps.idleTimeoutMs - now) + 100);
+    for (const delay of passWakes(demand, views, deps.idleTimeoutMs, now)) this.#loop.wakeIn(delay);
   }
 
-  /** Says once when a pool becomes one that no engine can run, and when it no longer is. */
-  #noteRefused(engines: readonly EngineStatus[]): void {
-    const refused = new Set(unplaceable(this.#deps.pools, engines).map((pool) => pool.id));
-    for (const pool of this.#deps.pools) {
-      if (refused.has(pool.id) && !this.#refused.has(pool.id)) {
-        this.#deps.log.warn(
-          {
-            pool: pool.id,
-            platform: pool.platform,
-            engineLabels: pool.engineLabels,
-            runtimes: pool.runtimes,
-            engines: engines.map((e) => ({
-              name: e.id,
-              platforms: e.platforms,
-              labels: e.labels,
-              runtimes: e.runtimes,
-            })),
-          },
-          'pool refused: no engine can run it',
-        );
-      } else if (!refused.has(pool.id) && this.#refused.has(pool.id)) {
-        this.#deps.log.info({ pool: pool.id }, 'pool can be served again');
-      }
+  /** Lists the engines and joins them with what the jobs and GitHub say of each runner. */
+  async #observe(): Promise<{ views: RunnerView[]; now: number }> {
+    const deps = this.#deps;
+    const listing = ++this.#listing;
+    const { containers, unreachable, reusedUntil } = await deps.runtime.list();
+    const now = this.#now();
+    if (reusedUntil !== undefined) this.#loop.wakeIn(Math.max(0, reusedUntil - now));
+    deps.jobs.prune(now);
+    const { busy, working } = runnersOfJobs(deps.jobs.all());
+    for (const name of this.#registered.busy()) {
+      if (!busy.has(name)) busy.set(name, undefined);
+      working.add(name);
     }
-    this.#refused = refused;
+    const views = observeRunners({
+      containers,
+      unreachable,
+      inFlight: this.#actions.inFlight,
+      listing,
+      busy,
+      working,
+      died: this.#died,
+      abandoned: this.#actions.abandoned,
+      now,
+    });
+    const listed = new Set(containers.map((container) => container.containerId));
+    for (const id of this.#died.keys()) if (!listed.has(id)) this.#died.delete(id);
+    this.#view = views;
+    for (const view of views)
+      this.#progress.note(view, busy.has(view.name), this.#actions.isRemoving(view.name));
+    return { views, now };
   }
 
   #act(action: Action, pass: PassContext): void {
@@ -283,24 +293,15 @@ export class Reconciler {
         this.#actions.spawn(pool, action.engineId, jobId, pass.now);
         return;
       }
-      case 'cleanup': {
-        const view = pass.views.get(action.name);
-        if (view && view.containerId !== '' && !this.#actions.isRemoving(view.name)) {
-          const fields = {
-            runner: view.name,
-            pool: view.poolId,
-            jobId: view.jobId,
-            exitCode: view.exitCode,
-            stranded: view.stranded,
-          };
-          if (view.stranded) this.#deps.log.warn(fields, 'runner stranded, removing it');
-          else this.#deps.log.info(fields, 'runner exited');
-        }
-        this.#actions.remove(action.name, action.poolId, 'exited');
+      case 'cleanup':
+        this.#actions.cleanUp(action.name, action.poolId, pass.views.get(action.name));
         return;
-      }
       case 'retire':
         this.#actions.retire(action.name, action.poolId);
+        return;
+      case 'deregister':
+        this.#registered.settled(action.name);
+        this.#actions.deregister(action.name, action.poolId, action.runnerId);
         return;
     }
   }

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
-import type { JitConfig } from '../github/runner-api.ts';
-import type { RepoGitHub } from '../github/repo-github.ts';
+import type { Registrar } from '../domain/registrar.ts';
 import { runtimeSettings, type RunnerRuntime } from '../runners/runtime.ts';
-import type { InFlight } from './observe-runners.ts';
+import type { InFlight, RunnerView } from './observe-runners.ts';
 import type { PoolHealthBook } from './pool-health.ts';
 import { newRunnerName } from './runner-name.ts';
 import type { RunnerProgress } from './runner-progress.ts';
@@ -15,22 +14,11 @@ export type ActionEvents = {
   removed?: (poolId: string, reason: 'exited' | 'idle') => void;
 };
 
-/** Registration through a pool's scale set, for the pools that have one. */
-export type ScaleSetRegistrar = {
-  has(poolId: string): boolean;
-  jitConfig(pool: PoolConfig, name: string): Promise<JitConfig>;
-  deregister(
-    pool: PoolConfig,
-    name: string,
-    runnerId: number | undefined,
-  ): Promise<'removed' | 'busy'>;
-};
-
 export type RunnerActionsDeps = {
   runtime: RunnerRuntime;
-  github: (repoId: string) => RepoGitHub;
+  /** Each pool's registrar (REST or its scale set's): asked, never chosen, here. */
+  registrars: ReadonlyMap<string, Registrar>;
   poolOf: (poolId: string) => PoolConfig | undefined;
-  scaleSets?: ScaleSetRegistrar | undefined;
   log: Logger;
   now: () => number;
   health: PoolHealthBook;
@@ -91,7 +79,7 @@ export class RunnerActions {
       jobId,
     });
     const work = (async () => {
-      const jit = await this.#register(pool, name);
+      const jit = await this.#registrar(pool.id).register(name);
       this.#runnerIds.set(name, jit.runnerId);
       log.info({ runnerId: jit.runnerId }, 'runner registered');
       await this.#deps.runtime
@@ -125,9 +113,11 @@ export class RunnerActions {
         const runnerId = this.#runnerIds.get(name);
         if (runnerId === undefined) return;
         this.#runnerIds.delete(name);
-        this.#deregister(pool, name, runnerId).catch((cleanupError: unknown) =>
-          log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
-        );
+        this.#registrar(pool.id)
+          .deregister(name, runnerId)
+          .catch((cleanupError: unknown) =>
+            log.warn({ err: cleanupError }, 'deregistering a runner that did not start failed'),
+          );
       },
     );
     const tracked = work.finally(() => {
@@ -135,6 +125,22 @@ export class RunnerActions {
       this.#deps.trigger();
     });
     this.#spawning.add(tracked);
+  }
+
+  /** Removes a runner that exited (or can never work: stranded), saying which. */
+  cleanUp(name: string, poolId: string, view: RunnerView | undefined): void {
+    if (view && view.containerId !== '' && !this.#removing.has(name)) {
+      const fields = {
+        runner: name,
+        pool: poolId,
+        jobId: view.jobId,
+        exitCode: view.exitCode,
+        stranded: view.stranded,
+      };
+      if (view.stranded) this.#deps.log.warn(fields, 'runner stranded, removing it');
+      else this.#deps.log.info(fields, 'runner exited');
+    }
+    this.remove(name, poolId, 'exited');
   }
 
   remove(name: string, poolId: string, reason: 'exited' | 'idle'): void {
@@ -171,30 +177,39 @@ export class RunnerActions {
       log.warn('idle runner of a pool no longer configured: left to exit by itself');
       return;
     }
-    this.#deregister(pool, name, this.#runnerIds.get(name)).then(
-      (result) => {
-        this.#removing.delete(name);
-        if (result === 'busy') return log.info('idle runner took a job; kept');
-        this.remove(name, poolId, 'idle');
-      },
-      (error: unknown) => {
-        this.#removing.delete(name);
-        log.warn({ err: error }, 'deregistering an idle runner failed');
-      },
-    );
+    this.#registrar(pool.id)
+      .deregister(name, this.#runnerIds.get(name))
+      .then(
+        (result) => {
+          this.#removing.delete(name);
+          if (result === 'busy') return log.info('idle runner took a job; kept');
+          this.remove(name, poolId, 'idle');
+        },
+        (error: unknown) => {
+          this.#removing.delete(name);
+          log.warn({ err: error }, 'deregistering an idle runner failed');
+        },
+      );
   }
 
-  #register(pool: PoolConfig, name: string): Promise<JitConfig> {
-    const scaleSets = this.#deps.scaleSets;
-    if (scaleSets?.has(pool.id)) return scaleSets.jitConfig(pool, name);
-    return this.#deps
-      .github(pool.repoId)
-      .jitConfig(name, { labels: pool.runnerLabels, runnerGroup: pool.runnerGroup });
+  /** Removes a registration left without a runner (offline, and no container has its name). */
+  deregister(name: string, poolId: string, runnerId: number): void {
+    const log = this.#deps.log.child({ runner: name, pool: poolId });
+    this.#registrar(poolId)
+      .deregister(name, runnerId)
+      .then(
+        (result) => log.info({ result }, 'offline runner without container deregistered'),
+        (error: unknown) => log.warn({ err: error }, 'deregistering an offline runner failed'),
+      );
   }
 
-  #deregister(pool: PoolConfig, name: string, runnerId: number | undefined) {
-    const scaleSets = this.#deps.scaleSets;
-    if (scaleSets?.has(pool.id)) return scaleSets.deregister(pool, name, runnerId);
-    return this.#deps.github(pool.repoId).deregister(name, runnerId);
+  #registrar(poolId: string): Registrar {
+    return this.#deps.registrars.get(poolId) ?? unregistered(poolId);
   }
+}
+
+/** What a pool without a registrar answers (every pool gets one when wired). */
+function unregistered(poolId: string): Registrar {
+  const refuse = () => Promise.reject(new Error(`pool ${poolId} has no registrar`));
+  return { register: refuse, deregister: refuse };
 }

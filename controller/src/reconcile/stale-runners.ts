@@ -1,4 +1,4 @@
-import type { RegisteredRunner } from '../github/runner-api.ts';
+import type { RegisteredRunner } from '../domain/registrar.ts';
 import { isRunnerName } from './runner-name.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/config-types.ts';
-import { neededRuntimes, type EngineRoom } from '../reconcile/placement.ts';
-import { describeLack, runtimeLacks, runtimeStranded } from '../reconcile/runtime-refusals.ts';
+import { neededRuntimes, type EngineRoom } from '../domain/placement.ts';
+import { describeLack, runtimeLacks, runtimeStranded } from '../domain/runtime-refusals.ts';
 import type { DockerEngine } from './docker-engine.ts';
 import { readRuntimes } from './engine-runtimes.ts';
 import { bounded } from './list-engine.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/config-types.ts';
-import { canRun } from '../reconcile/placement.ts';
+import { canRun } from '../domain/placement.ts';
 import type { RunnerRuntime } from './runtime.ts';
 
 const VERSION_LABEL = 'org.opencontainers.image.version';
@@ -20,8 +20,6 @@ export type ImageKeeperDeps = {
   now: () => number;
   /** How often a mutable tag (`auto` policy) is pulled again. */
   pullIntervalMs: number;
-  /** Something changed (a new image arrived): the reconciler may want to look again. */
-  onChange?: () => void;
 };
 
 /** A reference by digest names one image forever: pulling it again brings nothing new. */
@@ -137,7 +135,6 @@ export class ImageKeeper {
         },
         'runner image updated',
       );
-      this.#deps.onChange?.();
     }
     return after?.labels;
   }

@@ -12,6 +12,18 @@ const DOCKER_HUB = [
   'https://index.docker.io/v1/',
 ];
 
+/** Docker's client config (`config.json`, with its registry logins) in a folder, if there is one. */
+export function readDockerConfig(
+  dir: string,
+  readFile: (path: string) => string,
+): string | undefined {
+  try {
+    return readFile(`${dir.replace(/\/+$/, '')}/config.json`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The registry host of an image reference: `ghcr.io/o/i:t` → ghcr.io; `ubuntu` → docker.io. */
 export function registryOf(image: string): string {
   const first = image.split('/')[0] ?? '';

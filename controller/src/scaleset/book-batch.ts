@@ -27,7 +27,7 @@ export function scaleSetJobEvents(
       {
         poolId: pool.id,
         repoId: pool.repoId,
-        source: 'scaleset',
+        idSpace: 'pool',
         repository: job.repository ?? '',
         jobId: job.runnerRequestId,
         runId: job.workflowRunId ?? 0,

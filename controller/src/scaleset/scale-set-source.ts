@@ -3,21 +3,22 @@
  *
  * ```ts
  * const actions = createActionsClient({ apiUrl, configUrl, registrationToken, log }); // one per repository/org
- * const source = createScaleSetSource({ actions, scaleSetName, ownerName, maxCapacity, log });
- * source.start(async (batch) => { ...book batch.events, keep batch.statistics... });
+ * const source = createScaleSetSource({ actions, scaleSetName, ownerName, log });
+ * source.start({ batch: async (batch) => { ...book batch.events... }, maxCapacity: () => n });
  * const { runnerName, encodedJitConfig } = await source.jitConfig('runner-abc'); // per runner
  * source.health(); // state, statistics, message lag
  * await source.stop(); // on SIGTERM: ends the poll, deletes the session
  * ```
  *
- * - `start(onBatch)` finds the scale set by name (creating it with its name as its label plus
+ * - `start({ batch, maxCapacity })` finds the scale set by name (creating it with its name as its label plus
  *   `labels`; recreating it, with a log line, when it was removed on GitHub's side), opens a
  *   session (waiting out a 409 while an earlier one is active) and long-polls its queue.
- *   `onBatch` gets the statistics a session starts with (`messageId` undefined), then one
+ *   `batch` gets the statistics a session starts with (`messageId` undefined), then one
  *   batch per message: statistics and job events in the order sent. A message is acknowledged
- *   only after `onBatch` resolved: if it throws (or the process dies), the message comes again
- *   (after a restart, to the next session), so `onBatch` must apply events idempotently. Jobs
- *   offered (`job-available`) are acquired before `onBatch` sees them.
+ *   only after `batch` resolved: if it throws (or the process dies), the message comes again
+ *   (after a restart, to the next session), so `batch` must apply events idempotently. Jobs
+ *   offered (`job-available`) are acquired before `batch` sees them. The consumer is
+ *   actions/scaleset's Scaler as this controller needs it: the source knows nothing else of it.
  * - Scale on `statistics.totalAssignedJobs` (jobs assigned to the scale set, waiting or
  *   running), never on counting events: a message holds at most 50 job messages and a
  *   backlog is truncated, while the statistics are always whole (the reference's README).
@@ -63,7 +64,6 @@ export type ScaleSetSourceOptions = {
   runnerGroup?: string;
   /** Who holds the session (shown on GitHub); e.g. host name and controller id. */
   ownerName: string;
-  maxCapacity: () => number;
   log: Logger;
   now?: () => number;
   sleep?: Sleep;
@@ -98,8 +98,16 @@ export type ScaleSetRunnerConfig = {
   encodedJitConfig: string;
 };
 
+/** What a started source hands its work to. */
+export type ScaleSetConsumer = {
+  /** Statistics and job events of one message (or of a new session), to apply idempotently. */
+  batch: OnScaleSetBatch;
+  /** How many jobs the scale set can hold now; read before every poll. */
+  maxCapacity: () => number;
+};
+
 export type ScaleSetSource = {
-  start(onBatch: OnScaleSetBatch): void;
+  start(consumer: ScaleSetConsumer): void;
   stop(): Promise<void>;
   jitConfig(runnerName: string): Promise<ScaleSetRunnerConfig>;
   health(): ScaleSetHealth;
@@ -134,26 +142,26 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
       status.state = waiting ? 'waiting-for-session' : 'connecting';
     },
   });
-  const run = createScaleSetListener({
-    actions,
-    keeper,
-    scaleSet,
-    maxCapacity: options.maxCapacity,
-    log,
-    now,
-    sleep,
-    backoff: options.backoff,
-    signal: abort.signal,
-    status,
-  });
   let running: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
-    start(onBatch) {
+    start(consumer) {
       if (running || abort.signal.aborted)
         throw new Error(`scale set source ${scaleSet} already started`);
-      running = run(onBatch);
+      const run = createScaleSetListener({
+        actions,
+        keeper,
+        scaleSet,
+        maxCapacity: consumer.maxCapacity,
+        log,
+        now,
+        sleep,
+        backoff: options.backoff,
+        signal: abort.signal,
+        status,
+      });
+      running = run(consumer.batch);
     },
 
     stop() {

@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import type { RepoConfig } from '../config/load-config.ts';
 import type { DeliveryLog } from '../jobs/delivery-log.ts';
-import type { JobBook } from '../jobs/job-book.ts';
-import type { JobAction } from '../jobs/job-event.ts';
+import { isJobAction } from '../jobs/job-event.ts';
+import type { JobIntake } from '../jobs/job-intake.ts';
 import { routeJob } from '../jobs/route-job.ts';
-import { webhookPools } from '../jobs/webhook-pools.ts';
 import type { UnservedJobs } from '../jobs/unserved-jobs.ts';
 import { poolOwnsPayload } from './pool-owns-payload.ts';
 import { verifySignature } from './verify-signature.ts';
@@ -34,19 +33,17 @@ export type DeliveryResult =
 export type DeliveryAnswer = { status: number; result: DeliveryResult; message: string };
 
 export type IntakeDeps = {
+  /** The entries webhooks feed, each with the pools they feed (webhookEntries). */
   repos: RepoConfig[];
   secretOf: (repoId: string) => string;
-  jobs: JobBook;
+  intake: Pick<JobIntake, 'book'>;
   deliveries: DeliveryLog;
   unserved: UnservedJobs;
-  onChange: () => void;
   log: Logger;
   now: () => number;
   onResult?: (result: DeliveryResult, repoId: string | undefined) => void;
   onUnserved?: (repoId: string) => void;
 };
-
-const ACTIONS = new Set<string>(['queued', 'in_progress', 'completed']);
 
 /** Verifies, parses and books one webhook delivery. Never waits on Docker or GitHub. */
 export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAnswer {
@@ -85,12 +82,13 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
   }
   const payload = parsed.data;
   const repo = verified.find((candidate) => poolOwnsPayload(candidate.target.scope, payload));
-  if (!ACTIONS.has(payload.action)) return answer(202, 'ignored', 'action ignored', first.id);
+  const action = payload.action;
+  if (!isJobAction(action)) return answer(202, 'ignored', 'action ignored', first.id);
   if (!repo) return answer(202, 'ignored', 'repository not served by this endpoint', first.id);
   const job = payload.workflow_job;
   // Fields of this delivery's log lines (a child logger per delivery would cost more).
   const about = { repo: repo.id, jobId: job.id, delivery: delivery.deliveryId };
-  const pool = routeJob(job.labels, webhookPools(repo));
+  const pool = routeJob(job.labels, repo.pools);
   if (!pool) {
     if (payload.action !== 'queued') {
       deps.unserved.forget(job.id);
@@ -100,6 +98,7 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
         repository: payload.repository.full_name,
         jobId: job.id,
         labels: job.labels,
+        pools: repo.pools.map((p) => ({ id: p.id, labels: p.runnerLabels })),
         at: deps.now(),
       })
     ) {
@@ -107,7 +106,7 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
         {
           ...about,
           labels: job.labels,
-          pools: webhookPools(repo).map((p) => p.runnerLabels.join(',')),
+          pools: repo.pools.map((p) => p.runnerLabels.join(',')),
         },
         'job not served: no pool has all its labels',
       );
@@ -118,25 +117,26 @@ export function handleDelivery(deps: IntakeDeps, delivery: Delivery): DeliveryAn
   if (delivery.deliveryId !== undefined && !deps.deliveries.record(delivery.deliveryId)) {
     return answer(200, 'duplicate', 'delivery already seen', repo.id);
   }
-  const applied = deps.jobs.apply({
-    poolId: pool.id,
-    repoId: repo.id,
-    repository: payload.repository.full_name,
-    jobId: job.id,
-    runId: job.run_id,
-    action: payload.action as JobAction,
-    labels: job.labels,
-    runnerName: job.runner_name ?? undefined,
-    conclusion: job.conclusion ?? undefined,
-    at: deps.now(),
-  });
+  const [applied] = deps.intake.book([
+    {
+      poolId: pool.id,
+      repoId: repo.id,
+      repository: payload.repository.full_name,
+      jobId: job.id,
+      runId: job.run_id,
+      action,
+      labels: job.labels,
+      runnerName: job.runner_name ?? undefined,
+      conclusion: job.conclusion ?? undefined,
+      at: deps.now(),
+    },
+  ]);
   if (applied === 'duplicate')
     return answer(200, 'duplicate', 'job already at this state', repo.id);
   deps.log.info(
     { ...about, pool: pool.id, action: payload.action, runner: job.runner_name ?? undefined },
     'job event booked',
   );
-  deps.onChange();
   return answer(202, 'accepted', 'accepted', repo.id);
 }
 

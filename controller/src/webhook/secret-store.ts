@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RepoConfig } from '../config/config-types.ts';
 
 export type SecretSource = 'setting' | 'file' | 'generated';
 
@@ -28,4 +30,19 @@ export async function loadWebhookSecret(
   await writeFile(temporary, secret, { mode: 0o600 });
   await rename(temporary, file);
   return { secret, source: 'generated' };
+}
+
+/** The webhook secret of each entry webhooks feed, by entry id; each load is logged. */
+export async function loadWebhookSecrets(
+  dataDir: string,
+  repos: readonly RepoConfig[],
+  log: Logger,
+): Promise<Map<string, string>> {
+  const secrets = new Map<string, string>();
+  for (const repo of repos) {
+    const { secret, source } = await loadWebhookSecret(dataDir, repo.id, repo.webhookSecret);
+    secrets.set(repo.id, secret);
+    log.info({ repo: repo.id, source }, 'webhook secret loaded');
+  }
+  return secrets;
 }
