@@ -259,7 +259,7 @@ export class Reconciler {
     if (reusedUntil !== undefined) this.#loop.wakeIn(Math.max(0, reusedUntil - now));
     deps.jobs.prune(now);
     const { busy, working } = runnersOfJobs(deps.jobs.all());
-    for (const name of this.#registered.busy()) {
+    for (const name of [...this.#registered.busy(), ...this.#actions.tookJob]) {
       if (!busy.has(name)) busy.set(name, undefined);
       working.add(name);
     }

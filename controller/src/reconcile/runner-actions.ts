@@ -47,6 +47,11 @@ export class RunnerActions {
   readonly #runnerIds = new Map<string, number>();
   /** Runners whose start failed: what the engine still has of them is to be removed. */
   readonly abandoned = new Set<string>();
+  /**
+   * Idle runners GitHub refused to deregister because they had taken a job whose `in_progress`
+   * event has not come yet: busy until their container goes (not retired again at every pass).
+   */
+  readonly tookJob = new Set<string>();
 
   constructor(deps: RunnerActionsDeps) {
     this.#deps = deps;
@@ -155,6 +160,7 @@ export class RunnerActions {
           this.#deps.progress.forget(name);
           this.#runnerIds.delete(name);
           this.abandoned.delete(name);
+          this.tookJob.delete(name);
         },
         (error: unknown) => {
           this.#deps.events.dockerError?.('remove');
@@ -182,7 +188,11 @@ export class RunnerActions {
       .then(
         (result) => {
           this.#removing.delete(name);
-          if (result === 'busy') return log.info('idle runner took a job; kept');
+          if (result === 'busy') {
+            this.tookJob.add(name);
+            this.#deps.trigger();
+            return log.info('idle runner took a job; kept');
+          }
           this.remove(name, poolId, 'idle');
         },
         (error: unknown) => {
