@@ -86,6 +86,13 @@ describe('container specs', () => {
     expect(cached.HostConfig?.CapAdd).toEqual(expect.arrayContaining(['SYS_ADMIN', 'NET_ADMIN']));
     expect(cached.HostConfig?.CapAdd).not.toEqual(expect.arrayContaining(['SYS_MODULE']));
     expect(cached.HostConfig?.Binds).toContain('c-0:/var/lib/docker');
+    // The runner's folders stay its own, never the pool's cache volume.
+    expect(cached.HostConfig?.Binds).toEqual(
+      expect.arrayContaining([
+        'runner-1-work:/home/runner/_work',
+        'runner-1-externals:/home/runner/externals:ro',
+      ]),
+    );
     expect(cached.Labels?.['io.runner-autoscaler.cache-volume']).toBe('c-0');
   });
 
