@@ -35,11 +35,22 @@ type CallOptions = {
 export type CreateScaleSetInput = { name: string; runnerGroupId: number; labels: string[] };
 
 export type ActionsClientOptions = AdminConnectionOptions & {
-  /** Bound of one service call; 30 s. */
+  /** Bound of one service call; 10 s (GitHub ends an API request itself after 10 s). */
   requestTimeoutMs?: number;
-  /** Bound of one long poll, which the service answers within about 50 s; 120 s. */
-  pollTimeoutMs?: number;
+  /**
+   * How long a long poll is held open before it is given up and sent again; 5 s. The service
+   * would hold it about 50 s, but a poll that has not answered cannot be told from one whose
+   * connection died in an outage: a short one costs a GET every few seconds and bounds that loss.
+   */
+  pollWindowMs?: number;
+  /** Bound of one probe (`probe`); 5 s. */
+  probeTimeoutMs?: number;
 };
+
+/** `unanswered`: the poll window passed with no answer (an empty long poll, or a dead one). */
+export type PollResult = PollAnswer | { kind: 'unanswered' };
+
+const isTimeout = (error: unknown) => error instanceof Error && error.name === 'TimeoutError';
 
 export function createActionsClient(options: ActionsClientOptions) {
   const admin = createAdminConnection(options);
@@ -52,8 +63,9 @@ export function createActionsClient(options: ActionsClientOptions) {
       const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       return baseFetch(input, { ...init, signal });
     };
-  const doFetch = bounded(options.requestTimeoutMs ?? 30_000);
-  const pollFetch = bounded(options.pollTimeoutMs ?? 120_000);
+  const doFetch = bounded(options.requestTimeoutMs ?? 10_000);
+  const pollFetch = bounded(options.pollWindowMs ?? 5_000);
+  const probeFetch = bounded(options.probeTimeoutMs ?? 5_000);
 
   async function send(method: string, path: string, request: CallOptions): Promise<Response> {
     const credentials = await admin.get();
@@ -210,7 +222,11 @@ export function createActionsClient(options: ActionsClientOptions) {
       return read(ScaleSetSession, response);
     },
 
-    /** Ends the session, so a successor need not wait for it to expire; gone counts as done. */
+    /**
+     * Ends the session, so a successor need not wait for it to expire; gone counts as done: 404,
+     * or 400 `...SessionExpiredException` for one the service ended (actions-runner-controller
+     * #4285: "The session identifier ... is not valid").
+     */
     async deleteSession(scaleSetId: number, sessionId: string): Promise<void> {
       try {
         await call(
@@ -220,7 +236,36 @@ export function createActionsClient(options: ActionsClientOptions) {
           204,
         );
       } catch (error) {
-        if (!(error instanceof ActionsServiceError) || error.status !== 404) throw error;
+        if (!(error instanceof ActionsServiceError)) throw error;
+        const ended = error.status === 400 && /SessionExpired/.test(error.typeName ?? '');
+        if (error.status !== 404 && !ended) throw error;
+      }
+    },
+
+    /**
+     * Whether the service answers at all: `GET` of the scale set (or of the runner groups before
+     * one is known) with the last admin token, never exchanging one. Any answer but a 5xx or 429
+     * counts, a 401 included; no answer within `probeTimeoutMs` does not. Never throws.
+     */
+    async probe(scaleSetId: number | undefined, signal?: AbortSignal) {
+      const known = admin.last();
+      if (!known) return 'unreachable' as const;
+      const base = known.serviceUrl.endsWith('/') ? known.serviceUrl : `${known.serviceUrl}/`;
+      const url = new URL(
+        scaleSetId === undefined ? '_apis/runtime/runnergroups/' : `${SCALE_SETS}/${scaleSetId}`,
+        base,
+      );
+      url.searchParams.set('api-version', '6.0-preview');
+      try {
+        const response = await probeFetch(url, {
+          headers: { authorization: `Bearer ${known.token}`, accept: 'application/json' },
+          ...(signal ? { signal } : {}),
+        });
+        await response.body?.cancel();
+        const down = response.status >= 500 || response.status === 429;
+        return down ? ('unreachable' as const) : ('answered' as const);
+      } catch {
+        return 'unreachable' as const;
       }
     },
 
@@ -259,12 +304,21 @@ export function createActionsClient(options: ActionsClientOptions) {
       return read(ScaleSetJitConfig, response);
     },
 
-    pollMessage: (
+    /** One long poll, given up after `pollWindowMs` (`unanswered`, not an error). */
+    async pollMessage(
       session: ScaleSetSession,
       lastMessageId: number,
       maxCapacity: number,
       signal?: AbortSignal,
-    ): Promise<PollAnswer> => pollMessage(pollFetch, session, lastMessageId, maxCapacity, signal),
+    ): Promise<PollResult> {
+      try {
+        return await pollMessage(pollFetch, session, lastMessageId, maxCapacity, signal);
+      } catch (error) {
+        // A message cut short with the window is not acknowledged: it comes again.
+        if (isTimeout(error) && !signal?.aborted) return { kind: 'unanswered' };
+        throw error;
+      }
+    },
 
     acknowledgeMessage: (session: ScaleSetSession, messageId: number): Promise<void> =>
       acknowledgeMessage(doFetch, session, messageId),

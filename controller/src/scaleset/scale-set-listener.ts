@@ -2,13 +2,23 @@ import type { Logger } from 'pino';
 import type { ActionsClient } from './actions-client.ts';
 import { classifyActionsError } from './actions-error.ts';
 import type { ScaleSetSession, ScaleSetStatistics } from './actions-wire.ts';
-import { backoffDelay, type BackoffOptions, type Sleep } from './backoff.ts';
+import { backoffDelay, waitToRetry, type BackoffOptions, type Sleep } from './backoff.ts';
 import type { ParsedMessage } from './message-queue.ts';
 import { toEvents, type ScaleSetBatch } from './scale-set-events.ts';
 import type { ScaleSetKeeper } from './scale-set-keeper.ts';
 
+/**
+ * `unreachable`: polls go unanswered and a probe found no service either; the listener keeps
+ * polling, and listens again as soon as anything answers.
+ */
 export type ScaleSetState =
-  'idle' | 'connecting' | 'waiting-for-session' | 'listening' | 'backing-off' | 'stopped';
+  | 'idle'
+  | 'connecting'
+  | 'waiting-for-session'
+  | 'listening'
+  | 'unreachable'
+  | 'backing-off'
+  | 'stopped';
 
 export type OnScaleSetBatch = (batch: ScaleSetBatch) => void | Promise<void>;
 
@@ -17,11 +27,27 @@ export type ListenerStatus = {
   state: ScaleSetState;
   current: { scaleSetId: number; session: ScaleSetSession } | undefined;
   statistics: ScaleSetStatistics | undefined;
+  /** When the service last answered the listener (its queue, or a probe). */
   lastPollAt: number | undefined;
   lastMessageAt: number | undefined;
   messagesHandled: number;
   failures: number;
   lastError: string | undefined;
+};
+
+/**
+ * How the listener retries. Polls and their acknowledgements are cheap and retried after
+ * `backoff` capped at `pollMaxMs`; opening a session (which may need a registration token
+ * from GitHub's REST API and a new admin token) waits up to the full backoff, ended by a probe
+ * as soon as the service answers again.
+ */
+export type RetryOptions = BackoffOptions & {
+  /** Cap of the wait between failed polls; 5 s. */
+  pollMaxMs?: number;
+  /** A probe this often while a session cannot be opened; 2 s. */
+  probeEveryMs?: number;
+  /** A probe when the queue has not answered for this long (to tell quiet from gone); 30 s. */
+  quietProbeMs?: number;
 };
 
 export type ListenerDeps = {
@@ -32,7 +58,7 @@ export type ListenerDeps = {
   log: Logger;
   now: () => number;
   sleep: Sleep;
-  backoff: BackoffOptions | undefined;
+  backoff: RetryOptions | undefined;
   signal: AbortSignal;
   status: ListenerStatus;
 };
@@ -59,11 +85,26 @@ function errorText(error: unknown): string {
  * acquire offered jobs, hand each message over, then acknowledge it. After listener.go of
  * github.com/actions/scaleset at 6ce025902cd964747a078c2aabe7340ebc667eca, which acknowledges
  * before handling; here the acknowledgement waits for `onBatch`, so a crash loses no event.
- * Failures back off and keep the session; a lost session is replaced.
+ * Failures back off and keep the session; a lost session is replaced. Any answer of the
+ * service resets the backoff: after an outage, the listener is back within a poll's window.
  */
 export function createScaleSetListener(deps: ListenerDeps) {
   const { actions, keeper, log, now, sleep, signal, status, scaleSet } = deps;
+  const retry = deps.backoff ?? {};
+  const pollBackoff = {
+    ...retry,
+    maxMs: Math.min(retry.maxMs ?? 30_000, retry.pollMaxMs ?? 5_000),
+  };
   const stopping = () => signal.aborted;
+  /** Sessions lost since a poll last answered: the service keeps dropping them. */
+  let lostInARow = 0;
+  let probing = false;
+
+  const answered = () => {
+    status.lastPollAt = now();
+    status.failures = 0;
+    status.lastError = undefined;
+  };
 
   async function refreshSession(): Promise<void> {
     const current = status.current;
@@ -72,6 +113,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
       current.session = await actions.refreshSession(current.scaleSetId, current.session.sessionId);
       log.info({ scaleSet }, 'message queue token refreshed');
     } catch (error) {
+      // 404: the service no longer holds the session (actions/scaleset#123).
       const kind = classifyActionsError(error);
       if (kind === 'not-found' || kind === 'refused') throw new SessionLost(errorText(error));
       throw error;
@@ -127,10 +169,38 @@ export function createScaleSetListener(deps: ListenerDeps) {
     }
   }
 
+  /**
+   * The queue has been quiet for `quietProbeMs` (polls given up after their window, as an
+   * empty long poll is): ask the service whether it is there at all, beside the polls, so that
+   * health tells a quiet queue from a service that no longer answers.
+   */
+  function probeWhenQuiet(): void {
+    const quietFor = now() - (status.lastPollAt ?? 0);
+    if (probing || quietFor < (retry.quietProbeMs ?? 30_000)) return;
+    probing = true;
+    void actions
+      .probe(status.current?.scaleSetId, signal)
+      .then((result) => {
+        if (stopping()) return;
+        if (result === 'answered') {
+          answered();
+          status.state = 'listening';
+        } else if (status.state !== 'unreachable') {
+          status.state = 'unreachable';
+          status.lastError = 'the Actions service does not answer';
+          log.warn({ scaleSet }, 'scale set queue and service do not answer; still polling');
+        }
+      })
+      .finally(() => {
+        probing = false;
+      });
+  }
+
   /** Polls the open session until it is lost or the source stops. */
   async function listen(onBatch: OnScaleSetBatch, initial: ScaleSetBatch): Promise<void> {
     let pendingInitial: ScaleSetBatch | undefined = initial;
     let lastMessageId = 0;
+    let pollFailures = 0;
     while (!stopping() && status.current) {
       try {
         if (pendingInitial) {
@@ -141,9 +211,13 @@ export function createScaleSetListener(deps: ListenerDeps) {
         const answer = await withSession((session) =>
           actions.pollMessage(session, lastMessageId, capacity, signal),
         );
-        status.lastPollAt = now();
-        status.failures = 0;
-        status.lastError = undefined;
+        if (answer.kind === 'unanswered') {
+          probeWhenQuiet();
+          continue;
+        }
+        answered();
+        pollFailures = 0;
+        lostInARow = 0;
         status.state = 'listening';
         if (answer.kind === 'empty') continue;
         await handle(onBatch, answer.message);
@@ -153,12 +227,15 @@ export function createScaleSetListener(deps: ListenerDeps) {
         const kind = error instanceof SessionLost ? 'lost' : classifyActionsError(error);
         status.lastError = errorText(error);
         if (kind === 'lost' || kind === 'not-found' || kind === 'refused') {
+          // The service answered: it is there, only the session is not.
+          status.failures = 0;
           log.warn({ scaleSet, err: error }, 'scale set session lost; opening a new one');
           return;
         }
+        pollFailures += 1;
         status.failures += 1;
         status.state = 'backing-off';
-        const retryInMs = backoffDelay(status.failures, deps.backoff);
+        const retryInMs = backoffDelay(pollFailures, pollBackoff);
         log.warn({ scaleSet, err: error, retryInMs }, 'scale set listener failed; retrying');
         await sleep(retryInMs, signal);
       }
@@ -167,11 +244,15 @@ export function createScaleSetListener(deps: ListenerDeps) {
 
   /** Until the signal aborts: sessions opened, listened to, replaced when lost. */
   return async function run(onBatch: OnScaleSetBatch): Promise<void> {
+    let afterProbe = false;
     while (!stopping()) {
       try {
         status.state = 'connecting';
         const current = await keeper.open(signal);
         status.current = current;
+        status.state = 'listening';
+        answered();
+        afterProbe = false;
         log.info(
           { scaleSet, scaleSetId: current.scaleSetId, sessionId: current.session.sessionId },
           'scale set session opened',
@@ -183,23 +264,41 @@ export function createScaleSetListener(deps: ListenerDeps) {
           receivedAt: now(),
         });
         if (stopping()) return;
-        // Lost: a first loss reconnects at once, repeated ones back off. A session the service
-        // still holds (refused, say) would only make the next one wait out a 409.
+        // Lost: a first loss reconnects at once; sessions lost again and again, each before a
+        // poll answered, back off. A session the service still holds (refused, say) would only
+        // make the next one wait out a 409.
         status.current = undefined;
         await actions
           .deleteSession(current.scaleSetId, current.session.sessionId)
           .catch(() => undefined);
-        status.failures += 1;
-        if (status.failures > 1)
-          await sleep(backoffDelay(status.failures - 1, deps.backoff), signal);
+        lostInARow += 1;
+        if (lostInARow > 1) await sleep(backoffDelay(lostInARow - 1, retry), signal);
       } catch (error) {
         if (stopping()) return;
         status.failures += 1;
         status.lastError = errorText(error);
         status.state = 'backing-off';
-        const retryInMs = backoffDelay(status.failures, deps.backoff);
-        log.warn({ scaleSet, err: error, retryInMs }, 'scale set session failed; retrying');
-        await sleep(retryInMs, signal);
+        const outage = classifyActionsError(error) === 'retryable';
+        log.warn(
+          {
+            scaleSet,
+            err: error,
+            maxRetryInMs: backoffDelay(status.failures, { ...retry, random: () => 0 }),
+          },
+          'scale set session failed; retrying',
+        );
+        const ended = await waitToRetry({
+          failures: status.failures,
+          outage,
+          afterProbe,
+          probe: (stop) => actions.probe(keeper.id(), stop),
+          sleep,
+          signal,
+          backoff: retry,
+          probeEveryMs: retry.probeEveryMs,
+        });
+        afterProbe = ended === 'probe';
+        if (afterProbe) log.info({ scaleSet }, 'the Actions service answers again; retrying now');
       }
     }
   };

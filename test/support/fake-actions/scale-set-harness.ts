@@ -22,7 +22,8 @@ export function connectSource(
   fake: FakeActions,
   options: Partial<Omit<ScaleSetSourceOptions, 'actions' | 'log'>> & {
     refreshMarginMs?: number;
-    pollTimeoutMs?: number;
+    pollWindowMs?: number;
+    probeTimeoutMs?: number;
     onBatch?: (batch: ScaleSetBatch) => void | Promise<void>;
   } = {},
 ) {
@@ -54,9 +55,16 @@ export function connectSource(
     fetch: tracedFetch,
     log,
     ...(options.refreshMarginMs === undefined ? {} : { refreshMarginMs: options.refreshMarginMs }),
-    ...(options.pollTimeoutMs === undefined ? {} : { pollTimeoutMs: options.pollTimeoutMs }),
+    ...(options.pollWindowMs === undefined ? {} : { pollWindowMs: options.pollWindowMs }),
+    ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
   });
-  const { onBatch, refreshMarginMs: _margin, pollTimeoutMs: _poll, ...sourceOptions } = options;
+  const {
+    onBatch,
+    refreshMarginMs: _margin,
+    pollWindowMs: _poll,
+    probeTimeoutMs: _probe,
+    ...sourceOptions
+  } = options;
   const source: ScaleSetSource = createScaleSetSource({
     actions,
     scaleSetName: 'linux-x64',
