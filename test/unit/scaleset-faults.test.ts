@@ -118,7 +118,7 @@ describe('scale-set source: failures', () => {
     );
     await listening(fake, client);
     expect(client.source.health()).toMatchObject({ consecutiveFailures: 0, lastError: undefined });
-    const delays = client.logged('scale set listener failed; retrying').map((l) => l.retryInMs);
+    const delays = client.logged('scale set listener failed; retrying').map((l) => l.maxRetryInMs);
     expect(delays).toHaveLength(3);
     expect(Number(delays[2])).toBeGreaterThan(Number(delays[0]));
     expect(fake.sessions()).toHaveLength(1);
@@ -217,7 +217,7 @@ describe('scale-set source: recovery after an outage', () => {
     // The session expired during the outage (600 ms): a new one, opened without a backoff.
     expect(fake.sessions()).toHaveLength(2);
     expect(Date.now() - back).toBeLessThan(1_500);
-    const waits = client.logged('scale set listener failed; retrying').map((l) => l.retryInMs);
+    const waits = client.logged('scale set listener failed; retrying').map((l) => l.maxRetryInMs);
     expect(Math.max(...waits.map(Number))).toBeLessThanOrEqual(400);
   });
 
@@ -245,22 +245,49 @@ describe('scale-set source: recovery after an outage', () => {
     expect(fake.scaleSet('linux-x64')).toBeDefined();
   }, 15_000);
 
-  it('tells a service that answers nothing from a quiet queue, and listens again after', async () => {
+  it('gives up a poll when the queue is quiet and a probe finds no service, and serves right after its return', async () => {
     const { fake, client } = await setup(
       { longPollMs: 2_000 },
-      { pollWindowMs: 200, probeTimeoutMs: 300, backoff: { quietProbeMs: 500 } },
+      { pollWindowMs: 200, probeTimeoutMs: 300, backoff: { quietProbeMs: 500, probeEveryMs: 100 } },
     );
     client.start();
     await listening(fake, client);
     // Quiet but there: polls given up after their window, a probe answers.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(client.source.health().state).toBe('listening');
+    expect(client.source.health()).toMatchObject({ state: 'listening', consecutiveFailures: 0 });
     fake.outage({ hang: true });
-    await fake.waitFor(() => client.source.health().state === 'unreachable', 5000, 'unreachable');
-    expect(fake.hanging()).toBeGreaterThan(0);
-    fake.endOutage();
+    await fake.waitFor(
+      () => client.source.health().lastError === 'the Actions service does not answer',
+      5000,
+      'the service found unreachable',
+    );
+    expect(client.source.health().state).toBe('backing-off');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const back = fake.endOutage();
     fake.queueJob({ scaleSet: 'linux-x64' });
     await fake.waitFor(() => client.events().some((e) => e.type === 'job-assigned'), 5000, 'job');
+    expect(Date.now() - back).toBeLessThan(1_000);
     expect(client.source.health().state).toBe('listening');
+  });
+
+  it('registers a runner asked for during an outage as soon as the service is back, not failing', async () => {
+    const { fake, client } = await setup({}, { backoff: { probeEveryMs: 100 } });
+    client.start();
+    await listening(fake, client);
+    fake.outage({ status: 503 });
+    // The listener sees the service fail first; then the pool asks for a runner.
+    await fake.waitFor(
+      () => client.source.health().state === 'backing-off',
+      5000,
+      'the outage seen',
+    );
+    const registering = client.source.jitConfig('runner-during-outage');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const back = fake.endOutage();
+    const jit = await registering;
+    client.secrets.add(jit.encodedJitConfig);
+    expect(Date.now() - back).toBeLessThan(500);
+    const tries = fake.requests().filter((r) => r.path.endsWith('/generatejitconfig'));
+    expect(tries.map((r) => r.status)).toEqual([200]);
   });
 });

@@ -2,10 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   abortableSleep,
   backoffDelay,
+  probeInterval,
   waitToRetry,
   type Probe,
   type RetryWait,
 } from '../../controller/src/scaleset/backoff.ts';
+import { createServiceHealth } from '../../controller/src/scaleset/service-health.ts';
 
 // The scale-set listener's waits on fake timers: how long a retry waits, and when a probe of
 // the Actions service ends the wait early.
@@ -42,6 +44,8 @@ async function measure(wait: Partial<RetryWait> & Pick<RetryWait, 'probe'>) {
     failures: 1,
     outage: true,
     afterProbe: false,
+    downSince: Date.now(),
+    now: Date.now,
     sleep: abortableSleep,
     signal,
     backoff: noJitter,
@@ -69,10 +73,10 @@ describe('waitToRetry', () => {
     const { probe, probes } = service(back);
     const { ended, tookMs } = await measure({ failures: 6, probe });
     expect(ended).toBe('probe');
-    // Probes every 2 s: at 2 s and 4 s down, at 6 s answered (+50 ms), not the backoff's 30 s.
-    expect(tookMs).toBeGreaterThanOrEqual(6_000);
-    expect(tookMs).toBeLessThanOrEqual(6_500);
-    expect(probes).toHaveLength(3);
+    // A probe every 500 ms: the one at 5 s answers (+50 ms), not the backoff's 30 s.
+    expect(tookMs).toBeGreaterThanOrEqual(5_000);
+    expect(tookMs).toBeLessThanOrEqual(5_300);
+    expect(probes).toHaveLength(10);
   });
 
   it('is not held back by probes that hang while the service is down', async () => {
@@ -80,9 +84,19 @@ describe('waitToRetry', () => {
     const { probe, probes } = service(back, 'hang');
     const { ended, tookMs } = await measure({ failures: 6, probe });
     expect(ended).toBe('probe');
-    expect(tookMs).toBeLessThanOrEqual(8_500);
-    // Three hung probes did not stop the fourth.
-    expect(probes.length).toBeGreaterThanOrEqual(4);
+    expect(tookMs).toBeLessThanOrEqual(7_300);
+    // Thirteen hung probes did not stop the fourteenth.
+    expect(probes.length).toBeGreaterThanOrEqual(14);
+  });
+
+  it('probes a service down for minutes less often, from 500 ms doubling each minute to 5 s', async () => {
+    expect(
+      [0, 59_999, 60_000, 120_000, 180_000, 240_000, 3_600_000].map((ms) => probeInterval(ms)),
+    ).toEqual([500, 500, 1_000, 2_000, 4_000, 5_000, 5_000]);
+    const { probe, probes } = service(Number.POSITIVE_INFINITY);
+    await measure({ failures: 6, probe, downSince: Date.now() - 150_000 });
+    // 30 s of backoff at one probe every 2 s (the last one due as the backoff ends).
+    expect(probes).toHaveLength(14);
   });
 
   it('waits the whole backoff when the service never answers', async () => {
@@ -126,5 +140,68 @@ describe('waitToRetry', () => {
     const count = probes.length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(probes).toHaveLength(count);
+  });
+});
+
+describe('service health', () => {
+  it('records answers and failures of the calls it observes, not the ones their caller aborted', async () => {
+    const health = createServiceHealth(Date.now);
+    const answering = health.observe(() => Promise.resolve(new Response(null, { status: 404 })));
+    const failing = health.observe(() => Promise.resolve(new Response(null, { status: 503 })));
+    const refusing = health.observe(() => Promise.reject(new TypeError('fetch failed')));
+    await failing('http://x/');
+    expect(health.downSince()).toBe(Date.now());
+    await vi.advanceTimersByTimeAsync(1_000);
+    await refusing('http://x/').catch(() => undefined);
+    expect(health.downSince()).toBe(Date.now() - 1_000);
+    await answering('http://x/');
+    expect(health.downSince()).toBeUndefined();
+    const stop = new AbortController();
+    stop.abort();
+    await refusing('http://x/', { signal: stop.signal }).catch(() => undefined);
+    expect(health.downSince()).toBeUndefined();
+  });
+
+  it('lets waiters through once a shared probe finds the service back, and stops probing after', async () => {
+    const health = createServiceHealth(Date.now);
+    await health.whenAnswering(() => Promise.reject(new Error('not called')));
+    health.failed();
+    const back = Date.now() + 3_000;
+    const { probe: ask, probes } = service(back);
+    const probe: Probe = async (signal) => {
+      const result = await ask(signal);
+      if (result === 'answered') health.answered();
+      return result;
+    };
+    const through: number[] = [];
+    const waits = [0, 1, 2].map(() =>
+      health.whenAnswering(probe).then(() => through.push(Date.now())),
+    );
+    await vi.advanceTimersByTimeAsync(4_000);
+    await Promise.all(waits);
+    expect(through.every((at) => at >= back && at <= back + 600)).toBe(true);
+    // One probe every 500 ms for the three of them.
+    expect(probes.length).toBeLessThanOrEqual(7);
+    const count = probes.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(probes).toHaveLength(count);
+  });
+
+  it('stops waiting, and probing, when its waiter gives up', async () => {
+    const health = createServiceHealth(Date.now);
+    health.failed();
+    const { probe, probes } = service(Number.POSITIVE_INFINITY);
+    const stop = new AbortController();
+    const waiting = health.whenAnswering(probe, stop.signal);
+    const outcome = waiting.then(
+      () => 'through',
+      () => 'gave up',
+    );
+    await vi.advanceTimersByTimeAsync(2_000);
+    stop.abort();
+    expect(await outcome).toBe('gave up');
+    const count = probes.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(probes.length).toBeLessThanOrEqual(count + 1);
   });
 });

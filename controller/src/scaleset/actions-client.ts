@@ -11,6 +11,7 @@ import {
 } from './actions-wire.ts';
 import { createAdminConnection, type AdminConnectionOptions } from './admin-connection.ts';
 import { acknowledgeMessage, pollMessage, type PollAnswer } from './message-queue.ts';
+import { createServiceHealth, isServiceAnswer } from './service-health.ts';
 
 /*
  * The Actions service calls of a runner scale set client, after client.go and
@@ -63,9 +64,11 @@ export function createActionsClient(options: ActionsClientOptions) {
       const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       return baseFetch(input, { ...init, signal });
     };
-  const doFetch = bounded(options.requestTimeoutMs ?? 10_000);
+  const service = createServiceHealth(options.now ?? Date.now);
+  const doFetch = service.observe(bounded(options.requestTimeoutMs ?? 10_000));
+  // A poll given up after its window is no failure: its outcomes are recorded by pollMessage.
   const pollFetch = bounded(options.pollWindowMs ?? 5_000);
-  const probeFetch = bounded(options.probeTimeoutMs ?? 5_000);
+  const probeFetch = service.observe(bounded(options.probeTimeoutMs ?? 5_000));
 
   async function send(method: string, path: string, request: CallOptions): Promise<Response> {
     const credentials = await admin.get();
@@ -114,8 +117,37 @@ export function createActionsClient(options: ActionsClientOptions) {
     return schema.parse(await response.json());
   }
 
+  /**
+   * Whether the service answers at all: `GET` of the scale set (or of the runner groups before
+   * one is known) with the last admin token, never exchanging one. Any answer but a 5xx or 429
+   * counts, a 401 included; no answer within `probeTimeoutMs` does not. Never throws.
+   */
+  async function probe(scaleSetId: number | undefined, signal?: AbortSignal) {
+    const known = admin.last();
+    if (!known) return 'unreachable' as const;
+    const base = known.serviceUrl.endsWith('/') ? known.serviceUrl : `${known.serviceUrl}/`;
+    const url = new URL(
+      scaleSetId === undefined ? '_apis/runtime/runnergroups/' : `${SCALE_SETS}/${scaleSetId}`,
+      base,
+    );
+    url.searchParams.set('api-version', '6.0-preview');
+    try {
+      const response = await probeFetch(url, {
+        headers: { authorization: `Bearer ${known.token}`, accept: 'application/json' },
+        ...(signal ? { signal } : {}),
+      });
+      await response.body?.cancel();
+      return isServiceAnswer(response.status) ? ('answered' as const) : ('unreachable' as const);
+    } catch {
+      return 'unreachable' as const;
+    }
+  }
+
   return {
     admin,
+    /** What this client last saw of the service (see service-health.ts). */
+    service,
+    probe,
 
     /** The id of a runner group by name; `default` is id 1, as in the reference's example. */
     async runnerGroupId(name: string): Promise<number> {
@@ -243,33 +275,6 @@ export function createActionsClient(options: ActionsClientOptions) {
     },
 
     /**
-     * Whether the service answers at all: `GET` of the scale set (or of the runner groups before
-     * one is known) with the last admin token, never exchanging one. Any answer but a 5xx or 429
-     * counts, a 401 included; no answer within `probeTimeoutMs` does not. Never throws.
-     */
-    async probe(scaleSetId: number | undefined, signal?: AbortSignal) {
-      const known = admin.last();
-      if (!known) return 'unreachable' as const;
-      const base = known.serviceUrl.endsWith('/') ? known.serviceUrl : `${known.serviceUrl}/`;
-      const url = new URL(
-        scaleSetId === undefined ? '_apis/runtime/runnergroups/' : `${SCALE_SETS}/${scaleSetId}`,
-        base,
-      );
-      url.searchParams.set('api-version', '6.0-preview');
-      try {
-        const response = await probeFetch(url, {
-          headers: { authorization: `Bearer ${known.token}`, accept: 'application/json' },
-          ...(signal ? { signal } : {}),
-        });
-        await response.body?.cancel();
-        const down = response.status >= 500 || response.status === 429;
-        return down ? ('unreachable' as const) : ('answered' as const);
-      } catch {
-        return 'unreachable' as const;
-      }
-    },
-
-    /**
      * Claims available jobs for this scale set; answers the runner request ids it got. Takes
      * the message queue token, as session_client.go acquireJobs does (401: refresh the session).
      */
@@ -288,12 +293,18 @@ export function createActionsClient(options: ActionsClientOptions) {
       return (await read(AcquiredJobs, response)).value;
     },
 
-    /** A single-use runner registration for the scale set: 409 when the name is taken. */
+    /**
+     * A single-use runner registration for the scale set: 409 when the name is taken. While the
+     * service fails, it waits for its return (probing it) rather than failing once more; until
+     * `signal` aborts.
+     */
     async generateJitConfig(
       scaleSetId: number,
       name: string,
       workFolder: string,
+      signal?: AbortSignal,
     ): Promise<ScaleSetJitConfig> {
+      await service.whenAnswering((stop) => probe(scaleSetId, stop), signal);
       const response = await call(
         'JIT config generation',
         'POST',
@@ -312,10 +323,16 @@ export function createActionsClient(options: ActionsClientOptions) {
       signal?: AbortSignal,
     ): Promise<PollResult> {
       try {
-        return await pollMessage(pollFetch, session, lastMessageId, maxCapacity, signal);
+        const answer = await pollMessage(pollFetch, session, lastMessageId, maxCapacity, signal);
+        service.answered();
+        return answer;
       } catch (error) {
         // A message cut short with the window is not acknowledged: it comes again.
         if (isTimeout(error) && !signal?.aborted) return { kind: 'unanswered' };
+        if (signal?.aborted) throw error;
+        if (!(error instanceof ActionsServiceError) || !isServiceAnswer(error.status))
+          service.failed();
+        else service.answered();
         throw error;
       }
     },

@@ -32,6 +32,16 @@ export function backoffDelay(failures: number, options: BackoffOptions = {}): nu
 /** A cheap request that tells whether the service answers at all (any status but 5xx/429). */
 export type Probe = (signal: AbortSignal) => Promise<'answered' | 'unreachable'>;
 
+/**
+ * How long after a probe the next one starts, for a service down for `downForMs`: `everyMs`
+ * (500 ms) in the first minute of an outage, doubling each minute after, up to `maxMs` (5 s). A
+ * service back from a short outage is found within half a second; one down for an hour costs
+ * about 900 probes, not 7,200.
+ */
+export function probeInterval(downForMs: number, everyMs = 500, maxMs = 5_000): number {
+  return Math.min(maxMs, everyMs * 2 ** Math.floor(Math.max(0, downForMs) / 60_000));
+}
+
 export type RetryWait = {
   /** Consecutive failures so far, this one included (1, 2, ...). */
   failures: number;
@@ -39,22 +49,25 @@ export type RetryWait = {
   outage: boolean;
   /** The wait before this failure was ended by a probe. */
   afterProbe: boolean;
+  /** Since when the service has been failing (epoch ms): sets the probes' pace. */
+  downSince: number;
+  now: () => number;
   probe: Probe;
   sleep: Sleep;
   signal: AbortSignal;
   backoff?: BackoffOptions | undefined;
-  /** A probe starts this often while waiting, whether or not earlier ones answered; 2 s. */
+  /** The probes' pace in the first minute of an outage (probeInterval); 500 ms. */
   probeEveryMs?: number | undefined;
 };
 
 /**
  * Waits before retrying a call the service failed: at most the backoff for `failures`, and no
- * longer than it takes a probe to find the service answering again after it was seen down. A
- * probe starts every `probeEveryMs` (one that hangs does not hold the next back); the first
- * answer ends the wait once a probe of this wait found the service unreachable, or at once when
- * the failure was an outage, unless the wait before it was itself ended by a probe: a call that
- * fails again right after a probe answered fails on its own (one route of the service broken),
- * and waits out its backoff instead of being retried at the probes' pace.
+ * longer than it takes a probe to find the service answering again after it was seen down.
+ * Probes start at `probeInterval`'s pace (one that hangs does not hold the next back); the
+ * first answer ends the wait once a probe of this wait found the service unreachable, or at
+ * once when the failure was an outage, unless the wait before it was itself ended by a probe: a
+ * call that fails again right after a probe answered fails on its own (one route of the service
+ * broken), and waits out its backoff instead of being retried at the probes' pace.
  */
 export function waitToRetry(wait: RetryWait): Promise<'probe' | 'backoff' | 'aborted'> {
   const local = new AbortController();
@@ -71,7 +84,8 @@ export function waitToRetry(wait: RetryWait): Promise<'probe' | 'backoff' | 'abo
       .then(() => finish(wait.signal.aborted ? 'aborted' : 'backoff'));
     void (async () => {
       for (;;) {
-        await wait.sleep(wait.probeEveryMs ?? 2_000, stop);
+        const pace = probeInterval(wait.now() - wait.downSince, wait.probeEveryMs);
+        await wait.sleep(pace, stop);
         if (stop.aborted) return;
         void wait.probe(stop).then(
           (result) => {

@@ -7,18 +7,8 @@ import type { ParsedMessage } from './message-queue.ts';
 import { toEvents, type ScaleSetBatch } from './scale-set-events.ts';
 import type { ScaleSetKeeper } from './scale-set-keeper.ts';
 
-/**
- * `unreachable`: polls go unanswered and a probe found no service either; the listener keeps
- * polling, and listens again as soon as anything answers.
- */
 export type ScaleSetState =
-  | 'idle'
-  | 'connecting'
-  | 'waiting-for-session'
-  | 'listening'
-  | 'unreachable'
-  | 'backing-off'
-  | 'stopped';
+  'idle' | 'connecting' | 'waiting-for-session' | 'listening' | 'backing-off' | 'stopped';
 
 export type OnScaleSetBatch = (batch: ScaleSetBatch) => void | Promise<void>;
 
@@ -36,17 +26,20 @@ export type ListenerStatus = {
 };
 
 /**
- * How the listener retries. Polls and their acknowledgements are cheap and retried after
- * `backoff` capped at `pollMaxMs`; opening a session (which may need a registration token
- * from GitHub's REST API and a new admin token) waits up to the full backoff, ended by a probe
- * as soon as the service answers again.
+ * How the listener retries. A failed poll is retried after `backoff` capped at `pollMaxMs`, a
+ * failed session after the whole backoff; both waits end as soon as a probe (a cheap `GET`)
+ * finds the service answering again after it was seen down.
  */
 export type RetryOptions = BackoffOptions & {
   /** Cap of the wait between failed polls; 5 s. */
   pollMaxMs?: number;
-  /** A probe this often while a session cannot be opened; 2 s. */
+  /** The probes' pace in the first minute of an outage (probeInterval); 500 ms. */
   probeEveryMs?: number;
-  /** A probe when the queue has not answered for this long (to tell quiet from gone); 30 s. */
+  /**
+   * A probe when the service has not answered for this long (polls given up after their
+   * window, as an empty long poll is); 10 s. One that fails ends the poll in flight: its
+   * connection may have died with the service, and the probes find out when it is back.
+   */
   quietProbeMs?: number;
 };
 
@@ -76,6 +69,11 @@ const NO_STATISTICS: ScaleSetStatistics = {
 /** The session is gone (deleted, expired, or its scale set removed): open a new one. */
 class SessionLost extends Error {}
 
+/** The queue went quiet and a probe found no service: the poll in flight is given up. */
+class ServiceUnreachable extends Error {
+  override readonly name = 'ServiceUnreachable';
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -98,13 +96,41 @@ export function createScaleSetListener(deps: ListenerDeps) {
   const stopping = () => signal.aborted;
   /** Sessions lost since a poll last answered: the service keeps dropping them. */
   let lostInARow = 0;
+  /** The last wait was ended by a probe (see waitToRetry). */
+  let afterProbe = false;
   let probing = false;
+  let inFlight: AbortController | undefined;
 
+  /** The service answered: whatever failed before is over. */
   const answered = () => {
     status.lastPollAt = now();
     status.failures = 0;
     status.lastError = undefined;
+    afterProbe = false;
   };
+
+  /** Waits before retry number `failures`: its backoff, or until a probe finds the service back. */
+  async function waitToRetryAfter(
+    failures: number,
+    error: unknown,
+    backoff: RetryOptions,
+  ): Promise<void> {
+    const ended = await waitToRetry({
+      failures,
+      outage: classifyActionsError(error) === 'retryable',
+      afterProbe,
+      // Since when the client has seen the service fail (its calls and probes all count).
+      downSince: actions.service.downSince() ?? now(),
+      now,
+      probe: (stop) => actions.probe(keeper.id(), stop),
+      sleep,
+      signal,
+      backoff,
+      probeEveryMs: retry.probeEveryMs,
+    });
+    afterProbe = ended === 'probe';
+    if (afterProbe) log.info({ scaleSet }, 'the Actions service answers again; retrying now');
+  }
 
   async function refreshSession(): Promise<void> {
     const current = status.current;
@@ -170,30 +196,38 @@ export function createScaleSetListener(deps: ListenerDeps) {
   }
 
   /**
-   * The queue has been quiet for `quietProbeMs` (polls given up after their window, as an
-   * empty long poll is): ask the service whether it is there at all, beside the polls, so that
-   * health tells a quiet queue from a service that no longer answers.
+   * The service has not answered for `quietProbeMs`: a probe beside the polls tells a quiet
+   * queue from a service that no longer answers, whose poll in flight is then given up.
    */
   function probeWhenQuiet(): void {
     const quietFor = now() - (status.lastPollAt ?? 0);
-    if (probing || quietFor < (retry.quietProbeMs ?? 30_000)) return;
+    if (probing || quietFor < (retry.quietProbeMs ?? 10_000)) return;
     probing = true;
     void actions
       .probe(status.current?.scaleSetId, signal)
       .then((result) => {
         if (stopping()) return;
-        if (result === 'answered') {
-          answered();
-          status.state = 'listening';
-        } else if (status.state !== 'unreachable') {
-          status.state = 'unreachable';
-          status.lastError = 'the Actions service does not answer';
-          log.warn({ scaleSet }, 'scale set queue and service do not answer; still polling');
-        }
+        if (result === 'answered') answered();
+        else inFlight?.abort(new ServiceUnreachable('the Actions service does not answer'));
       })
       .finally(() => {
         probing = false;
       });
+  }
+
+  /** One long poll, which a failed probe may give up (ServiceUnreachable). */
+  async function poll(session: ScaleSetSession, lastMessageId: number, capacity: number) {
+    inFlight = new AbortController();
+    try {
+      return await actions.pollMessage(
+        session,
+        lastMessageId,
+        capacity,
+        AbortSignal.any([signal, inFlight.signal]),
+      );
+    } finally {
+      inFlight = undefined;
+    }
   }
 
   /** Polls the open session until it is lost or the source stops. */
@@ -208,9 +242,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
           pendingInitial = undefined;
         }
         const capacity = Math.max(0, Math.floor(deps.maxCapacity()));
-        const answer = await withSession((session) =>
-          actions.pollMessage(session, lastMessageId, capacity, signal),
-        );
+        const answer = await withSession((session) => poll(session, lastMessageId, capacity));
         if (answer.kind === 'unanswered') {
           probeWhenQuiet();
           continue;
@@ -225,26 +257,26 @@ export function createScaleSetListener(deps: ListenerDeps) {
       } catch (error) {
         if (stopping()) return;
         const kind = error instanceof SessionLost ? 'lost' : classifyActionsError(error);
-        status.lastError = errorText(error);
         if (kind === 'lost' || kind === 'not-found' || kind === 'refused') {
           // The service answered: it is there, only the session is not.
-          status.failures = 0;
+          answered();
+          status.lastError = errorText(error);
           log.warn({ scaleSet, err: error }, 'scale set session lost; opening a new one');
           return;
         }
         pollFailures += 1;
         status.failures += 1;
+        status.lastError = errorText(error);
         status.state = 'backing-off';
-        const retryInMs = backoffDelay(pollFailures, pollBackoff);
-        log.warn({ scaleSet, err: error, retryInMs }, 'scale set listener failed; retrying');
-        await sleep(retryInMs, signal);
+        const maxRetryInMs = backoffDelay(pollFailures, { ...pollBackoff, random: () => 0 });
+        log.warn({ scaleSet, err: error, maxRetryInMs }, 'scale set listener failed; retrying');
+        await waitToRetryAfter(pollFailures, error, pollBackoff);
       }
     }
   }
 
   /** Until the signal aborts: sessions opened, listened to, replaced when lost. */
   return async function run(onBatch: OnScaleSetBatch): Promise<void> {
-    let afterProbe = false;
     while (!stopping()) {
       try {
         status.state = 'connecting';
@@ -252,7 +284,6 @@ export function createScaleSetListener(deps: ListenerDeps) {
         status.current = current;
         status.state = 'listening';
         answered();
-        afterProbe = false;
         log.info(
           { scaleSet, scaleSetId: current.scaleSetId, sessionId: current.session.sessionId },
           'scale set session opened',
@@ -278,27 +309,9 @@ export function createScaleSetListener(deps: ListenerDeps) {
         status.failures += 1;
         status.lastError = errorText(error);
         status.state = 'backing-off';
-        const outage = classifyActionsError(error) === 'retryable';
-        log.warn(
-          {
-            scaleSet,
-            err: error,
-            maxRetryInMs: backoffDelay(status.failures, { ...retry, random: () => 0 }),
-          },
-          'scale set session failed; retrying',
-        );
-        const ended = await waitToRetry({
-          failures: status.failures,
-          outage,
-          afterProbe,
-          probe: (stop) => actions.probe(keeper.id(), stop),
-          sleep,
-          signal,
-          backoff: retry,
-          probeEveryMs: retry.probeEveryMs,
-        });
-        afterProbe = ended === 'probe';
-        if (afterProbe) log.info({ scaleSet }, 'the Actions service answers again; retrying now');
+        const maxRetryInMs = backoffDelay(status.failures, { ...retry, random: () => 0 });
+        log.warn({ scaleSet, err: error, maxRetryInMs }, 'scale set session failed; retrying');
+        await waitToRetryAfter(status.failures, error, retry);
       }
     }
   };

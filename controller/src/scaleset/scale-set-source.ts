@@ -183,6 +183,7 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
           scaleSetId,
           runnerName,
           options.workFolder ?? '_work',
+          abort.signal,
         );
         return {
           runnerName: jit.runner.name,
