@@ -29,7 +29,7 @@
  *   goes to the runner in ACTIONS_RUNNER_INPUT_JITCONFIG. It throws until the scale set is
  *   known (`health().scaleSetId`), and with status 409 when the name is taken.
  * - `health()` is cheap and holds no secret. `sincePollMs` is the time since the service last
- *   answered (the queue, or the probe sent when the queue has been quiet for 30 s: under 35 s
+ *   answered (the queue, or the probe sent when the queue has been quiet for 10 s: under 15 s
  *   or so when healthy); `sinceMessageMs` the time since the last message.
  *
  * Protocol after github.com/actions/scaleset at 6ce025902cd964747a078c2aabe7340ebc667eca
