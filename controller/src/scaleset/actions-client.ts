@@ -44,7 +44,7 @@ export type ActionsClientOptions = AdminConnectionOptions & {
    * connection died in an outage: a short one costs a GET every few seconds and bounds that loss.
    */
   pollWindowMs?: number;
-  /** Bound of one probe (`probe`); 5 s. */
+  /** Bound of one probe (`probe`); 2 s (probes overlap: one that hangs holds no other back). */
   probeTimeoutMs?: number;
 };
 
@@ -68,7 +68,7 @@ export function createActionsClient(options: ActionsClientOptions) {
   const doFetch = service.observe(bounded(options.requestTimeoutMs ?? 10_000));
   // A poll given up after its window is no failure: its outcomes are recorded by pollMessage.
   const pollFetch = bounded(options.pollWindowMs ?? 5_000);
-  const probeFetch = service.observe(bounded(options.probeTimeoutMs ?? 5_000));
+  const probeFetch = service.observe(bounded(options.probeTimeoutMs ?? 2_000));
 
   async function send(method: string, path: string, request: CallOptions): Promise<Response> {
     const credentials = await admin.get();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ActionsClient } from './actions-client.ts';
+import type { ActionsClient, PollResult } from './actions-client.ts';
 import { classifyActionsError } from './actions-error.ts';
 import type { ScaleSetSession, ScaleSetStatistics } from './actions-wire.ts';
 import { backoffDelay, waitToRetry, type BackoffOptions, type Sleep } from './backoff.ts';
@@ -33,7 +33,7 @@ export type ListenerStatus = {
 export type RetryOptions = BackoffOptions & {
   /** Cap of the wait between failed polls; 5 s. */
   pollMaxMs?: number;
-  /** The probes' pace in the first minute of an outage (probeInterval); 500 ms. */
+  /** The probes' pace in the first minute of an outage (probeInterval); 250 ms. */
   probeEveryMs?: number;
   /**
    * A probe when the service has not answered for this long (polls given up after their
@@ -68,6 +68,10 @@ const NO_STATISTICS: ScaleSetStatistics = {
 
 /** The session is gone (deleted, expired, or its scale set removed): open a new one. */
 class SessionLost extends Error {}
+
+/** Why a poll was aborted by the listener itself. */
+const RESTART = 'restart: the service answers again';
+const DONE = 'done';
 
 /** The queue went quiet and a probe found no service: the poll in flight is given up. */
 class ServiceUnreachable extends Error {
@@ -215,17 +219,37 @@ export function createScaleSetListener(deps: ListenerDeps) {
       });
   }
 
-  /** One long poll, which a failed probe may give up (ServiceUnreachable). */
-  async function poll(session: ScaleSetSession, lastMessageId: number, capacity: number) {
-    inFlight = new AbortController();
+  /**
+   * One long poll, which a failed probe may give up (ServiceUnreachable). Sent while the service
+   * is known to fail, it may hang with it: its first answer to anyone (a probe, every 250 ms)
+   * restarts the poll at once instead of leaving it to its window.
+   */
+  async function poll(
+    session: ScaleSetSession,
+    lastMessageId: number,
+    capacity: number,
+  ): Promise<PollResult | { kind: 'restarted' }> {
+    const current = new AbortController();
+    inFlight = current;
+    if (actions.service.downSince() !== undefined)
+      actions.service
+        .whenAnswering((stop) => actions.probe(status.current?.scaleSetId, stop), current.signal)
+        .then(
+          () => current.abort(RESTART),
+          () => undefined,
+        );
     try {
       return await actions.pollMessage(
         session,
         lastMessageId,
         capacity,
-        AbortSignal.any([signal, inFlight.signal]),
+        AbortSignal.any([signal, current.signal]),
       );
+    } catch (error) {
+      if (current.signal.reason === RESTART && !stopping()) return { kind: 'restarted' };
+      throw error;
     } finally {
+      current.abort(DONE);
       inFlight = undefined;
     }
   }
@@ -243,6 +267,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
         }
         const capacity = Math.max(0, Math.floor(deps.maxCapacity()));
         const answer = await withSession((session) => poll(session, lastMessageId, capacity));
+        if (answer.kind === 'restarted') continue;
         if (answer.kind === 'unanswered') {
           probeWhenQuiet();
           continue;

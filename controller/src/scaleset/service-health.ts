@@ -25,14 +25,17 @@ export function createServiceHealth(now: () => number) {
     downSince ??= now();
   };
 
-  /** Probes until the service answers (whoever sees it) or nobody waits any more. */
+  /**
+   * Probes until the service answers (whoever sees it) or nobody waits any more; a probe that
+   * hangs (until its own bound) does not hold the next back.
+   */
   async function probeUntilAnswering(probe: Probe): Promise<void> {
     const never = new AbortController().signal;
     probing = true;
     try {
       while (downSince !== undefined && waiters > 0) {
         await abortableSleep(probeInterval(now() - downSince), never);
-        if (downSince !== undefined && waiters > 0) await probe(never);
+        if (downSince !== undefined && waiters > 0) void probe(never).catch(() => undefined);
       }
     } finally {
       probing = false;
