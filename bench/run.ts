@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every benchmark (about 16 minutes; 5 to 11 need a Docker engine) and writes
+ * `npm run bench`: runs every benchmark (about 17 minutes; 5 to 11 need a Docker engine) and writes
  * BENCHMARKS.md. `npm run bench -- scale-set` runs only the benchmarks whose name contains the
  * words given, prints their figures and leaves BENCHMARKS.md alone.
  */
