@@ -16,7 +16,7 @@ import { benchScaleSetRecovery } from './scaleset-recovery.ts';
 import { benchMemory } from './memory.ts';
 import { benchPlanner } from './planner.ts';
 import { renderReport } from './report.ts';
-import type { BenchResult } from './result.ts';
+import { ratio, type BenchResult } from './result.ts';
 import { benchSignature } from './signature.ts';
 import { benchSpawn } from './spawn.ts';
 import { elapsedMs, nowNs } from './stats.ts';
@@ -51,7 +51,10 @@ async function main(): Promise<void> {
     const result = await step();
     results.push(result);
     for (const row of result.rows) {
-      log(`  ${row.measure}: ${row.value.toFixed(3)} vs ${row.baseline.toFixed(3)} ${row.unit}`);
+      log(
+        `  ${row.measure}: ${row.value.toFixed(3)} vs ${row.baseline.toFixed(3)} ${row.unit} ` +
+          `(${ratio(row).toFixed(2)}×)`,
+      );
     }
     log(`  (${(elapsedMs(stepStart) / 1000).toFixed(1)} s)`);
   }

@@ -3,10 +3,9 @@
  * Actions service), with no webhook and no REST registration: 100 jobs at cap 10 against the
  * engine's bound, and a burst within capacity. Needs a Docker engine and the test images.
  */
-import { execFileSync } from 'node:child_process';
 import { noLeftovers } from '../test/support/docker-cleanup.ts';
-import { startFakeActions, type FakeActions } from '../test/support/fake-actions/index.ts';
-import { createHarness, type Harness } from '../test/support/harness.ts';
+import type { FakeActions } from '../test/support/fake-actions/index.ts';
+import type { Harness } from '../test/support/harness.ts';
 import { waitUntil } from '../test/support/wait-until.ts';
 import { engineBound } from './burst.ts';
 import {
@@ -16,6 +15,7 @@ import {
   watchStarts,
   type Starts,
 } from './engine-start.ts';
+import { scaleSetRig } from './scaleset-controller.ts';
 import type { BenchResult } from './result.ts';
 import { watchRunners, type Census } from './runner-census.ts';
 import { median } from './stats.ts';
@@ -24,8 +24,6 @@ const CAP = 10;
 const JOB_MS = 2_000;
 const LARGE = 100;
 const SCALE_SET = 'bench-builders';
-const CONFIG_URL = 'https://github.com/octocat/hello-world';
-const ROOT = new URL('..', import.meta.url).pathname;
 
 type Burst = { drainMs: number; completed: number; created: number; maxAtOnce: number };
 
@@ -62,27 +60,12 @@ async function directStarts(starts: Starts, controllerId: string, rounds: number
 export async function benchScaleSetBurst(
   log: (line: string) => void = () => undefined,
 ): Promise<BenchResult> {
-  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
-  const h = await createHarness();
-  const actions = await startFakeActions({
-    configUrls: [CONFIG_URL],
-    acceptRegistrationToken: () => true,
-  });
-  h.fake.useActionsService(actions.apiUrl);
+  const rig = await scaleSetRig(SCALE_SET, CAP);
+  const { h, actions } = rig;
   const starts = await watchStarts(`${CONTROLLER_LABEL}=${h.controllerId}`);
   const census = await watchRunners(h.controllerId);
   try {
-    await h.start(
-      {
-        JOB_SOURCE: 'scaleset',
-        SCALE_SET_NAME: SCALE_SET,
-        WEBHOOK_SECRET: '',
-        MAX_RUNNERS: String(CAP),
-        LOG_LEVEL: 'info',
-      },
-      { manualHook: false },
-    );
-    await waitUntil(() => actions.sessions().some((s) => s.active), 30_000, 'a session');
+    await rig.start();
     const direct = await directStarts(starts, h.controllerId, 3);
     const within = await burst(h, actions, census, CAP);
     log(`  scale-set burst of ${CAP}: ${within.drainMs.toFixed(0)} ms`);
@@ -163,7 +146,6 @@ export async function benchScaleSetBurst(
   } finally {
     census.stop();
     starts.stop();
-    await h.cleanup();
-    await actions.close();
+    await rig.close();
   }
 }

@@ -4,26 +4,19 @@
  * started, against the pickup of an undisturbed job in the same run. Needs a Docker engine and
  * the test images.
  */
-import { execFileSync } from 'node:child_process';
 import { noLeftovers } from '../test/support/docker-cleanup.ts';
-import {
-  startFakeActions,
-  type FakeActions,
-  type FakeOutage,
-} from '../test/support/fake-actions/index.ts';
-import { createHarness } from '../test/support/harness.ts';
+import type { FakeActions, FakeOutage } from '../test/support/fake-actions/index.ts';
 import { waitUntil } from '../test/support/wait-until.ts';
 import { CONTROLLER_LABEL, watchStarts, type Starts } from './engine-start.ts';
+import { scaleSetRig } from './scaleset-controller.ts';
 import type { BenchResult, Row } from './result.ts';
 import { median } from './stats.ts';
 
 const CAP = 4;
 const JOB_MS = 500;
 const OUTAGE_MS = 20_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const SCALE_SET = 'bench-recovering';
-const CONFIG_URL = 'https://github.com/octocat/hello-world';
-const ROOT = new URL('..', import.meta.url).pathname;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -90,27 +83,12 @@ async function timed(
 export async function benchScaleSetRecovery(
   log: (line: string) => void = () => undefined,
 ): Promise<BenchResult> {
-  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
-  const h = await createHarness();
   // The fake's defaults: a long poll held 5 s, a session expiring 10 s after its last call.
-  const actions = await startFakeActions({
-    configUrls: [CONFIG_URL],
-    acceptRegistrationToken: () => true,
-  });
-  h.fake.useActionsService(actions.apiUrl);
+  const rig = await scaleSetRig(SCALE_SET, CAP);
+  const { h, actions } = rig;
   const starts = await watchStarts(`${CONTROLLER_LABEL}=${h.controllerId}`);
   try {
-    await h.start(
-      {
-        JOB_SOURCE: 'scaleset',
-        SCALE_SET_NAME: SCALE_SET,
-        WEBHOOK_SECRET: '',
-        MAX_RUNNERS: String(CAP),
-        LOG_LEVEL: 'info',
-      },
-      { manualHook: false },
-    );
-    await waitUntil(() => actions.sessions().some((s) => s.active), 30_000, 'a session');
+    await rig.start();
     const pickup = (queue: () => void) => {
       queue();
       return Promise.resolve(Date.now());
@@ -150,7 +128,7 @@ export async function benchScaleSetRecovery(
         `the service answering (expired admin tokens, a session dropped or the scale set deleted ` +
         `on GitHub's side), the job queued meanwhile gets its runner within ` +
         `${worst.toFixed(2)}× an undisturbed pickup at worst (target 2×): while the service ` +
-        `fails, a probe every 500 ms ends every wait at its first answer, and a registration ` +
+        `fails, a probe every 200 ms ends every wait at its first answer, and a registration ` +
         `waits for the service instead of failing (which would back the pool off). Before ` +
         `(backoff doubling to 60 s, reset only by a poll), 20 s of 503s left such a job 23.5 s ` +
         `without a runner and 20 s of no answer more than 90 s (test/integration/` +
@@ -167,7 +145,6 @@ export async function benchScaleSetRecovery(
     };
   } finally {
     starts.stop();
-    await h.cleanup();
-    await actions.close();
+    await rig.close();
   }
 }

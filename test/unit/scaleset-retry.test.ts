@@ -73,10 +73,10 @@ describe('waitToRetry', () => {
     const { probe, probes } = service(back);
     const { ended, tookMs } = await measure({ failures: 6, probe });
     expect(ended).toBe('probe');
-    // A probe every 250 ms: the one at 5 s answers (+50 ms), not the backoff's 30 s.
+    // A probe every 200 ms: the one at 5 s answers (+50 ms), not the backoff's 30 s.
     expect(tookMs).toBeGreaterThanOrEqual(5_000);
     expect(tookMs).toBeLessThanOrEqual(5_300);
-    expect(probes).toHaveLength(20);
+    expect(probes).toHaveLength(25);
   });
 
   it('is not held back by probes that hang while the service is down', async () => {
@@ -85,18 +85,18 @@ describe('waitToRetry', () => {
     const { ended, tookMs } = await measure({ failures: 6, probe });
     expect(ended).toBe('probe');
     expect(tookMs).toBeLessThanOrEqual(7_300);
-    // 27 hung probes did not stop the 28th.
-    expect(probes.length).toBeGreaterThanOrEqual(28);
+    // 34 hung probes did not stop the 35th.
+    expect(probes.length).toBeGreaterThanOrEqual(35);
   });
 
-  it('probes a service down for minutes less often, from 250 ms doubling each minute to 5 s', async () => {
+  it('probes a service down for minutes less often, from 200 ms doubling each minute to 5 s', async () => {
     expect(
       [0, 59_999, 60_000, 120_000, 180_000, 240_000, 3_600_000].map((ms) => probeInterval(ms)),
-    ).toEqual([250, 250, 500, 1_000, 2_000, 4_000, 5_000]);
+    ).toEqual([200, 200, 400, 800, 1_600, 3_200, 5_000]);
     const { probe, probes } = service(Number.POSITIVE_INFINITY);
     await measure({ failures: 6, probe, downSince: Date.now() - 150_000 });
-    // 30 s of backoff at one probe every second (the last one due as the backoff ends).
-    expect(probes).toHaveLength(29);
+    // 30 s of backoff at one probe every 800 ms (the last one due as the backoff ends).
+    expect(probes).toHaveLength(37);
   });
 
   it('waits the whole backoff when the service never answers', async () => {
@@ -180,8 +180,8 @@ describe('service health', () => {
     await vi.advanceTimersByTimeAsync(4_000);
     await Promise.all(waits);
     expect(through.every((at) => at >= back && at <= back + 600)).toBe(true);
-    // One probe every 250 ms for the three of them.
-    expect(probes.length).toBeLessThanOrEqual(13);
+    // One probe every 200 ms for the three of them.
+    expect(probes.length).toBeLessThanOrEqual(16);
     const count = probes.length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(probes).toHaveLength(count);

@@ -33,7 +33,7 @@ export type ListenerStatus = {
 export type RetryOptions = BackoffOptions & {
   /** Cap of the wait between failed polls; 5 s. */
   pollMaxMs?: number;
-  /** The probes' pace in the first minute of an outage (probeInterval); 250 ms. */
+  /** The probes' pace in the first minute of an outage (probeInterval); 200 ms. */
   probeEveryMs?: number;
   /**
    * A probe when the service has not answered for this long (polls given up after their
@@ -221,7 +221,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
 
   /**
    * One long poll, which a failed probe may give up (ServiceUnreachable). Sent while the service
-   * is known to fail, it may hang with it: its first answer to anyone (a probe, every 250 ms)
+   * is known to fail, it may hang with it: its first answer to anyone (a probe, every 200 ms)
    * restarts the poll at once instead of leaving it to its window.
    */
   async function poll(
