@@ -10,8 +10,8 @@ import {
   ScaleSetSession,
 } from './actions-wire.ts';
 import { createAdminConnection, type AdminConnectionOptions } from './admin-connection.ts';
-import { acknowledgeMessage, pollMessage, type PollAnswer } from './message-queue.ts';
-import { createServiceHealth, isServiceAnswer } from './service-health.ts';
+import { acknowledgeMessage, pollWithin, type PollResult } from './message-queue.ts';
+import { createProbe, createServiceHealth } from './service-health.ts';
 
 /*
  * The Actions service calls of a runner scale set client, after client.go and
@@ -33,6 +33,8 @@ type CallOptions = {
   bearer?: string;
 };
 
+export type { PollResult } from './message-queue.ts';
+
 export type CreateScaleSetInput = { name: string; runnerGroupId: number; labels: string[] };
 
 export type ActionsClientOptions = AdminConnectionOptions & {
@@ -47,11 +49,6 @@ export type ActionsClientOptions = AdminConnectionOptions & {
   /** Bound of one probe (`probe`); 2 s (probes overlap: one that hangs holds no other back). */
   probeTimeoutMs?: number;
 };
-
-/** `unanswered`: the poll window passed with no answer (an empty long poll, or a dead one). */
-export type PollResult = PollAnswer | { kind: 'unanswered' };
-
-const isTimeout = (error: unknown) => error instanceof Error && error.name === 'TimeoutError';
 
 export function createActionsClient(options: ActionsClientOptions) {
   const admin = createAdminConnection(options);
@@ -117,31 +114,7 @@ export function createActionsClient(options: ActionsClientOptions) {
     return schema.parse(await response.json());
   }
 
-  /**
-   * Whether the service answers at all: `GET` of the scale set (or of the runner groups before
-   * one is known) with the last admin token, never exchanging one. Any answer but a 5xx or 429
-   * counts, a 401 included; no answer within `probeTimeoutMs` does not. Never throws.
-   */
-  async function probe(scaleSetId: number | undefined, signal?: AbortSignal) {
-    const known = admin.last();
-    if (!known) return 'unreachable' as const;
-    const base = known.serviceUrl.endsWith('/') ? known.serviceUrl : `${known.serviceUrl}/`;
-    const url = new URL(
-      scaleSetId === undefined ? '_apis/runtime/runnergroups/' : `${SCALE_SETS}/${scaleSetId}`,
-      base,
-    );
-    url.searchParams.set('api-version', '6.0-preview');
-    try {
-      const response = await probeFetch(url, {
-        headers: { authorization: `Bearer ${known.token}`, accept: 'application/json' },
-        ...(signal ? { signal } : {}),
-      });
-      await response.body?.cancel();
-      return isServiceAnswer(response.status) ? ('answered' as const) : ('unreachable' as const);
-    } catch {
-      return 'unreachable' as const;
-    }
-  }
+  const probe = createProbe(admin, probeFetch);
 
   return {
     admin,
@@ -316,26 +289,13 @@ export function createActionsClient(options: ActionsClientOptions) {
     },
 
     /** One long poll, given up after `pollWindowMs` (`unanswered`, not an error). */
-    async pollMessage(
+    pollMessage: (
       session: ScaleSetSession,
       lastMessageId: number,
       maxCapacity: number,
       signal?: AbortSignal,
-    ): Promise<PollResult> {
-      try {
-        const answer = await pollMessage(pollFetch, session, lastMessageId, maxCapacity, signal);
-        service.answered();
-        return answer;
-      } catch (error) {
-        // A message cut short with the window is not acknowledged: it comes again.
-        if (isTimeout(error) && !signal?.aborted) return { kind: 'unanswered' };
-        if (signal?.aborted) throw error;
-        if (!(error instanceof ActionsServiceError) || !isServiceAnswer(error.status))
-          service.failed();
-        else service.answered();
-        throw error;
-      }
-    },
+    ): Promise<PollResult> =>
+      pollWithin(pollFetch, service, session, lastMessageId, maxCapacity, signal),
 
     acknowledgeMessage: (session: ScaleSetSession, messageId: number): Promise<void> =>
       acknowledgeMessage(doFetch, session, messageId),

@@ -1,29 +1,20 @@
 import type { Logger } from 'pino';
 import type { ActionsClient, PollResult } from './actions-client.ts';
 import { classifyActionsError } from './actions-error.ts';
-import type { ScaleSetSession, ScaleSetStatistics } from './actions-wire.ts';
+import type { ScaleSetSession } from './actions-wire.ts';
 import { backoffDelay, waitToRetry, type BackoffOptions, type Sleep } from './backoff.ts';
-import type { ParsedMessage } from './message-queue.ts';
-import { toEvents, type ScaleSetBatch } from './scale-set-events.ts';
+import type { ScaleSetBatch } from './scale-set-events.ts';
 import type { ScaleSetKeeper } from './scale-set-keeper.ts';
+import {
+  createSessionMessages,
+  errorText,
+  NO_STATISTICS,
+  SessionLost,
+  type ListenerStatus,
+  type OnScaleSetBatch,
+} from './session-messages.ts';
 
-export type ScaleSetState =
-  'idle' | 'connecting' | 'waiting-for-session' | 'listening' | 'backing-off' | 'stopped';
-
-export type OnScaleSetBatch = (batch: ScaleSetBatch) => void | Promise<void>;
-
-/** What the listener knows, read by health(); only the listener writes it. */
-export type ListenerStatus = {
-  state: ScaleSetState;
-  current: { scaleSetId: number; session: ScaleSetSession } | undefined;
-  statistics: ScaleSetStatistics | undefined;
-  /** When the service last answered the listener (its queue, or a probe). */
-  lastPollAt: number | undefined;
-  lastMessageAt: number | undefined;
-  messagesHandled: number;
-  failures: number;
-  lastError: string | undefined;
-};
+export type { ListenerStatus, OnScaleSetBatch, ScaleSetState } from './session-messages.ts';
 
 /**
  * How the listener retries. A failed poll is retried after `backoff` capped at `pollMaxMs`, a
@@ -56,19 +47,6 @@ export type ListenerDeps = {
   status: ListenerStatus;
 };
 
-const NO_STATISTICS: ScaleSetStatistics = {
-  totalAvailableJobs: 0,
-  totalAcquiredJobs: 0,
-  totalAssignedJobs: 0,
-  totalRunningJobs: 0,
-  totalRegisteredRunners: 0,
-  totalBusyRunners: 0,
-  totalIdleRunners: 0,
-};
-
-/** The session is gone (deleted, expired, or its scale set removed): open a new one. */
-class SessionLost extends Error {}
-
 /** Why a poll was aborted by the listener itself. */
 const RESTART = 'restart: the service answers again';
 const DONE = 'done';
@@ -78,17 +56,11 @@ class ServiceUnreachable extends Error {
   override readonly name = 'ServiceUnreachable';
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * The listening loop of one scale set: open a session, hand its statistics over, long-poll,
- * acquire offered jobs, hand each message over, then acknowledge it. After listener.go of
- * github.com/actions/scaleset at 6ce025902cd964747a078c2aabe7340ebc667eca, which acknowledges
- * before handling; here the acknowledgement waits for `onBatch`, so a crash loses no event.
- * Failures back off and keep the session; a lost session is replaced. Any answer of the
- * service resets the backoff: after an outage, the listener is back within a poll's window.
+ * The listening loop of one scale set: open a session, hand its statistics over, long-poll, and
+ * hand each message over (session-messages.ts). Failures back off and keep the session; a lost
+ * session is replaced. Any answer of the service resets the backoff, and while it fails, probes
+ * find its return: the listener is back within a probe's interval of it.
  */
 export function createScaleSetListener(deps: ListenerDeps) {
   const { actions, keeper, log, now, sleep, signal, status, scaleSet } = deps;
@@ -104,6 +76,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
   let afterProbe = false;
   let probing = false;
   let inFlight: AbortController | undefined;
+  const { withSession, deliver, handle } = createSessionMessages(deps);
 
   /** The service answered: whatever failed before is over. */
   const answered = () => {
@@ -134,69 +107,6 @@ export function createScaleSetListener(deps: ListenerDeps) {
     });
     afterProbe = ended === 'probe';
     if (afterProbe) log.info({ scaleSet }, 'the Actions service answers again; retrying now');
-  }
-
-  async function refreshSession(): Promise<void> {
-    const current = status.current;
-    if (!current) throw new SessionLost('no session');
-    try {
-      current.session = await actions.refreshSession(current.scaleSetId, current.session.sessionId);
-      log.info({ scaleSet }, 'message queue token refreshed');
-    } catch (error) {
-      // 404: the service no longer holds the session (actions/scaleset#123).
-      const kind = classifyActionsError(error);
-      if (kind === 'not-found' || kind === 'refused') throw new SessionLost(errorText(error));
-      throw error;
-    }
-  }
-
-  /** Runs a call with the session's queue token; on 401 refreshes the session and runs it again. */
-  async function withSession<T>(call: (session: ScaleSetSession) => Promise<T>): Promise<T> {
-    const current = status.current;
-    if (!current) throw new SessionLost('no session');
-    try {
-      return await call(current.session);
-    } catch (error) {
-      if (classifyActionsError(error) !== 'unauthorized') throw error;
-      await refreshSession();
-      return call(current.session);
-    }
-  }
-
-  async function deliver(onBatch: OnScaleSetBatch, batch: ScaleSetBatch): Promise<void> {
-    await onBatch(batch);
-    status.statistics = batch.statistics;
-  }
-
-  async function handle(onBatch: OnScaleSetBatch, message: ParsedMessage): Promise<void> {
-    const offered = message.jobs.flatMap((job) =>
-      job.messageType === 'JobAvailable' ? [job.runnerRequestId] : [],
-    );
-    const scaleSetId = status.current?.scaleSetId ?? 0;
-    const acquired = new Set(
-      offered.length === 0
-        ? []
-        : await withSession((session) => actions.acquireJobs(scaleSetId, session, offered)),
-    );
-    if (offered.length > 0)
-      log.debug({ scaleSet, offered: offered.length, acquired: acquired.size }, 'jobs acquired');
-    await deliver(onBatch, {
-      messageId: message.messageId,
-      statistics: message.statistics ?? status.statistics ?? NO_STATISTICS,
-      events: toEvents(message.jobs, acquired),
-      receivedAt: now(),
-    });
-    status.lastMessageAt = now();
-    status.messagesHandled += 1;
-    try {
-      await withSession((session) => actions.acknowledgeMessage(session, message.messageId));
-    } catch (error) {
-      // Applied but not acknowledged: it comes again to a later session, applied idempotently.
-      log.warn(
-        { scaleSet, messageId: message.messageId, err: error },
-        'message acknowledgement failed',
-      );
-    }
   }
 
   /**

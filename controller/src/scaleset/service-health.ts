@@ -1,3 +1,4 @@
+import type { AdminConnection } from './admin-connection.ts';
 import { abortableSleep, probeInterval, type Probe } from './backoff.ts';
 
 /** Any answer but a 5xx or 429 shows the service is there. */
@@ -108,3 +109,33 @@ function untilAborted(work: Promise<void>, signal: AbortSignal | undefined): Pro
 }
 
 export type ServiceHealth = ReturnType<typeof createServiceHealth>;
+
+/**
+ * Whether the service answers at all: `GET` of the scale set (or of the runner groups before one
+ * is known) with the last admin token, never exchanging one (which would cost a registration
+ * token from GitHub's REST API). Any answer but a 5xx or 429 counts, a 401 included; none
+ * within the bound of `doFetch` does not. Never throws.
+ */
+export function createProbe(admin: Pick<AdminConnection, 'last'>, doFetch: typeof fetch) {
+  return async (scaleSetId: number | undefined, signal?: AbortSignal) => {
+    const known = admin.last();
+    if (!known) return 'unreachable' as const;
+    const base = known.serviceUrl.endsWith('/') ? known.serviceUrl : `${known.serviceUrl}/`;
+    const path =
+      scaleSetId === undefined
+        ? '_apis/runtime/runnergroups/'
+        : `_apis/runtime/runnerscalesets/${scaleSetId}`;
+    const url = new URL(path, base);
+    url.searchParams.set('api-version', '6.0-preview');
+    try {
+      const response = await doFetch(url, {
+        headers: { authorization: `Bearer ${known.token}`, accept: 'application/json' },
+        ...(signal ? { signal } : {}),
+      });
+      await response.body?.cancel();
+      return isServiceAnswer(response.status) ? ('answered' as const) : ('unreachable' as const);
+    } catch {
+      return 'unreachable' as const;
+    }
+  };
+}
