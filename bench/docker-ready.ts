@@ -1,5 +1,5 @@
 /**
- * Benchmark 11: from a job queued to its first Docker command answered, in dind mode, with a
+ * Benchmark 12: from a job queued to its first Docker command answered, in dind mode, with a
  * cold start (runner and sidecar made for the job) and with a warm runner (MIN_IDLE_RUNNERS=1),
  * against the engine's own start of the same two containers and the sidecar's readiness. Needs
  * a Docker engine, the dind test images and the runner image with the stand-in tarball.
@@ -191,7 +191,7 @@ export async function benchDockerReady(): Promise<BenchResult> {
   const bound50 = median(bound);
   const command50 = median(command);
   return {
-    title: "11. A job's first Docker command (dind)",
+    title: "12. A job's first Docker command (dind)",
     baseline:
       "cold: the engine's own start of the same sidecar and runner containers (the controller's " +
       'spec functions, with their four volumes) until `docker version` answers in the runner; ' +

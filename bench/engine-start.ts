@@ -101,3 +101,38 @@ export async function startRunnerSpecDirectly(
   await container.start();
   return (await started) - before;
 }
+
+/**
+ * The engine draining `jobs` jobs itself, `cap` at a time, as a pool under a cap must: each of
+ * `cap` slots creates and starts a container of the stub image that sleeps the job's length and
+ * exits, removes it, and starts the next, with no controller between (ms, from the first create
+ * to the last container's exit). The bound a controller can reach on this engine at this load.
+ */
+export async function drainDirectly(
+  controllerId: string,
+  jobs: number,
+  cap: number,
+  jobMs: number,
+): Promise<number> {
+  let left = jobs;
+  const start = Date.now();
+  let lastExit = start;
+  const slot = async () => {
+    while (left > 0) {
+      left -= 1;
+      const container = await docker.createContainer({
+        Image: STUB_IMAGE,
+        Entrypoint: ['/bin/sh', '-c'],
+        Cmd: [`sleep ${jobMs / 1000}`],
+        Labels: { [CONTROLLER_LABEL]: controllerId },
+        HostConfig: { NetworkMode: 'host' },
+      });
+      await container.start();
+      await container.wait();
+      lastExit = Math.max(lastExit, Date.now());
+      await container.remove({ force: true, v: true });
+    }
+  };
+  await Promise.all(Array.from({ length: cap }, slot));
+  return lastExit - start;
+}

@@ -348,3 +348,91 @@ describe('fake Actions service: JIT runners and the stub protocol', () => {
     expect(jobTypes(await poll())).toEqual(['JobAvailable']);
   });
 });
+
+describe('fake Actions service: sessions dropped on its side', () => {
+  it('refuses an evicted session’s token (401), 404s its refresh and 400s its deletion', async () => {
+    const { admin, id, session, poll } = await scaleSetWithSession();
+    fake.evictSession(session.sessionId);
+    expect((await poll()).status).toBe(401);
+    const path = `_apis/runtime/runnerscalesets/${id}/sessions/${session.sessionId}`;
+    const refresh = await admin.call('PATCH', path);
+    expect(refresh.status).toBe(404);
+    expect((refresh.body as { typeName: string }).typeName).toContain('RunnerAdminException');
+    const deletion = await admin.call('DELETE', path);
+    expect(deletion.status).toBe(400);
+    expect((deletion.body as { typeName: string }).typeName).toContain(
+      'RunnerScaleSetSessionExpiredException',
+    );
+    const sessions = `_apis/runtime/runnerscalesets/${id}/sessions`;
+    expect((await admin.call('POST', sessions, { ownerName: 'next' })).status).toBe(200);
+  });
+
+  it('ends a held poll of a session it evicts with 401', async () => {
+    const { session, poll } = await scaleSetWithSession();
+    const waiting = poll();
+    setTimeout(() => fake.evictSession(session.sessionId), 50);
+    expect((await waiting).status).toBe(401);
+  });
+});
+
+describe('fake Actions service: outages', () => {
+  it('answers every request with the front end’s HTML page while down, and the held poll too', async () => {
+    const { admin, id, poll } = await scaleSetWithSession();
+    const waiting = poll();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    fake.outage({ status: 503 });
+    const held = await waiting;
+    expect(held.status).toBe(503);
+    expect(String(held.body)).toMatch(/^<!DOCTYPE html>/);
+    expect((await admin.call('GET', `_apis/runtime/runnerscalesets/${id}`)).status).toBe(503);
+    const exchange = await send('POST', `${fake.apiUrl}/actions/runner-registration`, {
+      auth: `RemoteAuth ${fake.issueRegistrationToken()}`,
+      body: { url: fake.configUrl, runner_event: 'register' },
+    });
+    expect(exchange.status).toBe(503);
+    fake.endOutage();
+    expect((await poll()).status).toBe(202);
+    expect(fake.requests().filter((r) => r.status === 503)).toHaveLength(3);
+  });
+
+  it('leaves the runner’s own routes alone, and limits an outage to what `match` names', async () => {
+    const { admin, id, poll } = await scaleSetWithSession();
+    fake.outage({ status: 500, match: /^GET .*\/messages$/ });
+    expect((await poll()).status).toBe(500);
+    expect((await admin.call('GET', `_apis/runtime/runnerscalesets/${id}`)).status).toBe(200);
+    const jit = await admin.call('POST', `_apis/runtime/runnerscalesets/${id}/generatejitconfig`, {
+      name: 'runner-1',
+    });
+    const base = Buffer.from(
+      (jit.body as { encodedJITConfig: string }).encodedJITConfig,
+      'base64',
+    ).toString();
+    fake.outage({ status: 503 });
+    expect((await send('POST', `${base}/acquire`)).status).toBe(204);
+    fake.endOutage();
+  });
+
+  it('answers nothing during a hang, not even after it, to requests sent or held meanwhile', async () => {
+    const { admin, id, poll } = await scaleSetWithSession();
+    // Both fail only when the fake closes (afterEach).
+    const held = poll().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    fake.outage({ hang: true });
+    const during = admin.call('GET', `_apis/runtime/runnerscalesets/${id}`).catch(() => undefined);
+    fake.queueJob({ scaleSet: 'linux-x64' });
+    // Shorter than the session's timeout (400 ms), which runs on while nothing reaches it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fake.hanging()).toBe(2);
+    fake.endOutage();
+    let answered = false;
+    void Promise.race([held, during]).then(() => (answered = true));
+    // A new request is answered at once (the job's message, which the held poll never took).
+    const fresh = await poll();
+    expect(fresh.status).toBe(200);
+    expect(jobTypes(fresh)).toEqual(['JobAvailable']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    expect(fake.hanging()).toBe(2);
+    expect(fake.requests().filter((r) => r.status === 0)).toHaveLength(2);
+  });
+});

@@ -1,30 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createMetrics } from '../../controller/src/metrics/metrics.ts';
+import { exportedMetricNames } from '../support/fixtures/exported-metrics.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-
-async function exportedMetricNames(): Promise<Set<string>> {
-  const metrics = createMetrics();
-  metrics.bindSources({
-    config: { pools: [], maxRunners: 1, build: { version: 'test', revision: 'test' } },
-    runners: () => [],
-    waitingJobs: () => 0,
-    engines: () => [],
-    image: () => undefined,
-    scaleSet: () => undefined,
-    releases: () => ({ latest: undefined, releases: [], checkedAt: undefined, error: undefined }),
-    now: Date.now,
-  });
-  const names = new Set<string>();
-  for (const metric of await metrics.registry.getMetricsAsJSON()) {
-    names.add(metric.name);
-    if (String(metric.type) === 'histogram')
-      for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
-  }
-  return names;
-}
 
 type Panel = { title: string; targets?: { expr: string }[] };
 

@@ -121,21 +121,25 @@ describe('scale-set source: failures', () => {
     );
     await listening(fake, client);
     expect(client.source.health()).toMatchObject({ consecutiveFailures: 0, lastError: undefined });
-    const delays = client.logged('scale set listener failed; retrying').map((l) => l.retryInMs);
+    const delays = client.logged('scale set listener failed; retrying').map((l) => l.maxRetryInMs);
     expect(delays).toHaveLength(3);
     expect(Number(delays[2])).toBeGreaterThan(Number(delays[0]));
     expect(fake.sessions()).toHaveLength(1);
   });
 
-  it('gives up on a poll that hangs past its bound and polls again', async () => {
-    const { fake, client } = await setup({ longPollMs: 2000 }, { pollTimeoutMs: 200 });
+  it('gives a poll up after its window and polls again at once, which is no failure', async () => {
+    const { fake, client } = await setup({ longPollMs: 2000 }, { pollWindowMs: 200 });
     client.start();
     await fake.waitFor(
-      () => client.logged('scale set listener failed; retrying').length >= 2,
+      () => fake.requests().filter((r) => r.path.endsWith('/messages')).length >= 3,
       5000,
-      'two timed-out polls',
+      'three polls',
     );
-    expect(client.source.health().lastError).toMatch(/timeout|aborted/i);
+    const polls = fake.requests().filter((r) => r.path.endsWith('/messages'));
+    // Given up by the client: the fake answers each when it ends its own 2 s hold, too late.
+    expect(polls[1]!.at - polls[0]!.at).toBeLessThan(1000);
+    expect(client.logged('scale set listener failed; retrying')).toEqual([]);
+    expect(client.source.health()).toMatchObject({ state: 'listening', consecutiveFailures: 0 });
     expect(fake.sessions()).toHaveLength(1);
   });
 
@@ -195,5 +199,98 @@ describe('scale-set source: failures', () => {
     expect(ids).toHaveLength(2);
     expect(ids[0]).toBe(ids[1]);
     expect(client.logged('scale set session lost; opening a new one')).toHaveLength(1);
+  });
+});
+
+describe('scale-set source: recovery after an outage', () => {
+  it('polls again within its capped backoff and reconnects at once when the session died meanwhile', async () => {
+    // Long session backoff, short poll cap: the old code slept out its grown backoff here.
+    const { fake, client } = await setup(
+      {},
+      { backoff: { initialMs: 200, maxMs: 20_000, pollMaxMs: 400, random: () => 0 } },
+    );
+    client.start();
+    await listening(fake, client);
+    fake.outage({ status: 503 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(client.source.health().state).toBe('backing-off');
+    const back = fake.endOutage();
+    fake.queueJob({ scaleSet: 'linux-x64' });
+    await fake.waitFor(() => client.events().some((e) => e.type === 'job-assigned'), 5000, 'job');
+    // The session expired during the outage (600 ms): a new one, opened without a backoff.
+    expect(fake.sessions()).toHaveLength(2);
+    expect(Date.now() - back).toBeLessThan(1_500);
+    const waits = client.logged('scale set listener failed; retrying').map((l) => l.maxRetryInMs);
+    expect(Math.max(...waits.map(Number))).toBeLessThanOrEqual(400);
+  });
+
+  it('opens its session as soon as a probe finds the service back, not after the backoff', async () => {
+    const { fake, client } = await setup(
+      {},
+      { backoff: { initialMs: 10_000, maxMs: 10_000, probeEveryMs: 100, random: () => 0 } },
+    );
+    client.start();
+    await listening(fake, client);
+    // Its scale set is gone and the service fails all but the queue (whose 404 tells the
+    // listener its session is gone): the session cannot be opened again.
+    fake.outage({ status: 503, match: /^(?!GET .*\/messages$)/ });
+    fake.deleteScaleSet('linux-x64');
+    await fake.waitFor(
+      () => client.logged('scale set session failed; retrying').length > 0,
+      5000,
+      'a failed attempt',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const back = fake.endOutage();
+    await listening(fake, client);
+    expect(Date.now() - back).toBeLessThan(1_000);
+    expect(client.logged('the Actions service answers again; retrying now')).toHaveLength(1);
+    expect(fake.scaleSet('linux-x64')).toBeDefined();
+  }, 15_000);
+
+  it('gives up a poll when the queue is quiet and a probe finds no service, and serves right after its return', async () => {
+    const { fake, client } = await setup(
+      { longPollMs: 2_000 },
+      { pollWindowMs: 200, probeTimeoutMs: 300, backoff: { quietProbeMs: 500, probeEveryMs: 100 } },
+    );
+    client.start();
+    await listening(fake, client);
+    // Quiet but there: polls given up after their window, a probe answers.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(client.source.health()).toMatchObject({ state: 'listening', consecutiveFailures: 0 });
+    fake.outage({ hang: true });
+    await fake.waitFor(
+      () => client.source.health().lastError === 'the Actions service does not answer',
+      5000,
+      'the service found unreachable',
+    );
+    expect(client.source.health().state).toBe('backing-off');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const back = fake.endOutage();
+    fake.queueJob({ scaleSet: 'linux-x64' });
+    await fake.waitFor(() => client.events().some((e) => e.type === 'job-assigned'), 5000, 'job');
+    expect(Date.now() - back).toBeLessThan(1_000);
+    expect(client.source.health().state).toBe('listening');
+  });
+
+  it('registers a runner asked for during an outage as soon as the service is back, not failing', async () => {
+    const { fake, client } = await setup({}, { backoff: { probeEveryMs: 100 } });
+    client.start();
+    await listening(fake, client);
+    fake.outage({ status: 503 });
+    // The listener sees the service fail first; then the pool asks for a runner.
+    await fake.waitFor(
+      () => client.source.health().state === 'backing-off',
+      5000,
+      'the outage seen',
+    );
+    const registering = client.source.jitConfig('runner-during-outage');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const back = fake.endOutage();
+    const jit = await registering;
+    client.secrets.add(jit.encodedJitConfig);
+    expect(Date.now() - back).toBeLessThan(500);
+    const tries = fake.requests().filter((r) => r.path.endsWith('/generatejitconfig'));
+    expect(tries.map((r) => r.status)).toEqual([200]);
   });
 });

@@ -66,7 +66,7 @@ export function bindGauges(registers: Registry[], sources: GaugeSources): void {
   );
   scaleSetGauge(
     'autoscaler_scaleset_poll_age_seconds',
-    "Seconds since a scale set's message queue last answered (message lag)",
+    "Seconds since the Actions service last answered a scale set's listener (its queue, or a probe when the queue is quiet)",
     (s) => (s.sincePollMs === undefined ? undefined : s.sincePollMs / 1000),
   );
   new Gauge({

@@ -10,7 +10,8 @@ import {
   ScaleSetSession,
 } from './actions-wire.ts';
 import { createAdminConnection, type AdminConnectionOptions } from './admin-connection.ts';
-import { acknowledgeMessage, pollMessage, type PollAnswer } from './message-queue.ts';
+import { acknowledgeMessage, pollWithin, type PollResult } from './message-queue.ts';
+import { createProbe, createServiceHealth } from './service-health.ts';
 
 /*
  * The Actions service calls of a runner scale set client, after client.go and
@@ -32,13 +33,21 @@ type CallOptions = {
   bearer?: string;
 };
 
+export type { PollResult } from './message-queue.ts';
+
 export type CreateScaleSetInput = { name: string; runnerGroupId: number; labels: string[] };
 
 export type ActionsClientOptions = AdminConnectionOptions & {
-  /** Bound of one service call; 30 s. */
+  /** Bound of one service call; 10 s (GitHub ends an API request itself after 10 s). */
   requestTimeoutMs?: number;
-  /** Bound of one long poll, which the service answers within about 50 s; 120 s. */
-  pollTimeoutMs?: number;
+  /**
+   * How long a long poll is held open before it is given up and sent again; 5 s. The service
+   * would hold it about 50 s, but a poll that has not answered cannot be told from one whose
+   * connection died in an outage: a short one costs a GET every few seconds and bounds that loss.
+   */
+  pollWindowMs?: number;
+  /** Bound of one probe (`probe`); 2 s (probes overlap: one that hangs holds no other back). */
+  probeTimeoutMs?: number;
 };
 
 export function createActionsClient(options: ActionsClientOptions) {
@@ -52,8 +61,11 @@ export function createActionsClient(options: ActionsClientOptions) {
       const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       return baseFetch(input, { ...init, signal });
     };
-  const doFetch = bounded(options.requestTimeoutMs ?? 30_000);
-  const pollFetch = bounded(options.pollTimeoutMs ?? 120_000);
+  const service = createServiceHealth(options.now ?? Date.now);
+  const doFetch = service.observe(bounded(options.requestTimeoutMs ?? 10_000));
+  // A poll given up after its window is no failure: its outcomes are recorded by pollMessage.
+  const pollFetch = bounded(options.pollWindowMs ?? 5_000);
+  const probeFetch = service.observe(bounded(options.probeTimeoutMs ?? 2_000));
 
   async function send(method: string, path: string, request: CallOptions): Promise<Response> {
     const credentials = await admin.get();
@@ -102,8 +114,13 @@ export function createActionsClient(options: ActionsClientOptions) {
     return schema.parse(await response.json());
   }
 
+  const probe = createProbe(admin, probeFetch);
+
   return {
     admin,
+    /** What this client last saw of the service (see service-health.ts). */
+    service,
+    probe,
 
     /** The id of a runner group by name; `default` is id 1, as in the reference's example. */
     async runnerGroupId(name: string): Promise<number> {
@@ -210,7 +227,11 @@ export function createActionsClient(options: ActionsClientOptions) {
       return read(ScaleSetSession, response);
     },
 
-    /** Ends the session, so a successor need not wait for it to expire; gone counts as done. */
+    /**
+     * Ends the session, so a successor need not wait for it to expire; gone counts as done: 404,
+     * or 400 `...SessionExpiredException` for one the service ended (actions-runner-controller
+     * #4285: "The session identifier ... is not valid").
+     */
     async deleteSession(scaleSetId: number, sessionId: string): Promise<void> {
       try {
         await call(
@@ -220,7 +241,9 @@ export function createActionsClient(options: ActionsClientOptions) {
           204,
         );
       } catch (error) {
-        if (!(error instanceof ActionsServiceError) || error.status !== 404) throw error;
+        if (!(error instanceof ActionsServiceError)) throw error;
+        const ended = error.status === 400 && /SessionExpired/.test(error.typeName ?? '');
+        if (error.status !== 404 && !ended) throw error;
       }
     },
 
@@ -243,12 +266,18 @@ export function createActionsClient(options: ActionsClientOptions) {
       return (await read(AcquiredJobs, response)).value;
     },
 
-    /** A single-use runner registration for the scale set: 409 when the name is taken. */
+    /**
+     * A single-use runner registration for the scale set: 409 when the name is taken. While the
+     * service fails, it waits for its return (probing it) rather than failing once more; until
+     * `signal` aborts.
+     */
     async generateJitConfig(
       scaleSetId: number,
       name: string,
       workFolder: string,
+      signal?: AbortSignal,
     ): Promise<ScaleSetJitConfig> {
+      await service.whenAnswering((stop) => probe(scaleSetId, stop), signal);
       const response = await call(
         'JIT config generation',
         'POST',
@@ -259,12 +288,14 @@ export function createActionsClient(options: ActionsClientOptions) {
       return read(ScaleSetJitConfig, response);
     },
 
+    /** One long poll, given up after `pollWindowMs` (`unanswered`, not an error). */
     pollMessage: (
       session: ScaleSetSession,
       lastMessageId: number,
       maxCapacity: number,
       signal?: AbortSignal,
-    ): Promise<PollAnswer> => pollMessage(pollFetch, session, lastMessageId, maxCapacity, signal),
+    ): Promise<PollResult> =>
+      pollWithin(pollFetch, service, session, lastMessageId, maxCapacity, signal),
 
     acknowledgeMessage: (session: ScaleSetSession, messageId: number): Promise<void> =>
       acknowledgeMessage(doFetch, session, messageId),

@@ -15,7 +15,7 @@ export type AdminConnectionOptions = {
   now?: () => number;
   /** Exchange again this long before the admin token's `exp`; 60 s, as the reference does. */
   refreshMarginMs?: number;
-  /** Bound of one exchange; 30 s. */
+  /** Bound of one exchange; 10 s. */
   requestTimeoutMs?: number;
   log?: Logger;
 };
@@ -47,6 +47,8 @@ export function createAdminConnection(options: AdminConnectionOptions) {
   const margin = options.refreshMarginMs ?? 60_000;
   const endpoint = `${options.apiUrl.replace(/\/+$/, '')}/actions/runner-registration`;
   let current: AdminCredentials | undefined;
+  /** The last credentials obtained, kept when refused or expired: where the service is. */
+  let last: AdminCredentials | undefined;
   let exchanging: Promise<AdminCredentials> | undefined;
   let exchanges = 0;
 
@@ -54,7 +56,7 @@ export function createAdminConnection(options: AdminConnectionOptions) {
     const registrationToken = await options.registrationToken();
     const response = await doFetch(endpoint, {
       method: 'POST',
-      signal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000),
+      signal: AbortSignal.timeout(options.requestTimeoutMs ?? 10_000),
       headers: {
         authorization: `RemoteAuth ${registrationToken}`,
         'content-type': 'application/json',
@@ -84,6 +86,7 @@ export function createAdminConnection(options: AdminConnectionOptions) {
       exchanging ??= exchange()
         .then((credentials) => {
           current = credentials;
+          last = credentials;
           return credentials;
         })
         .finally(() => {
@@ -95,6 +98,11 @@ export function createAdminConnection(options: AdminConnectionOptions) {
     invalidate(token: string): void {
       if (current?.token === token) current = undefined;
     },
+    /**
+     * The last credentials obtained, even refused or expired, without exchanging: enough to ask
+     * whether the service answers at all. Undefined before the first exchange.
+     */
+    last: (): AdminCredentials | undefined => last,
     /** When the held admin token expires; undefined before the first exchange. */
     expiresAt: (): number | undefined => current?.expiresAt,
     exchanges: (): number => exchanges,

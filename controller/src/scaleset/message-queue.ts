@@ -1,4 +1,5 @@
-import { actionsError } from './actions-error.ts';
+import { actionsError, ActionsServiceError } from './actions-error.ts';
+import { isServiceAnswer, type ServiceHealth } from './service-health.ts';
 import {
   JobMessage,
   QueueMessage,
@@ -71,6 +72,37 @@ export async function pollMessage(
   }
   if (response.status !== 200) throw await actionsError('message poll', response);
   return { kind: 'message', message: parseQueueMessage(await response.json()) };
+}
+
+/** `unanswered`: the poll window passed with no answer (an empty long poll, or a dead one). */
+export type PollResult = PollAnswer | { kind: 'unanswered' };
+
+const isTimeout = (error: unknown) => error instanceof Error && error.name === 'TimeoutError';
+
+/**
+ * `pollMessage` with `doFetch`'s bound as its window: a poll that has not answered by then is
+ * given up, which is no failure (a message it was sent meanwhile is not acknowledged and comes
+ * again). Tells `service` what the queue answered.
+ */
+export async function pollWithin(
+  doFetch: typeof fetch,
+  service: Pick<ServiceHealth, 'answered' | 'failed'>,
+  session: ScaleSetSession,
+  lastMessageId: number,
+  maxCapacity: number,
+  signal?: AbortSignal,
+): Promise<PollResult> {
+  try {
+    const answer = await pollMessage(doFetch, session, lastMessageId, maxCapacity, signal);
+    service.answered();
+    return answer;
+  } catch (error) {
+    if (isTimeout(error) && !signal?.aborted) return { kind: 'unanswered' };
+    if (signal?.aborted) throw error;
+    if (error instanceof ActionsServiceError && isServiceAnswer(error.status)) service.answered();
+    else service.failed();
+    throw error;
+  }
 }
 
 /** Acknowledges a message (`DELETE <messageQueueUrl path>/<id>`): it will not come again. */

@@ -1,27 +1,37 @@
 import type { Logger } from 'pino';
-import type { ActionsClient } from './actions-client.ts';
+import type { ActionsClient, PollResult } from './actions-client.ts';
 import { classifyActionsError } from './actions-error.ts';
-import type { ScaleSetSession, ScaleSetStatistics } from './actions-wire.ts';
-import { backoffDelay, type BackoffOptions, type Sleep } from './backoff.ts';
-import type { ParsedMessage } from './message-queue.ts';
-import { toEvents, type ScaleSetBatch } from './scale-set-events.ts';
+import type { ScaleSetSession } from './actions-wire.ts';
+import { backoffDelay, waitToRetry, type BackoffOptions, type Sleep } from './backoff.ts';
+import type { ScaleSetBatch } from './scale-set-events.ts';
 import type { ScaleSetKeeper } from './scale-set-keeper.ts';
+import {
+  createSessionMessages,
+  errorText,
+  NO_STATISTICS,
+  SessionLost,
+  type ListenerStatus,
+  type OnScaleSetBatch,
+} from './session-messages.ts';
 
-export type ScaleSetState =
-  'idle' | 'connecting' | 'waiting-for-session' | 'listening' | 'backing-off' | 'stopped';
+export type { ListenerStatus, OnScaleSetBatch, ScaleSetState } from './session-messages.ts';
 
-export type OnScaleSetBatch = (batch: ScaleSetBatch) => void | Promise<void>;
-
-/** What the listener knows, read by health(); only the listener writes it. */
-export type ListenerStatus = {
-  state: ScaleSetState;
-  current: { scaleSetId: number; session: ScaleSetSession } | undefined;
-  statistics: ScaleSetStatistics | undefined;
-  lastPollAt: number | undefined;
-  lastMessageAt: number | undefined;
-  messagesHandled: number;
-  failures: number;
-  lastError: string | undefined;
+/**
+ * How the listener retries. A failed poll is retried after `backoff` capped at `pollMaxMs`, a
+ * failed session after the whole backoff; both waits end as soon as a probe (a cheap `GET`)
+ * finds the service answering again after it was seen down.
+ */
+export type RetryOptions = BackoffOptions & {
+  /** Cap of the wait between failed polls; 5 s. */
+  pollMaxMs?: number;
+  /** The probes' pace in the first minute of an outage (probeInterval); 200 ms. */
+  probeEveryMs?: number;
+  /**
+   * A probe when the service has not answered for this long (polls given up after their
+   * window, as an empty long poll is); 10 s. One that fails ends the poll in flight: its
+   * connection may have died with the service, and the probes find out when it is back.
+   */
+  quietProbeMs?: number;
 };
 
 export type ListenerDeps = {
@@ -32,98 +42,125 @@ export type ListenerDeps = {
   log: Logger;
   now: () => number;
   sleep: Sleep;
-  backoff: BackoffOptions | undefined;
+  backoff: RetryOptions | undefined;
   signal: AbortSignal;
   status: ListenerStatus;
 };
 
-const NO_STATISTICS: ScaleSetStatistics = {
-  totalAvailableJobs: 0,
-  totalAcquiredJobs: 0,
-  totalAssignedJobs: 0,
-  totalRunningJobs: 0,
-  totalRegisteredRunners: 0,
-  totalBusyRunners: 0,
-  totalIdleRunners: 0,
-};
+/** Why a poll was aborted by the listener itself. */
+const RESTART = 'restart: the service answers again';
+const DONE = 'done';
 
-/** The session is gone (deleted, expired, or its scale set removed): open a new one. */
-class SessionLost extends Error {}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** The queue went quiet and a probe found no service: the poll in flight is given up. */
+class ServiceUnreachable extends Error {
+  override readonly name = 'ServiceUnreachable';
 }
 
 /**
- * The listening loop of one scale set: open a session, hand its statistics over, long-poll,
- * acquire offered jobs, hand each message over, then acknowledge it. After listener.go of
- * github.com/actions/scaleset at 6ce025902cd964747a078c2aabe7340ebc667eca, which acknowledges
- * before handling; here the acknowledgement waits for `onBatch`, so a crash loses no event.
- * Failures back off and keep the session; a lost session is replaced.
+ * The listening loop of one scale set: open a session, hand its statistics over, long-poll, and
+ * hand each message over (session-messages.ts). Failures back off and keep the session; a lost
+ * session is replaced. Any answer of the service resets the backoff, and while it fails, probes
+ * find its return: the listener is back within a probe's interval of it.
  */
 export function createScaleSetListener(deps: ListenerDeps) {
   const { actions, keeper, log, now, sleep, signal, status, scaleSet } = deps;
+  const retry = deps.backoff ?? {};
+  const pollBackoff = {
+    ...retry,
+    maxMs: Math.min(retry.maxMs ?? 30_000, retry.pollMaxMs ?? 5_000),
+  };
   const stopping = () => signal.aborted;
+  /** Sessions lost since a poll last answered: the service keeps dropping them. */
+  let lostInARow = 0;
+  /** The last wait was ended by a probe (see waitToRetry). */
+  let afterProbe = false;
+  let probing = false;
+  let inFlight: AbortController | undefined;
+  const { withSession, deliver, handle } = createSessionMessages(deps);
 
-  async function refreshSession(): Promise<void> {
-    const current = status.current;
-    if (!current) throw new SessionLost('no session');
-    try {
-      current.session = await actions.refreshSession(current.scaleSetId, current.session.sessionId);
-      log.info({ scaleSet }, 'message queue token refreshed');
-    } catch (error) {
-      const kind = classifyActionsError(error);
-      if (kind === 'not-found' || kind === 'refused') throw new SessionLost(errorText(error));
-      throw error;
-    }
-  }
+  /** The service answered: whatever failed before is over. */
+  const answered = () => {
+    status.lastPollAt = now();
+    status.failures = 0;
+    status.lastError = undefined;
+    afterProbe = false;
+  };
 
-  /** Runs a call with the session's queue token; on 401 refreshes the session and runs it again. */
-  async function withSession<T>(call: (session: ScaleSetSession) => Promise<T>): Promise<T> {
-    const current = status.current;
-    if (!current) throw new SessionLost('no session');
-    try {
-      return await call(current.session);
-    } catch (error) {
-      if (classifyActionsError(error) !== 'unauthorized') throw error;
-      await refreshSession();
-      return call(current.session);
-    }
-  }
-
-  async function deliver(onBatch: OnScaleSetBatch, batch: ScaleSetBatch): Promise<void> {
-    await onBatch(batch);
-    status.statistics = batch.statistics;
-  }
-
-  async function handle(onBatch: OnScaleSetBatch, message: ParsedMessage): Promise<void> {
-    const offered = message.jobs.flatMap((job) =>
-      job.messageType === 'JobAvailable' ? [job.runnerRequestId] : [],
-    );
-    const scaleSetId = status.current?.scaleSetId ?? 0;
-    const acquired = new Set(
-      offered.length === 0
-        ? []
-        : await withSession((session) => actions.acquireJobs(scaleSetId, session, offered)),
-    );
-    if (offered.length > 0)
-      log.debug({ scaleSet, offered: offered.length, acquired: acquired.size }, 'jobs acquired');
-    await deliver(onBatch, {
-      messageId: message.messageId,
-      statistics: message.statistics ?? status.statistics ?? NO_STATISTICS,
-      events: toEvents(message.jobs, acquired),
-      receivedAt: now(),
+  /** Waits before retry number `failures`: its backoff, or until a probe finds the service back. */
+  async function waitToRetryAfter(
+    failures: number,
+    error: unknown,
+    backoff: RetryOptions,
+  ): Promise<void> {
+    const ended = await waitToRetry({
+      failures,
+      outage: classifyActionsError(error) === 'retryable',
+      afterProbe,
+      // Since when the client has seen the service fail (its calls and probes all count).
+      downSince: actions.service.downSince() ?? now(),
+      now,
+      probe: (stop) => actions.probe(keeper.id(), stop),
+      sleep,
+      signal,
+      backoff,
+      probeEveryMs: retry.probeEveryMs,
     });
-    status.lastMessageAt = now();
-    status.messagesHandled += 1;
+    afterProbe = ended === 'probe';
+    if (afterProbe) log.info({ scaleSet }, 'the Actions service answers again; retrying now');
+  }
+
+  /**
+   * The service has not answered for `quietProbeMs`: a probe beside the polls tells a quiet
+   * queue from a service that no longer answers, whose poll in flight is then given up.
+   */
+  function probeWhenQuiet(): void {
+    const quietFor = now() - (status.lastPollAt ?? 0);
+    if (probing || quietFor < (retry.quietProbeMs ?? 10_000)) return;
+    probing = true;
+    void actions
+      .probe(status.current?.scaleSetId, signal)
+      .then((result) => {
+        if (stopping()) return;
+        if (result === 'answered') answered();
+        else inFlight?.abort(new ServiceUnreachable('the Actions service does not answer'));
+      })
+      .finally(() => {
+        probing = false;
+      });
+  }
+
+  /**
+   * One long poll, which a failed probe may give up (ServiceUnreachable). Sent while the service
+   * is known to fail, it may hang with it: its first answer to anyone (a probe, every 200 ms)
+   * restarts the poll at once instead of leaving it to its window.
+   */
+  async function poll(
+    session: ScaleSetSession,
+    lastMessageId: number,
+    capacity: number,
+  ): Promise<PollResult | { kind: 'restarted' }> {
+    const current = new AbortController();
+    inFlight = current;
+    if (actions.service.downSince() !== undefined)
+      actions.service
+        .whenAnswering((stop) => actions.probe(status.current?.scaleSetId, stop), current.signal)
+        .then(
+          () => current.abort(RESTART),
+          () => undefined,
+        );
     try {
-      await withSession((session) => actions.acknowledgeMessage(session, message.messageId));
-    } catch (error) {
-      // Applied but not acknowledged: it comes again to a later session, applied idempotently.
-      log.warn(
-        { scaleSet, messageId: message.messageId, err: error },
-        'message acknowledgement failed',
+      return await actions.pollMessage(
+        session,
+        lastMessageId,
+        capacity,
+        AbortSignal.any([signal, current.signal]),
       );
+    } catch (error) {
+      if (current.signal.reason === RESTART && !stopping()) return { kind: 'restarted' };
+      throw error;
+    } finally {
+      current.abort(DONE);
+      inFlight = undefined;
     }
   }
 
@@ -131,6 +168,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
   async function listen(onBatch: OnScaleSetBatch, initial: ScaleSetBatch): Promise<void> {
     let pendingInitial: ScaleSetBatch | undefined = initial;
     let lastMessageId = 0;
+    let pollFailures = 0;
     while (!stopping() && status.current) {
       try {
         if (pendingInitial) {
@@ -138,12 +176,15 @@ export function createScaleSetListener(deps: ListenerDeps) {
           pendingInitial = undefined;
         }
         const capacity = Math.max(0, Math.floor(deps.maxCapacity()));
-        const answer = await withSession((session) =>
-          actions.pollMessage(session, lastMessageId, capacity, signal),
-        );
-        status.lastPollAt = now();
-        status.failures = 0;
-        status.lastError = undefined;
+        const answer = await withSession((session) => poll(session, lastMessageId, capacity));
+        if (answer.kind === 'restarted') continue;
+        if (answer.kind === 'unanswered') {
+          probeWhenQuiet();
+          continue;
+        }
+        answered();
+        pollFailures = 0;
+        lostInARow = 0;
         status.state = 'listening';
         if (answer.kind === 'empty') continue;
         await handle(onBatch, answer.message);
@@ -151,16 +192,20 @@ export function createScaleSetListener(deps: ListenerDeps) {
       } catch (error) {
         if (stopping()) return;
         const kind = error instanceof SessionLost ? 'lost' : classifyActionsError(error);
-        status.lastError = errorText(error);
         if (kind === 'lost' || kind === 'not-found' || kind === 'refused') {
+          // The service answered: it is there, only the session is not.
+          answered();
+          status.lastError = errorText(error);
           log.warn({ scaleSet, err: error }, 'scale set session lost; opening a new one');
           return;
         }
+        pollFailures += 1;
         status.failures += 1;
+        status.lastError = errorText(error);
         status.state = 'backing-off';
-        const retryInMs = backoffDelay(status.failures, deps.backoff);
-        log.warn({ scaleSet, err: error, retryInMs }, 'scale set listener failed; retrying');
-        await sleep(retryInMs, signal);
+        const maxRetryInMs = backoffDelay(pollFailures, { ...pollBackoff, random: () => 0 });
+        log.warn({ scaleSet, err: error, maxRetryInMs }, 'scale set listener failed; retrying');
+        await waitToRetryAfter(pollFailures, error, pollBackoff);
       }
     }
   }
@@ -172,6 +217,8 @@ export function createScaleSetListener(deps: ListenerDeps) {
         status.state = 'connecting';
         const current = await keeper.open(signal);
         status.current = current;
+        status.state = 'listening';
+        answered();
         log.info(
           { scaleSet, scaleSetId: current.scaleSetId, sessionId: current.session.sessionId },
           'scale set session opened',
@@ -183,23 +230,23 @@ export function createScaleSetListener(deps: ListenerDeps) {
           receivedAt: now(),
         });
         if (stopping()) return;
-        // Lost: a first loss reconnects at once, repeated ones back off. A session the service
-        // still holds (refused, say) would only make the next one wait out a 409.
+        // Lost: a first loss reconnects at once; sessions lost again and again, each before a
+        // poll answered, back off. A session the service still holds (refused, say) would only
+        // make the next one wait out a 409.
         status.current = undefined;
         await actions
           .deleteSession(current.scaleSetId, current.session.sessionId)
           .catch(() => undefined);
-        status.failures += 1;
-        if (status.failures > 1)
-          await sleep(backoffDelay(status.failures - 1, deps.backoff), signal);
+        lostInARow += 1;
+        if (lostInARow > 1) await sleep(backoffDelay(lostInARow - 1, retry), signal);
       } catch (error) {
         if (stopping()) return;
         status.failures += 1;
         status.lastError = errorText(error);
         status.state = 'backing-off';
-        const retryInMs = backoffDelay(status.failures, deps.backoff);
-        log.warn({ scaleSet, err: error, retryInMs }, 'scale set session failed; retrying');
-        await sleep(retryInMs, signal);
+        const maxRetryInMs = backoffDelay(status.failures, { ...retry, random: () => 0 });
+        log.warn({ scaleSet, err: error, maxRetryInMs }, 'scale set session failed; retrying');
+        await waitToRetryAfter(status.failures, error, retry);
       }
     }
   };

@@ -29,9 +29,9 @@
  * - `jitConfig(name)` registers a single-use runner in the scale set; its `encodedJitConfig`
  *   goes to the runner in ACTIONS_RUNNER_INPUT_JITCONFIG. It throws until the scale set is
  *   known (`health().scaleSetId`), and with status 409 when the name is taken.
- * - `health()` is cheap and holds no secret. Message lag: `sincePollMs` is the time since the
- *   queue last answered (a long poll answers at least every minute or so when healthy);
- *   `sinceMessageMs` the time since the last message.
+ * - `health()` is cheap and holds no secret. `sincePollMs` is the time since the service last
+ *   answered (the queue, or the probe sent when the queue has been quiet for 10 s: under 15 s
+ *   or so when healthy); `sinceMessageMs` the time since the last message.
  *
  * Protocol after github.com/actions/scaleset at 6ce025902cd964747a078c2aabe7340ebc667eca
  * (client.go, session_client.go, types.go, listener/listener.go). Unlike its listener, which
@@ -42,12 +42,13 @@ import type { Logger } from 'pino';
 import type { ActionsClient } from './actions-client.ts';
 import { classifyActionsError } from './actions-error.ts';
 import type { ScaleSetStatistics } from './actions-wire.ts';
-import { abortableSleep, type BackoffOptions, type Sleep } from './backoff.ts';
+import { abortableSleep, type Sleep } from './backoff.ts';
 import { createScaleSetKeeper } from './scale-set-keeper.ts';
 import {
   createScaleSetListener,
   type ListenerStatus,
   type OnScaleSetBatch,
+  type RetryOptions,
   type ScaleSetState,
 } from './scale-set-listener.ts';
 
@@ -69,8 +70,8 @@ export type ScaleSetSourceOptions = {
   sleep?: Sleep;
   /** Wait between session attempts while another session is active; 30 s. */
   sessionConflictRetryMs?: number;
-  /** Backoff after failures; 1 s doubling to 60 s. */
-  backoff?: BackoffOptions;
+  /** Retries after failures: 1 s doubling, to 5 s for polls and 30 s for sessions. */
+  backoff?: RetryOptions;
   /** The runner's work folder in its JIT config; `_work`. */
   workFolder?: string;
 };
@@ -81,7 +82,7 @@ export type ScaleSetHealth = {
   state: ScaleSetState;
   sessionId: string | undefined;
   statistics: ScaleSetStatistics | undefined;
-  /** Epoch ms the queue last answered (200 or 202), and the last message. */
+  /** Epoch ms the service last answered (the queue, or a probe of a quiet one), and the last message. */
   lastPollAt: number | undefined;
   lastMessageAt: number | undefined;
   sincePollMs: number | undefined;
@@ -190,6 +191,7 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
           scaleSetId,
           runnerName,
           options.workFolder ?? '_work',
+          abort.signal,
         );
         return {
           runnerName: jit.runner.name,

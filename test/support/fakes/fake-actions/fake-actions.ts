@@ -1,5 +1,5 @@
 import type { FakeStatistics } from './job-flow.ts';
-import type { FakeActionsFault } from './request-listener.ts';
+import type { FakeActionsFault, FakeOutage } from './request-listener.ts';
 import type {
   FakeActionsRequest,
   FakeActionsViolation,
@@ -75,6 +75,17 @@ export interface FakeActions {
   deleteScaleSet(name: string, configUrl?: string): void;
   /** Ends a session as if its holder had stopped polling long ago. */
   expireSession(sessionId: string): void;
+  /**
+   * Drops a session on the service's side (actions/scaleset#123): its queue token gets 401,
+   * its refresh 404 `RunnerAdminException`, its deletion 400.
+   */
+  evictSession(sessionId: string): void;
+  /** The service goes out of reach (see FakeOutage) until `endOutage()`. */
+  outage(outage: FakeOutage): void;
+  /** The service answers again; answers Date.now(), the moment of its return. */
+  endOutage(): number;
+  /** Connections held open without an answer (by a `hang` outage). */
+  hanging(): number;
 
   // Observation
   scaleSets(): FakeScaleSet[];

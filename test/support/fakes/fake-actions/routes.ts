@@ -8,8 +8,9 @@ export interface FakeRequest extends RoutedRequest {
 export interface FakeResponse {
   status: number;
   body?: unknown;
-  /** Sent as text/plain (runner stub protocol). */
+  /** Sent as text/plain (runner stub protocol), or as `contentType`. */
   text?: string;
+  contentType?: string;
 }
 
 export type FakeHandler = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;

@@ -22,7 +22,8 @@ export function connectSource(
   fake: FakeActions,
   options: Partial<Omit<ScaleSetSourceOptions, 'actions' | 'log'>> & {
     refreshMarginMs?: number;
-    pollTimeoutMs?: number;
+    pollWindowMs?: number;
+    probeTimeoutMs?: number;
     onBatch?: (batch: ScaleSetBatch) => void | Promise<void>;
     /** What the source offers the service before every poll; 10. */
     maxCapacity?: () => number;
@@ -56,13 +57,15 @@ export function connectSource(
     fetch: tracedFetch,
     log,
     ...(options.refreshMarginMs === undefined ? {} : { refreshMarginMs: options.refreshMarginMs }),
-    ...(options.pollTimeoutMs === undefined ? {} : { pollTimeoutMs: options.pollTimeoutMs }),
+    ...(options.pollWindowMs === undefined ? {} : { pollWindowMs: options.pollWindowMs }),
+    ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
   });
   const {
     onBatch,
     maxCapacity = () => 10,
     refreshMarginMs: _margin,
-    pollTimeoutMs: _poll,
+    pollWindowMs: _poll,
+    probeTimeoutMs: _probe,
     ...sourceOptions
   } = options;
   const source: ScaleSetSource = createScaleSetSource({

@@ -72,7 +72,13 @@ export function scaleSetOf(
 export function sessionCall(ctx: ServiceContext, req: FakeRequest): FakeSession | FakeResponse {
   const token = bearer(req);
   const session = [...ctx.state.sessions.values()].find((s) => s.token === token);
-  if (!session || !session.tokenValid || String(session.scaleSet.id) !== req.params.id)
+  // An evicted session's token is unknown to the service: 401, and its refresh then 404s.
+  if (
+    !session ||
+    !session.tokenValid ||
+    session.ended === 'evicted' ||
+    String(session.scaleSet.id) !== req.params.id
+  )
     return actionsError(401, 'VssUnauthorizedException', 'TF400813: The user is not authorized');
   if (session.scaleSet.deleted || session.ended === 'scale-set-deleted')
     return actionsError(404, 'RunnerScaleSetNotFoundException', 'Runner scale set not found');

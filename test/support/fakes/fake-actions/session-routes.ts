@@ -69,14 +69,31 @@ export function addSessionRoutes(routes: FakeRoutes, ctx: ServiceContext) {
     const scaleSet = scaleSetOf(ctx, tenant, req);
     if (isResponse(scaleSet)) return scaleSet;
     const session = state.sessions.get(req.params.session ?? '');
-    if (!session || session.scaleSet !== scaleSet || !sessionActive(ctx, session))
+    if (!session || session.scaleSet !== scaleSet)
       return actionsError(404, 'TaskAgentSessionNotFoundException', 'Session not found');
     return session;
   };
+  // What the service answered to a session it no longer holds (actions/scaleset#123 and
+  // actions-runner-controller#4285): a refresh 404s, a deletion 400s.
+  const evicted = (session: FakeSession) =>
+    actionsError(
+      404,
+      'RunnerAdminException',
+      `runner referenced a session ID that doesn't exist in redis: ${session.id}`,
+    );
+  const invalid = (session: FakeSession) =>
+    actionsError(
+      400,
+      'RunnerScaleSetSessionExpiredException',
+      `The session identifier ${session.id} is not valid.`,
+    );
 
   routes.add('PATCH', `${SCALE_SET}/sessions/:session`, (req) => {
     const session = sessionOf(req);
     if (isResponse(session)) return session;
+    if (session.ended === 'evicted') return evicted(session);
+    if (!sessionActive(ctx, session))
+      return actionsError(404, 'TaskAgentSessionNotFoundException', 'Session not found');
     session.token = newToken();
     session.tokenValid = true;
     session.lastSeenAt = Date.now();
@@ -86,6 +103,7 @@ export function addSessionRoutes(routes: FakeRoutes, ctx: ServiceContext) {
   routes.add('DELETE', `${SCALE_SET}/sessions/:session`, (req) => {
     const session = sessionOf(req);
     if (isResponse(session)) return session;
+    if (!sessionActive(ctx, session)) return invalid(session);
     session.ended = 'deleted';
     ctx.queue.wake(session.scaleSet);
     return { status: 204 };
@@ -113,6 +131,12 @@ export function addSessionRoutes(routes: FakeRoutes, ctx: ServiceContext) {
       for (;;) {
         if (scaleSet.deleted)
           return actionsError(404, 'RunnerScaleSetNotFoundException', 'Runner scale set not found');
+        if (session.ended === 'evicted')
+          return actionsError(
+            401,
+            'VssUnauthorizedException',
+            'TF400813: The user is not authorized',
+          );
         if (session.ended)
           return actionsError(
             400,

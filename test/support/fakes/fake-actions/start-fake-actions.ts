@@ -183,6 +183,18 @@ export async function startFakeActions(options: FakeActionsOptions = {}): Promis
       session.ended = 'expired';
       queue.wake(session.scaleSet);
     },
+    evictSession(sessionId) {
+      const session = state.sessions.get(sessionId);
+      if (!session) throw new Error(`fake-actions: no session ${sessionId}`);
+      session.ended = 'evicted';
+      queue.wake(session.scaleSet);
+    },
+    outage: (outage) => http.beginOutage(outage),
+    endOutage() {
+      http.endOutage();
+      return Date.now();
+    },
+    hanging: () => http.hanging(),
     scaleSets: () => [...state.scaleSets.values()],
     scaleSet: scaleSetNamed,
     sessions: () =>

@@ -47,8 +47,11 @@ export interface FakeSession {
   lastSeenAt: number;
   /** Long polls in flight: a session being polled is active. */
   polling: number;
-  /** Why it ended, when it has. */
-  ended: 'deleted' | 'expired' | 'scale-set-deleted' | undefined;
+  /**
+   * Why it ended, when it has. `evicted`: dropped on the service's side (actions/scaleset#123):
+   * its queue token gets 401 and its refresh 404.
+   */
+  ended: 'deleted' | 'expired' | 'evicted' | 'scale-set-deleted' | undefined;
 }
 
 /**
