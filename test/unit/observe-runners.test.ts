@@ -96,4 +96,31 @@ describe('observeRunners', () => {
       young: ['starting', undefined],
     });
   });
+
+  it('counts a container an earlier process created and never started as exited at once', () => {
+    // Killed between create and start: this process, started 30 s ago, adopts it as stranded
+    // rather than holding a slot for it until NEVER_STARTED_MS; one created moments before it
+    // started may still be started by the engine (a start request in flight at the kill).
+    const startedAt = NOW - 30_000;
+    const views = observe(
+      [
+        container('left', { state: 'created', createdAt: startedAt - 5_000 }),
+        container('in-flight-at-kill', { state: 'created', createdAt: NOW - 9_000 }),
+        container('mine', { state: 'created', createdAt: startedAt + 2_000 }),
+        container('being-started', { state: 'created', createdAt: startedAt - 5_000 }),
+      ],
+      {
+        processStartedAt: startedAt,
+        inFlight: new Map([
+          ['being-started', { poolId: 'p', engineId: 'local', since: NOW, jobId: undefined }],
+        ]),
+      },
+    );
+    expect(views).toEqual({
+      left: ['exited', 'never-started'],
+      'in-flight-at-kill': ['starting', undefined],
+      mine: ['starting', undefined],
+      'being-started': ['starting', undefined],
+    });
+  });
 });

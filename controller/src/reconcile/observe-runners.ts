@@ -21,6 +21,11 @@ export type RunnerView = ObservedRunner & {
 
 /** A container created but never started this long ago was left by a controller that died. */
 export const NEVER_STARTED_MS = 120_000;
+/**
+ * A container an earlier controller process created and had not started: its start request,
+ * if it was sent, has long completed by this age.
+ */
+export const LEFT_UNSTARTED_MS = 10_000;
 
 export type Observation = {
   containers: RunnerContainer[];
@@ -37,6 +42,11 @@ export type Observation = {
   died?: ReadonlyMap<string, number | undefined>;
   /** Runners whose start failed here: a container of theirs that was never started is removed. */
   abandoned?: ReadonlySet<string>;
+  /**
+   * When this controller process started: a container created before that (the engine counts
+   * whole seconds) and never started was left by an earlier process, which died in between.
+   */
+  processStartedAt?: number;
   now: number;
 };
 
@@ -63,14 +73,14 @@ export function runnersOfJobs(jobs: Iterable<Job>): {
  * listing that began after it finished has been read, so no listing can hide a new container.
  */
 export function observeRunners(observation: Observation): RunnerView[] {
-  const { containers, inFlight, listing, busy, working, now } = observation;
+  const { containers, inFlight, listing, busy, working } = observation;
   const died = observation.died ?? new Map<string, number | undefined>();
   const views: RunnerView[] = [];
   const listed = new Set<string>();
   for (const container of containers) {
     listed.add(container.name);
     const busyJob = busy.get(container.name);
-    const stranded = strandedBy(container, inFlight, working, now, observation.abandoned);
+    const stranded = strandedBy(container, inFlight, working, observation);
     const dead =
       container.state === 'exited' || died.has(container.containerId) || stranded !== undefined;
     const exitCode = container.exitCode ?? died.get(container.containerId);
@@ -141,13 +151,19 @@ function strandedBy(
   container: RunnerContainer,
   inFlight: ReadonlyMap<string, InFlight>,
   working: ReadonlySet<string>,
-  now: number,
-  abandoned: ReadonlySet<string> = new Set(),
+  observation: Pick<Observation, 'abandoned' | 'processStartedAt' | 'now'>,
 ): RunnerView['stranded'] {
   if (container.state === 'exited' || working.has(container.name)) return undefined;
   if (container.sidecarDown) return 'sidecar-down';
-  // Its start failed here (the engine went away in between), or long ago by a controller that died.
-  const given = abandoned.has(container.name) || now - container.createdAt > NEVER_STARTED_MS;
+  // Its start failed here (the engine went away in between), or by a controller that died: an
+  // earlier process, or long ago.
+  const { abandoned, processStartedAt, now } = observation;
+  const given =
+    abandoned?.has(container.name) === true ||
+    (processStartedAt !== undefined &&
+      container.createdAt < processStartedAt - 1_000 &&
+      now - container.createdAt > LEFT_UNSTARTED_MS) ||
+    now - container.createdAt > NEVER_STARTED_MS;
   if (container.state === 'created' && given && !inFlight.has(container.name))
     return 'never-started';
   return undefined;

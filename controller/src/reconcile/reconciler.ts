@@ -64,9 +64,13 @@ export class Reconciler {
   #unwatch: (() => void) | undefined;
   #tick: NodeJS.Timeout | undefined;
 
+  /** When this process made the reconciler: what the engine holds from before is adopted. */
+  readonly #startedAt: number;
+
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#startedAt = this.#now();
     this.#events = deps.events ?? {};
     this.#health = new PoolHealthBook(deps.pools.map((pool) => pool.id));
     this.#registered = new RegisteredRunners(deps.pools);
@@ -272,6 +276,7 @@ export class Reconciler {
       working,
       died: this.#died,
       abandoned: this.#actions.abandoned,
+      processStartedAt: this.#startedAt,
       now,
     });
     const listed = new Set(containers.map((container) => container.containerId));

@@ -178,6 +178,10 @@ export class World {
       case 'restart':
         this.log.push('restart (new job book, then resync)');
         await this.#reconciler.stop();
+        // Every start the old process made had finished: the engine shows those containers
+        // running (the world's `created` stands for a runner still booting, which Docker does
+        // not show), so none is left `created` from before the restart.
+        for (const c of this.#all('starting')) this.runtime.boot(c.name);
         this.book = new JobBook();
         this.#reconciler = this.#controller();
         return this.resync();
