@@ -2,11 +2,13 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from './config/load-config.ts';
+import type { EngineRoom } from './domain/placement.ts';
 import { CredentialClients } from './github/credential-clients.ts';
 import { formatLine, type CheckLine } from './preflight/check-line.ts';
 import { dataDirCheck } from './preflight/data-dir-check.ts';
 import { engineChecks } from './preflight/engine-checks.ts';
 import { githubChecks } from './preflight/github-checks.ts';
+import { runtimeChecks } from './preflight/runtime-checks.ts';
 import { dockerEngines } from './runners/engine-clients.ts';
 import { registryAuthFrom } from './runners/registry-auth.ts';
 
@@ -16,7 +18,8 @@ const DOCKER_API_TIMEOUT_MS = 15_000;
  * The preflight check (`npm run check`; in the image `controller/dist/check.js`): reads the
  * configuration as the controller does, then checks, changing nothing, that each credential
  * reaches its repository or organization with the permissions its pools need, the webhook (in
- * webhook mode), each engine and the images it must run, and DATA_DIR. One line per check;
+ * webhook mode), each engine and the images it must run, the OCI runtimes the pools name (judged
+ * as the controller judges them at start), and DATA_DIR. One line per check;
  * exits 1 when one failed.
  */
 async function check(): Promise<number> {
@@ -61,8 +64,13 @@ async function check(): Promise<number> {
     apiTimeoutMs: DOCKER_API_TIMEOUT_MS,
   });
   const auth = registryAuthFrom(readOptional(join(config.dockerConfigDir, 'config.json')));
-  for (const engine of engines)
-    for (const line of await engineChecks(engine, config.pools, auth)) keep(line);
+  const rooms: EngineRoom[] = [];
+  for (const engine of engines) {
+    const checked = await engineChecks(engine, config.pools, auth);
+    checked.lines.forEach(keep);
+    rooms.push(checked.room);
+  }
+  runtimeChecks(config.pools, rooms).forEach(keep);
 
   keep(
     dataDirCheck(

@@ -141,6 +141,23 @@ describe('the preflight check', () => {
     ]);
   });
 
+  it('fails a pool whose OCI runtime no engine offers, as the controller refuses to start', async () => {
+    // Review of issue 19: the check passed such a pool; the controller then exited at start.
+    const run = await check({ env: { RUNNER_RUNTIME: 'kata-nowhere' } });
+    expect(run.status).toBe(1);
+    expect(failures(run)).toEqual([
+      expect.stringMatching(
+        /^FAIL engine {3}pool octocat-hello-world: runner_runtime "kata-nowhere" is not offered by engine local \(it offers: .*runc.*\)$/,
+      ),
+    ]);
+    expect(run.output).toContain('fix: register the runtime in the engine');
+    const offered = await check({ env: { RUNNER_RUNTIME: 'runc' } });
+    expect(failures(offered)).toEqual([]);
+    expect(offered.output).toContain(
+      'ok   engine   pool octocat-hello-world: runc offered by local',
+    );
+  });
+
   it('names a hook that sends form encoding', async () => {
     const run = await check({ hook: 'form' });
     expect(run.status).toBe(1);

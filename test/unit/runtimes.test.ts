@@ -14,6 +14,8 @@ import {
   runtimeLacks,
   runtimeStranded,
 } from '../../controller/src/domain/runtime-refusals.ts';
+import { formatLine } from '../../controller/src/preflight/check-line.ts';
+import { runtimeChecks } from '../../controller/src/preflight/runtime-checks.ts';
 import { dindContainer, runnerContainer } from '../../controller/src/runners/container-spec.ts';
 import { runtimeSettings, type EngineStatus } from '../../controller/src/runners/runtime.ts';
 import { testConfig } from '../support/fixtures/config-fixtures.ts';
@@ -210,6 +212,46 @@ describe('placement by runtime', () => {
       'pool sysbox: dind_runtime "sysbox-runc" is not offered by engine gvisor (it offers: io.containerd.runc.v2, runc, runsc)',
       'pool sysbox: dind_runtime "sysbox-runc" is not offered by engine bare (it offers: none)',
     ]);
+  });
+});
+
+describe('the preflight check on runtimes', () => {
+  const plain = engine('plain', RUNC);
+  const gvisor = engine('gvisor', [...RUNC, 'runsc']);
+  const heads = (lines: ReturnType<typeof runtimeChecks>) =>
+    lines.map((line) => formatLine(line).split('\n')[0]);
+
+  // Review of issue 19: `npm run check` passed a pool whose runtime no engine offers, while the
+  // controller then refused to start. It now judges as the controller does (runtimeStranded).
+  it('fails a pool no engine can ever run for its runtime, one line per engine lacking it', () => {
+    const lines = runtimeChecks(
+      [pool('sandboxed', 'runsc'), pool('any')],
+      [plain, engine('bare', [])],
+    );
+    expect(heads(lines)).toEqual([
+      'FAIL engine   pool sandboxed: runner_runtime "runsc" is not offered by engine plain (it offers: io.containerd.runc.v2, runc)',
+      'FAIL engine   pool sandboxed: runner_runtime "runsc" is not offered by engine bare (it offers: none)',
+    ]);
+    expect(lines[0]?.fix).toMatch(/daemon\.json `runtimes`.*drop runner_runtime/);
+  });
+
+  it('warns of an engine lacking it when another offers it, and says which one does', () => {
+    const lines = runtimeChecks(
+      [pool('sysbox', undefined, 'sysbox-runc'), pool('sandboxed', 'runsc')],
+      [plain, gvisor],
+    );
+    expect(heads(lines)).toEqual([
+      'FAIL engine   pool sysbox: dind_runtime "sysbox-runc" is not offered by engine plain (it offers: io.containerd.runc.v2, runc)',
+      'FAIL engine   pool sysbox: dind_runtime "sysbox-runc" is not offered by engine gvisor (it offers: io.containerd.runc.v2, runc, runsc)',
+      'skip engine   warning: pool sandboxed: runner_runtime "runsc" is not offered by engine plain (it offers: io.containerd.runc.v2, runc); its runners go to the engines that do',
+      'ok   engine   pool sandboxed: runsc offered by gvisor',
+    ]);
+  });
+
+  it('lets a pool wait for an engine that did not answer, as the controller does', () => {
+    const lines = runtimeChecks([pool('sandboxed', 'runsc')], [plain, engine('down', undefined)]);
+    expect(lines.map((line) => line.status)).toEqual(['skip']);
+    expect(runtimeChecks([pool('any')], [plain])).toEqual([]);
   });
 });
 

@@ -1,7 +1,9 @@
 import type { PoolConfig } from '../config/load-config.ts';
-import { canRun } from '../domain/placement.ts';
+import { canRun, type EngineRoom } from '../domain/placement.ts';
+import { runtimeRoom } from '../runners/check-runtimes.ts';
 import { isNotFound, type DockerEngine } from '../runners/docker-engine.ts';
 import { nativePlatform } from '../runners/engine-platforms.ts';
+import { readRuntimes } from '../runners/engine-runtimes.ts';
 import type { RegistryAuth } from '../runners/registry-auth.ts';
 import { fail, ok, skip, type CheckLine } from './check-line.ts';
 
@@ -13,29 +15,32 @@ const REMOTE_FIX =
 const messageOf = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).trim();
 
+/** The lines of one engine, and the engine as the controller's runtime check sees it. */
+export type EngineCheck = { lines: CheckLine[]; room: EngineRoom };
+
 /**
- * One engine: it answers, with its platforms; every image its pools run (runner, dind sidecar)
- * is there or can be pulled. Nothing is pulled or started: a pull is checked by asking the
- * registry for the image's manifest, through the engine.
+ * One engine: it answers, with its platforms and runtimes; every image its pools run (runner,
+ * dind sidecar) is there or can be pulled. Nothing is pulled or started: a pull is checked by
+ * asking the registry for the image's manifest, through the engine.
  */
 export async function engineChecks(
   engine: DockerEngine,
   pools: readonly PoolConfig[],
   registryAuth: (image: string) => RegistryAuth | undefined,
-): Promise<CheckLine[]> {
+): Promise<EngineCheck> {
   const subject = `${engine.id} (${engine.endpoint})`;
   let native: string | undefined;
+  let runtimes: string[];
   try {
     await engine.docker.ping();
     native = await nativePlatform(engine);
+    runtimes = await readRuntimes(engine);
   } catch (error) {
-    return [
-      fail(
-        'engine',
-        `${subject} does not answer: ${messageOf(error)}`,
-        engine.endpoint.startsWith('unix://') ? LOCAL_FIX : REMOTE_FIX,
-      ),
-    ];
+    const fix = engine.endpoint.startsWith('unix://') ? LOCAL_FIX : REMOTE_FIX;
+    return {
+      lines: [fail('engine', `${subject} does not answer: ${messageOf(error)}`, fix)],
+      room: runtimeRoom(engine, undefined),
+    };
   }
   const platforms = engine.platforms ?? (native ? [native] : []);
   const lines: CheckLine[] = [
@@ -70,7 +75,7 @@ export async function engineChecks(
   );
   for (const image of images)
     lines.push(await imageCheck(engine, subject, image, registryAuth(image)));
-  return lines;
+  return { lines, room: runtimeRoom(engine, runtimes) };
 }
 
 async function imageCheck(

@@ -7,6 +7,15 @@ import { readRuntimes } from './engine-runtimes.ts';
 import { bounded } from './list-engine.ts';
 
 /**
+ * An engine as the start's runtime check sees it: the runtimes it told (undefined: it did not
+ * answer), its configured platforms only (unknown ones count as a yes, as for placement).
+ */
+export function runtimeRoom(engine: DockerEngine, runtimes: string[] | undefined): EngineRoom {
+  const { id, capacity, labels } = engine;
+  return { id, capacity, labels, platforms: engine.platforms ?? [], runtimes };
+}
+
+/**
  * At start, before listening: the runtimes every engine offers against those the pools name.
  * An engine lacking a pool's runtime gets none of its runners (said here, and in /health); an
  * engine that does not answer is checked when it does. Throws, naming every pool and engine,
@@ -32,8 +41,7 @@ export async function checkRuntimes(
         );
         return undefined;
       });
-      const { id, capacity, labels } = engine;
-      return { id, capacity, labels, platforms: engine.platforms ?? [], runtimes };
+      return runtimeRoom(engine, runtimes);
     }),
   );
   const lacks = runtimeLacks(pools, rooms);
