@@ -16,8 +16,9 @@ const DOCKER_API_TIMEOUT_MS = 15_000;
 
 /**
  * The preflight check (`npm run check`; in the image `controller/dist/check.js`): reads the
- * configuration as the controller does, then checks, changing nothing, that each credential
- * reaches its repository or organization with the permissions its pools need, the webhook (in
+ * configuration as the controller does, then checks, changing nothing a user sees (its one
+ * write is a registration token, which expires unused), that each credential reaches its
+ * repository or organization with the permissions its pools need, the webhook (in
  * webhook mode), each engine and the images it must run, the OCI runtimes the pools name (judged
  * as the controller judges them at start), and DATA_DIR. One line per check;
  * exits 1 when one failed.

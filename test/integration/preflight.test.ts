@@ -52,9 +52,12 @@ async function check(options: {
   env?: Record<string, string>;
   hook?: 'json' | 'form' | 'none';
   deny?: ('runners' | 'hooks')[];
+  readOnly?: 'runners'[];
 }): Promise<Run> {
   fake = await startFakeGitHub({
-    tokens: [{ token: 'preflight-token', deny: options.deny ?? [] }],
+    tokens: [
+      { token: 'preflight-token', deny: options.deny ?? [], readOnly: options.readOnly ?? [] },
+    ],
   });
   if (options.hook !== 'none')
     fake.setWebhookTarget({
@@ -84,7 +87,8 @@ describe('the preflight check', () => {
     expect(run.status).toBe(0);
     for (const line of [
       'ok   github   octocat-hello-world: octocat/hello-world exists and the credential can see it',
-      'ok   github   octocat-hello-world: octocat/hello-world: the credential can manage self-hosted runners',
+      'ok   github   octocat-hello-world: octocat/hello-world: the credential can list self-hosted runners',
+      'ok   github   octocat-hello-world: octocat/hello-world: the credential can register self-hosted runners',
       'ok   github   octocat-hello-world: octocat/hello-world: the credential can read workflow runs (resync)',
       `ok   engine   local (unix:///var/run/docker.sock): ${STUB_IMAGE} is there`,
       `ok   data     DATA_DIR ${join(dataDir, 'data')} will be made in ${dataDir}`,
@@ -97,8 +101,12 @@ describe('the preflight check', () => {
     expect(run.output).toMatch(/ok {3}webhook {2}.*: hook \d+ has no delivery yet\n/);
     expect(run.output).not.toContain('preflight-token');
     expect(run.output).not.toContain(SECRET);
+    // One write: a registration token, which expires unused and registers no runner.
     const writes = fake?.requests().filter((request) => request.method !== 'GET') ?? [];
-    expect(writes).toEqual([]);
+    expect(writes.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'POST /repos/octocat/hello-world/actions/runners/registration-token',
+    ]);
+    expect(fake?.runners()).toEqual([]);
     fake?.assertClean();
   });
 
@@ -108,6 +116,22 @@ describe('the preflight check', () => {
     expect(failures(run)).toEqual([
       expect.stringContaining(
         'listing runners: GitHub answered 403 (Resource not accessible by personal access token)',
+      ),
+    ]);
+    expect(run.output).toMatch(/fix: the token needs Administration: read and write/);
+  });
+
+  it('names a token that can list runners but not register them (Administration: read)', async () => {
+    // Review of issue 19: listing runners needs read only; the check said the token "can manage
+    // self-hosted runners" after it, and the controller's generate-jitconfig then got 403.
+    const run = await check({ readOnly: ['runners'] });
+    expect(run.status).toBe(1);
+    expect(run.output).toContain(
+      'ok   github   octocat-hello-world: octocat/hello-world: the credential can list self-hosted runners',
+    );
+    expect(failures(run)).toEqual([
+      expect.stringContaining(
+        'octocat/hello-world: creating a registration token: GitHub answered 403 (Resource not accessible by personal access token)',
       ),
     ]);
     expect(run.output).toMatch(/fix: the token needs Administration: read and write/);

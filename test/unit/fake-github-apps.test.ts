@@ -164,6 +164,47 @@ describe('fake GitHub: GitHub App authentication', () => {
   });
 });
 
+describe('fake GitHub: rights at read level', () => {
+  // GitHub's permission table (octokit/app-permissions): GET …/actions/runners needs
+  // administration read; POST …/registration-token and generate-jitconfig need write.
+  const runners = '/repos/octocat/hello-world/actions/runners';
+  const byPat = {
+    status: 403,
+    body: { message: 'Resource not accessible by personal access token' },
+  };
+
+  it('lets a read-only token list runners and refuses it every write', async () => {
+    const f = await start({ tokens: ['full', { token: 'read-only', readOnly: ['runners'] }] });
+    const token = 'read-only';
+    expect((await callApi(f, 'GET', runners, { token })).status).toBe(200);
+    expect(await callApi(f, 'POST', `${runners}/registration-token`, { token })).toMatchObject(
+      byPat,
+    );
+    const jit = await callApi(f, 'POST', `${runners}/generate-jitconfig`, { token, body: jitBody });
+    expect(jit).toMatchObject(byPat);
+    expect(f.runners()).toEqual([]);
+    expect((await callApi(f, 'POST', `${runners}/registration-token`)).status).toBe(201);
+    f.assertClean();
+  });
+
+  it('gives an installation token asked for administration: read the same', async () => {
+    const f = await start();
+    const octokit = appOctokit(f, { appId, privateKey: key.privateKeyPem });
+    const { data } = await octokit.rest.apps.createInstallationAccessToken({
+      installation_id: 11,
+      permissions: { administration: 'read' },
+    });
+    expect(data.permissions).toEqual({ administration: 'read' });
+    const token = data.token;
+    expect((await callApi(f, 'GET', runners, { token })).status).toBe(200);
+    expect(await callApi(f, 'POST', `${runners}/registration-token`, { token })).toMatchObject({
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    f.assertClean();
+  });
+});
+
 describe('fake GitHub: runner groups', () => {
   it('lists added groups and registers runners into them', async () => {
     const f = await start();

@@ -35,8 +35,8 @@ function accessFix(error: unknown, repo: RepoConfig, mode: Config['mode']): stri
 
 /**
  * The checks of one repository or organization entry, in order, stopping at the first that
- * makes the rest meaningless: it exists and the credential sees it; the credential may manage
- * its runners; for webhook pools, it may read workflow runs and the hook is right.
+ * makes the rest meaningless: it exists and the credential sees it; the credential may list and
+ * register its runners; for webhook pools, it may read workflow runs and the hook is right.
  */
 export async function githubChecks(
   repo: RepoConfig,
@@ -63,26 +63,45 @@ export async function githubChecks(
     ];
   }
   const lines: CheckLine[] = [ok('github', `${subject} exists and the credential can see it`)];
-  try {
-    const { actions } = octokit.rest;
-    if (scope.kind === 'repo')
-      await actions.listSelfHostedRunnersForRepo({
-        owner: scope.owner,
-        repo: scope.repo,
-        per_page: 1,
-      });
-    else await actions.listSelfHostedRunnersForOrg({ org: scope.org, per_page: 1 });
-    lines.push(ok('github', `${subject}: the credential can manage self-hosted runners`));
-  } catch (error) {
-    lines.push(
-      fail(
-        'github',
-        failureText(error, `${subject}: listing runners`, RUNNER_RIGHTS, apiUrl),
-        RUNNER_RIGHTS,
-      ),
-    );
-    return lines;
-  }
+  const { actions } = octokit.rest;
+  const runnerCheck = async (what: string, call: () => Promise<unknown>, can: string) => {
+    try {
+      await call();
+      lines.push(ok('github', `${subject}: the credential can ${can}`));
+      return true;
+    } catch (error) {
+      const text = failureText(error, `${subject}: ${what}`, RUNNER_RIGHTS, apiUrl);
+      lines.push(fail('github', text, RUNNER_RIGHTS));
+      return false;
+    }
+  };
+  // A read: Administration (organization: Self-hosted runners) at read level is enough.
+  const listed = await runnerCheck(
+    'listing runners',
+    () =>
+      scope.kind === 'repo'
+        ? actions.listSelfHostedRunnersForRepo({
+            owner: scope.owner,
+            repo: scope.repo,
+            per_page: 1,
+          })
+        : actions.listSelfHostedRunnersForOrg({ org: scope.org, per_page: 1 }),
+    'list self-hosted runners',
+  );
+  // Registering runners (generate-jitconfig, registration-token) needs write. Of the calls that
+  // need it, a registration token is the one that changes nothing a user sees: no runner is
+  // made, nothing shows in the settings, and the token expires on its own within an hour.
+  const registers =
+    listed &&
+    (await runnerCheck(
+      'creating a registration token',
+      () =>
+        scope.kind === 'repo'
+          ? actions.createRegistrationTokenForRepo({ owner: scope.owner, repo: scope.repo })
+          : actions.createRegistrationTokenForOrg({ org: scope.org }),
+      'register self-hosted runners',
+    ));
+  if (!registers) return lines;
   if (webhookEntries([repo]).length === 0) return lines;
   if (scope.kind === 'repo') {
     try {

@@ -18,10 +18,13 @@ function permissionOf(template: string): Permission | undefined {
  * - an installation token outside its account: 404 for repositories (the fake's are private,
  *   and GitHub hides private repositories), 403 "… by integration" for organizations;
  * - a missing right: 403 "… by integration" / "… by personal access token"; except a personal
- *   token without admin:repo_hook on hooks, which GitHub answers 404.
+ *   token without admin:repo_hook on hooks, which GitHub answers 404;
+ * - a right held at read level only: reads pass, anything else (registration-token,
+ *   generate-jitconfig, DELETE) gets the same 403.
  */
 export function accessDenied(
   auth: Principal,
+  method: string,
   template: string,
   params: Record<string, string>,
 ): ApiResponse | undefined {
@@ -32,7 +35,9 @@ export function accessDenied(
       return params.org === undefined ? notFound() : githubError(403, BY_INTEGRATION);
   }
   const needed = permissionOf(template);
-  if (needed === undefined || !auth.deny.includes(needed)) return undefined;
-  if (auth.kind === 'installation') return githubError(403, BY_INTEGRATION);
-  return needed === 'hooks' ? notFound() : githubError(403, BY_PAT);
+  if (needed === undefined) return undefined;
+  const refusal = githubError(403, auth.kind === 'installation' ? BY_INTEGRATION : BY_PAT);
+  if (auth.readOnly.includes(needed) && method !== 'GET' && method !== 'HEAD') return refusal;
+  if (!auth.deny.includes(needed)) return undefined;
+  return needed === 'hooks' && auth.kind === 'token' ? notFound() : refusal;
 }

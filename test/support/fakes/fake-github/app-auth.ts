@@ -11,7 +11,11 @@ import type { ApiResponse } from './router.ts';
 /** Rights a token can lack: `runners` (administration / organization_self_hosted_runners), `hooks`. */
 export type Permission = 'runners' | 'hooks';
 
-export type TokenInput = string | { token: string; deny?: Permission[] };
+/**
+ * A token lacks the rights in `deny`, and has those in `readOnly` at read level only (a
+ * fine-grained token with Administration: read lists runners, and cannot register one).
+ */
+export type TokenInput = string | { token: string; deny?: Permission[]; readOnly?: Permission[] };
 
 export interface AppInstallationInput {
   id: number;
@@ -19,6 +23,8 @@ export interface AppInstallationInput {
   account: string;
   /** Rights this installation was not granted (its tokens lack them). */
   deny?: Permission[];
+  /** Rights it was granted at read level only. */
+  readOnly?: Permission[];
 }
 
 export interface AppInput {
@@ -43,14 +49,21 @@ export interface InstallationToken {
   installationId: number;
   account: string;
   deny: Permission[];
+  readOnly: Permission[];
   /** Epoch milliseconds. */
   expiresAt: number;
 }
 
 /** Who a request authenticated as. */
 export type Principal =
-  | { kind: 'token'; token: string; deny: Permission[] }
-  | { kind: 'installation'; token: string; grant: InstallationToken; deny: Permission[] }
+  | { kind: 'token'; token: string; deny: Permission[]; readOnly: Permission[] }
+  | {
+      kind: 'installation';
+      token: string;
+      grant: InstallationToken;
+      deny: Permission[];
+      readOnly: Permission[];
+    }
   | { kind: 'app'; app: FakeApp };
 
 export interface AppAuth {
@@ -61,7 +74,7 @@ export interface AppAuth {
   issue: (
     app: FakeApp,
     installation: AppInstallationInput,
-    deny: Permission[],
+    rights: Pick<InstallationToken, 'deny' | 'readOnly'>,
   ) => InstallationToken;
   issued: () => readonly InstallationToken[];
   expireAll: () => void;
@@ -129,10 +142,14 @@ export function createAppAuth(
   appInputs: AppInput[],
   now: () => number = Date.now,
 ): AppAuth {
-  const plain = new Map<string, Permission[]>();
+  const plain = new Map<string, { deny: Permission[]; readOnly: Permission[] }>();
   for (const input of tokenInputs) {
-    if (typeof input === 'string') plain.set(input, []);
-    else plain.set(input.token, [...(input.deny ?? [])]);
+    if (typeof input === 'string') plain.set(input, { deny: [], readOnly: [] });
+    else
+      plain.set(input.token, {
+        deny: [...(input.deny ?? [])],
+        readOnly: [...(input.readOnly ?? [])],
+      });
   }
   const apps: FakeApp[] = appInputs.map((input) => ({
     id: input.id,
@@ -148,23 +165,25 @@ export function createAppAuth(
     authenticate(authorization) {
       const value = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? '')?.[1];
       if (value === undefined) return githubError(401, 'Bad credentials');
-      const deny = plain.get(value);
-      if (deny) return { kind: 'token', token: value, deny };
+      const rights = plain.get(value);
+      if (rights) return { kind: 'token', token: value, ...rights };
       const grant = grants.get(value);
       if (grant) {
         if (grant.expiresAt <= now()) return githubError(401, 'Bad credentials');
-        return { kind: 'installation', token: value, grant, deny: grant.deny };
+        const { deny, readOnly } = grant;
+        return { kind: 'installation', token: value, grant, deny, readOnly };
       }
       if (apps.length > 0 && looksLikeJwt(value)) return verifyJwt(value, apps, now());
       return githubError(401, 'Bad credentials');
     },
-    issue(app, installation, deny) {
+    issue(app, installation, { deny, readOnly }) {
       const grant: InstallationToken = {
         token: `ghs_${randomBytes(18).toString('hex')}`,
         appId: app.id,
         installationId: installation.id,
         account: installation.account,
         deny,
+        readOnly,
         expiresAt: now() + INSTALLATION_TOKEN_TTL_MS,
       };
       grants.set(grant.token, grant);

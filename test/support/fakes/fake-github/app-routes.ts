@@ -7,22 +7,23 @@ import { repoKey, type FakeState } from './state.ts';
 
 const CREATED_AT = '2024-01-01T00:00:00Z';
 
-/** What an installation is granted; `deny` takes rights away. */
-function permissionsJson(deny: readonly Permission[]): Record<string, 'read' | 'write'> {
-  return {
-    actions: 'read',
-    metadata: 'read',
-    ...(deny.includes('runners')
-      ? {}
-      : { administration: 'write', organization_self_hosted_runners: 'write' }),
-    ...(deny.includes('hooks') ? {} : { repository_hooks: 'write', organization_hooks: 'write' }),
-  };
-}
-
 const RIGHTS: Record<Permission, string[]> = {
   runners: ['administration', 'organization_self_hosted_runners'],
   hooks: ['repository_hooks', 'organization_hooks'],
 };
+
+/** What an installation is granted: `deny` takes rights away, `readOnly` leaves them at read. */
+function permissionsJson(
+  installation: Pick<AppInstallationInput, 'deny' | 'readOnly'>,
+): Record<string, 'read' | 'write'> {
+  const granted: Record<string, 'read' | 'write'> = { actions: 'read', metadata: 'read' };
+  for (const [right, names] of Object.entries(RIGHTS) as [Permission, string[]][]) {
+    if (installation.deny?.includes(right)) continue;
+    const level = installation.readOnly?.includes(right) ? 'read' : 'write';
+    for (const name of names) granted[name] = level;
+  }
+  return granted;
+}
 
 const TokenBody = z.object({
   repositories: z.array(z.string()).optional(),
@@ -66,7 +67,7 @@ export function addAppRoutes(
       app_slug: app.slug,
       target_id: owner.id,
       target_type: owner.type,
-      permissions: permissionsJson(installation.deny ?? []),
+      permissions: permissionsJson(installation),
       events: ['workflow_job'],
       created_at: CREATED_AT,
       updated_at: CREATED_AT,
@@ -107,7 +108,7 @@ export function addAppRoutes(
           html_url: `https://github.com/apps/${app.slug}`,
           created_at: CREATED_AT,
           updated_at: CREATED_AT,
-          permissions: permissionsJson([]),
+          permissions: permissionsJson({}),
           events: ['workflow_job'],
           installations_count: app.installations.length,
         },
@@ -150,7 +151,7 @@ export function addAppRoutes(
       if (!installation) return notFound();
       const body = TokenBody.safeParse(req.body);
       if (!body.success) return githubError(422, 'Invalid request.');
-      const granted = permissionsJson(installation.deny ?? []);
+      const granted = permissionsJson(installation);
       const requested = body.data.permissions;
       const rank = { read: 1, write: 2, admin: 3 } as const;
       for (const [name, level] of Object.entries(requested ?? {})) {
@@ -161,14 +162,17 @@ export function addAppRoutes(
             'The permissions requested are not granted to this installation.',
           );
       }
-      // A token asked for with `permissions` has only those.
+      // A token asked for with `permissions` has only those, at the level asked for.
       const deny = new Set(installation.deny ?? []);
+      const readOnly = new Set(installation.readOnly ?? []);
       if (requested) {
         for (const [right, names] of Object.entries(RIGHTS) as [Permission, string[]][]) {
-          if (!names.some((name) => name in requested)) deny.add(right);
+          const levels = names.flatMap((name) => requested[name] ?? []);
+          if (levels.length === 0) deny.add(right);
+          else if (levels.every((level) => level === 'read')) readOnly.add(right);
         }
       }
-      const grant = auth.issue(app, installation, [...deny]);
+      const grant = auth.issue(app, installation, { deny: [...deny], readOnly: [...readOnly] });
       const selected = body.data.repositories ?? body.data.repository_ids;
       return {
         status: 201,

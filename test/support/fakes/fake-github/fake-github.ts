@@ -42,6 +42,7 @@ export interface FakeGitHubOptions {
    * Accepted as `Authorization: token X` or `Bearer X`; default `['test-token']`. A token given
    * as `{token, deny}` lacks those rights: `runners` → 403 "Resource not accessible by personal
    * access token" on runner routes; `hooks` → 404 on hook routes (as without admin:repo_hook).
+   * `readOnly` rights are held at read level: GETs pass, writes get that 403.
    */
   tokens?: TokenInput[];
   /**

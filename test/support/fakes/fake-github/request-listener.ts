@@ -125,7 +125,7 @@ export function createRequestListener(deps: ListenerDeps) {
         return early(githubError(403, 'API rate limit exceeded for user ID 1.'));
       }
       if (who && kind !== 'app') {
-        const denied = accessDenied(who, route.template, route.params);
+        const denied = accessDenied(who, method, route.template, route.params);
         if (denied) return early(denied);
       }
     }
