@@ -14,6 +14,7 @@ import {
 } from '../support/harness/e2e-compose.ts';
 import { proxyRequest, type RequestOptions } from '../support/harness/proxy-request.ts';
 import { parse } from 'yaml';
+import { BUILD_LABEL } from '../../controller/src/runners/image-origin.ts';
 
 /** expect's string matcher, typed for use inside object literals. */
 const text = (pattern: string | RegExp): unknown =>
@@ -183,7 +184,7 @@ describe('docker-compose.autoscale.yml', () => {
     }
   });
 
-  it('with the build file, builds the three images under those names with version build args', async () => {
+  it('with the build file, builds the three images under those names with version build args and the build label', async () => {
     const built = await configWith({ VERSION: '1.2.3', REVISION: 'abc123' }, [
       COMPOSE_FILE,
       BUILD_FILE,
@@ -202,6 +203,8 @@ describe('docker-compose.autoscale.yml', () => {
         REVISION: 'abc123',
         SOURCE_URL: 'https://github.com/runner-autoscaler/runner-autoscaler',
       });
+      // What RUNNER_PULL_POLICY=auto knows a local build by, on any image store.
+      expect(build?.labels).toEqual({ [BUILD_LABEL]: 'local' });
       expect(service(built, name).image).toBe(service(config, name).image);
     }
   });

@@ -14,6 +14,7 @@ import {
 import { idempotent, isNotFound, type DockerEngine } from './docker-engine.ts';
 import { cgroupVersionOf, emulatedPlatforms, nativePlatform } from './engine-platforms.ts';
 import { readRuntimes } from './engine-runtimes.ts';
+import { builtHere } from './image-origin.ts';
 import { bounded, listEngine, ownFilter } from './list-engine.ts';
 import { ListingFreshness } from './listing-freshness.ts';
 import { createPulling, pull } from './pull-image.ts';
@@ -308,7 +309,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       if (!state) return undefined;
       try {
         const info = await state.engine.docker.getImage(image).inspect();
-        return { labels: info.Config.Labels ?? {}, local: (info.RepoDigests ?? []).length === 0 };
+        const labels = info.Config.Labels ?? {};
+        return { labels, local: builtHere({ labels, repoDigests: info.RepoDigests }) };
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;

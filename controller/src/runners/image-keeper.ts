@@ -29,7 +29,7 @@ export const isPinned = (image: string): boolean => /@sha256:[0-9a-f]{64}$/.test
  * Keeps each pool's runner image on the engines that can run the pool, by its pull policy:
  * `missing` pulls an image an engine does not have; `auto` (the default) also pulls a tag again
  * at start and every `pullIntervalMs`, so that a new `latest` arrives (a digest is never pulled
- * twice, nor an image built on the engine, which has no registry digest); `always` pulls
+ * twice, nor an image built here: see builtHere()); `always` pulls
  * before every runner (the runtime does). After each round it reads the
  * image's version and revision labels. A pull that fails is kept per pool for /health; runners
  * go on with the image the engine has.

@@ -120,7 +120,7 @@ export type RunnerRuntime = {
   pullImage(engineId: string, image: string, platform: string | undefined): Promise<void>;
   /**
    * An image's labels on an engine, and whether it was built (or loaded) there rather than
-   * pulled: it has no registry digest. Undefined when the engine does not have it.
+   * pulled (`builtHere`). Undefined when the engine does not have it.
    */
   inspectImage(
     engineId: string,

@@ -6,7 +6,12 @@ const run = promisify(execFile);
 /** The parts of a resolved compose file the e2e tests look at, the same for compose v1 and v2. */
 export type ComposeService = {
   image?: string;
-  build?: { context?: string; dockerfile?: string; args?: Record<string, string | null> };
+  build?: {
+    context?: string;
+    dockerfile?: string;
+    args?: Record<string, string | null>;
+    labels?: Record<string, string>;
+  };
   pull_policy?: string;
   scale?: number;
   environment?: Record<string, string | null>;
