@@ -4,16 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { GlobalSettings } from '../../controller/src/config/global-settings.ts';
 import { loadConfig } from '../../controller/src/config/load-config.ts';
 import { envName, POOL_FIELDS, REPO_FIELDS } from '../../controller/src/config/pool-settings.ts';
+import { MessageCorpus, printableTexts } from '../support/harness/quoted-messages.ts';
 
 // Issue 17: every line of README and docs/ true of the code. The checks a reader cannot make.
 const ROOT = new URL('../..', import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)];
 
+/** Every TypeScript file under a folder: its path from the root. */
 function sourcesOf(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => read(join(entry.parentPath.slice(ROOT.length), entry.name)));
+    .map((entry) => join(entry.parentPath.slice(ROOT.length), entry.name));
 }
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
@@ -25,15 +27,20 @@ const slug = (heading: string) =>
     .replace(/ /g, '-');
 
 describe('docs/troubleshooting.md', () => {
-  it('quotes messages the controller, the check and the stack really print', () => {
+  it('quotes whole messages the controller, the check and the stack really print', () => {
     // Defect 13: "Docker engine unreachable" and "update RUNNER_IMAGE" were printed by nothing.
-    const corpus = [
-      ...sourcesOf('controller/src'),
-      read('docker-compose.autoscale.yml'),
-      read('nginx/entrypoint.sh'),
-      // The runner's own entrypoint (messages in the runner's log).
-      read('runner-image/entrypoint.sh'),
-    ].join('\n');
+    // Review of issue 19: checked fragment by fragment, a message reworded in the code (`engine
+    // … unreachable: …` made `Docker engine … is down (…`) still passed; each is now matched
+    // whole, `…` and `<name>` standing for what varies, as a template's `${…}` does.
+    const corpus = new MessageCorpus(
+      [
+        ...sourcesOf('controller/src'),
+        'docker-compose.autoscale.yml',
+        'nginx/entrypoint.sh',
+        // The runner's own entrypoint (messages in the runner's log).
+        'runner-image/entrypoint.sh',
+      ].flatMap((path) => printableTexts(path, read(path))),
+    );
     const table =
       read('docs/troubleshooting.md').split('## By message')[1]?.split('\n## ')[0] ?? '';
     const messages = table
@@ -41,16 +48,46 @@ describe('docs/troubleshooting.md', () => {
       .filter(
         (line) => line.startsWith('| ') && !line.startsWith('| where') && !line.startsWith('| ---'),
       )
-      .map((line) => /`([^`]+)`/.exec(line.split('|')[2] ?? '')?.[1]);
+      .map((line) => /`([^`]+)`/.exec(line.split('|')[2] ?? '')?.[1] ?? '<none>');
     expect(messages.length).toBeGreaterThan(20);
-    const missing = messages.flatMap((message) =>
-      (message ?? '<none>')
-        .split(/…|<[^>]+>|\d+|[()]/)
-        .map((part) => part.replace(/^[\s:;,.'"]+|[\s:;,.'"]+$/g, ''))
-        .filter((part) => part.length >= 5 && !corpus.includes(part))
-        .map((part) => `${message}: "${part}"`),
+    expect(messages.filter((message) => !corpus.prints(message))).toEqual([]);
+  });
+
+  it('matches a whole message, not its fragments', () => {
+    const prints = (message: string, ...sources: string[]) =>
+      new MessageCorpus(sources.flatMap((source) => printableTexts('x.ts', source))).prints(
+        message,
+      );
+    const message = 'engine <engine> unreachable: …';
+    expect(prints(message, 'const w = `engine ${e.id} unreachable: ${e.error}`;')).toBe(true);
+    // The reviewer's rewording: every fragment is still somewhere, the message nowhere.
+    const reworded = 'const w = `Docker engine ${e.id} is down (${e.error})`;';
+    expect(prints(message, reworded, "const x = 'github unreachable: no answer';")).toBe(false);
+    // A text of wildcards alone prints nothing in particular, nor does a wildcard standing for
+    // the whole message another text prints.
+    expect(prints(message, 'const a = `${x}: ${y}`;')).toBe(false);
+    const real = 'const w = `engine ${e.id} unreachable: ${e.error}`;';
+    const named = 'const d = `duplicate engine name "${name}"`;';
+    const corpus = new MessageCorpus(
+      [real, named].flatMap((source) => printableTexts('x.ts', source)),
     );
-    expect(missing).toEqual([]);
+    expect(corpus.printers(message)).toEqual(['engine § unreachable: §']);
+    // A number the docs give stands where the code has a wildcard; a word only where another
+    // text prints it whole, as the code composes messages.
+    const uid = "const p = `${path} cannot be read${uid === undefined ? '' : ` (uid ${uid})`}`;";
+    expect(prints('cannot be read (uid 65532)', uid)).toBe(true);
+    expect(prints('cannot be read (user 65532)', uid)).toBe(false);
+    const runtime = 'const d = `pool ${l.pool}: ${l.setting} "${l.runtime}" is not offered`;';
+    const quoted = 'pool …: runner_runtime "…" is not offered';
+    expect(prints(quoted, runtime, "const s = ['runner_runtime', 'dind_runtime'];")).toBe(true);
+    expect(prints(quoted, runtime)).toBe(false);
+    // Shell and compose: $NAME and ${NAME} vary, ${NAME:?message} keeps its message.
+    const shell = new MessageCorpus([
+      ...printableTexts('e.sh', 'log "no Docker engine answered at ${HOST} within ${n}s"'),
+      ...printableTexts('c.yml', 'image: ${RUNNER_IMAGE:?set RUNNER_IMAGE in .env, as ...}'),
+    ]);
+    expect(shell.prints('no Docker engine answered at … within …s')).toBe(true);
+    expect(shell.prints('set RUNNER_IMAGE in .env')).toBe(true);
   });
 });
 
