@@ -184,6 +184,51 @@ describe('the runner folders of a dind runner', () => {
   });
 });
 
+describe('a runner image of an earlier version', () => {
+  it('without the runner-folders label still serves Docker jobs, and /health says what it lacks', async () => {
+    // As images built before the runner's folders were shared: no _work folder, no label.
+    const image = 'autoscaler-test/runner-image:standin-earlier';
+    const context = await mkdtemp(path.join(tmpdir(), 'earlier-image-'));
+    try {
+      await writeFile(
+        path.join(context, 'Dockerfile'),
+        `FROM ${standin}\nRUN rm -rf /home/runner/_work\nLABEL io.runner-autoscaler.runner-folders=""\n`,
+      );
+      await promisify(execFile)('docker', [
+        'build',
+        '-q',
+        '--label',
+        'io.runner-autoscaler.test=true',
+        '-t',
+        image,
+        context,
+      ]);
+      await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
+      const workflow = {
+        steps: [
+          {
+            id: 'docker',
+            run: `echo "ran=$(docker run --rm ${registry.hubRef('wf-job')} echo ok)" >>"$GITHUB_OUTPUT"`,
+          },
+        ],
+      };
+      const [job] = await runJobs([workflow]);
+      expect(job?.reports[1]?.outputs.ran).toBe('ok');
+      const health = (await (await fetch(`${h.url}/health`)).json()) as { warnings: string[] };
+      expect(health.warnings).toContainEqual(
+        expect.stringContaining('runner image of an earlier version'),
+      );
+      await noLeftovers(h.controllerId);
+    } finally {
+      await rm(context, { recursive: true, force: true });
+      await docker
+        .getImage(image)
+        .remove()
+        .catch(() => undefined);
+    }
+  });
+});
+
 describe('images that build images, in the hardened sidecar (DIND_PRIVILEGED=false)', () => {
   it('run other platforms through the host emulation, and refuse privileged containers at once', async () => {
     await h.start(DIND_ENV());
