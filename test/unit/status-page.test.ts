@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, html } from '../../controller/src/http/html-escape.ts';
-import { formatDuration, renderStatusPage } from '../../controller/src/http/status-page.ts';
+import { renderStatusPage } from '../../controller/src/http/status-page.ts';
+import { formatDuration } from '../../controller/src/shared/format-duration.ts';
 import type { StatusView } from '../../controller/src/status/status-view.ts';
 import { sampleStatusView } from '../support/fixtures/sample-status-view.ts';
 
