@@ -33,5 +33,6 @@ border:1px solid currentColor;color:var(--neutral);white-space:nowrap}
 .badge-ok,.badge-success,.badge-idle{color:var(--ok)}
 .badge-degraded,.badge-queued,.badge-starting{color:var(--warn)}
 .badge-failing,.badge-failure,.badge-timed-out,.badge-given-up,.badge-exited{color:var(--bad)}
-.badge-in-progress,.badge-busy{color:var(--info)}
+.badge-in-progress,.badge-busy,.badge-wait-normal{color:var(--info)}
+.badge-wait-capacity{color:var(--warn)}.badge-wait-trouble{color:var(--bad)}
 #overall-status{font-size:15px;padding:4px 14px;text-transform:uppercase;letter-spacing:.05em}`;

@@ -120,7 +120,12 @@ const poolRows = (health: HealthReport) =>
         <td class="wrap mono">${pool.labels.join(', ')}</td>
         <td>${source}</td>
         <td class="num">${runners} / ${pool.maxRunners}</td>
-        <td class="num">${pool.waitingJobs}</td>
+        <td class="num">
+          ${pool.waitingJobs}
+          ${pool.waitReasons
+            .filter((count) => count.jobs > 0)
+            .map((count) => html`<div class="muted">${count.jobs} ${count.reason}</div>`)}
+        </td>
         <td class="wrap mono" title="${image.image}">
           ${image.version ?? 'unknown'}${image.revision ? html` <span class="muted">${image.revision.slice(0, 7)}</span>` : ''}
         </td>
@@ -154,13 +159,28 @@ const engineRows = (health: HealthReport) =>
       </tr>`,
   );
 
-const waitingRows = (jobs: RecentJob[]) =>
+/** How a wait reason looks: on its way, held by a cap or room, or held by trouble. */
+function reasonBadge(reason: string): SafeHtml {
+  const kind =
+    reason === 'runner-started' || reason === 'pending'
+      ? 'wait-normal'
+      : reason === 'pool-cap' || reason === 'global-cap' || reason === 'no-engine-room'
+        ? 'wait-capacity'
+        : 'wait-trouble';
+  return html`<span class="badge badge-${kind}">${reason}</span>`;
+}
+
+const waitingRows = (jobs: HealthReport['waitingJobs']) =>
   jobs.map(
     (job) =>
-      html`<tr data-job-id="${job.id}">
-        <td class="mono">${job.id}</td>
+      html`<tr data-job-id="${job.jobId}" data-reason="${token(job.reason)}">
+        <td class="mono">${job.jobId}</td>
         <td class="wrap">${job.repository}</td>
-        <td class="num">${formatDuration(job.queueSeconds)}</td>
+        <td class="mono">${job.pool ?? '—'}</td>
+        <td class="num" title="since ${formatTime(job.since)}">
+          ${formatDuration(job.waitingSeconds)}
+        </td>
+        <td class="wrap">${reasonBadge(job.reason)} ${job.detail}</td>
       </tr>`,
   );
 
@@ -187,7 +207,6 @@ const recentRows = (jobs: RecentJob[]) =>
 
 export function renderStatusPage(view: StatusView): string {
   const { health } = view;
-  const waiting = view.recentJobs.filter((job) => job.state === 'queued' && !job.givenUp);
   const runners = section(
     'runners',
     'Runners',
@@ -197,9 +216,12 @@ export function renderStatusPage(view: StatusView): string {
   );
   const waitingJobs = section(
     'waiting-jobs',
-    'Waiting jobs',
-    waiting.length,
-    table(['Job', 'Repository', { num: 'Waiting for' }], waitingRows(waiting)),
+    'Waiting jobs, oldest first',
+    health.waitingJobs.length,
+    table(
+      ['Job', 'Repository', 'Pool', { num: 'Waiting for' }, 'Why'],
+      waitingRows(health.waitingJobs),
+    ),
     'No job is waiting.',
   );
   const poolCount = health.repositories.reduce((sum, repo) => sum + repo.pools.length, 0);
@@ -272,8 +294,8 @@ export function renderStatusPage(view: StatusView): string {
               >${health.status}</span
             >
           </header>
-          ${capacity(health)} ${warnings(health.warnings)} ${pools} ${unserved} ${runners}
-          ${waitingJobs} ${recent} ${engines}
+          ${capacity(health)} ${warnings(health.warnings)} ${waitingJobs} ${pools} ${unserved}
+          ${runners} ${recent} ${engines}
         </main>
       </body>
     </html> `.value;
