@@ -24,6 +24,7 @@ font-size:12px;text-align:center;font-weight:500}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:middle;white-space:nowrap}
 td.wrap{white-space:normal;overflow-wrap:anywhere;width:100%}
+td.text{white-space:normal;overflow-wrap:anywhere;min-width:8em}
 th{color:var(--muted);font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.04em}
 tbody tr:last-child td{border-bottom:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}

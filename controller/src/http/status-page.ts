@@ -175,7 +175,7 @@ const waitingRows = (jobs: HealthReport['waitingJobs']) =>
     (job) =>
       html`<tr data-job-id="${job.jobId}" data-reason="${token(job.reason)}">
         <td class="mono">${job.jobId}</td>
-        <td class="wrap">${job.repository}</td>
+        <td class="text">${job.repository}</td>
         <td class="mono">${job.pool ?? '—'}</td>
         <td class="num" title="since ${formatTime(job.since)}">
           ${formatDuration(job.waitingSeconds)}
