@@ -90,6 +90,7 @@ type Cover = Extract<WaitReason, { reason: 'runner-started' }>;
 /** The runner covering each slot (job) of the pool, if any. */
 function covers(pool: PoolWaitFacts, facts: WaitFacts, slots: number): (Cover | undefined)[] {
   const bySlot: (Cover | undefined)[] = Array.from({ length: slots }, () => undefined);
+  const slotOf = new Map(pool.waiting.map((job, slot) => [job.id, slot]));
   const free: Cover[] = [];
   const available = facts.runners
     .filter((r) => r.poolId === pool.id && (r.phase === 'starting' || r.phase === 'idle'))
@@ -102,8 +103,8 @@ function covers(pool: PoolWaitFacts, facts: WaitFacts, slots: number): (Cover | 
       phase: runner.phase === 'idle' ? 'idle' : 'starting',
       since: runner.since,
     };
-    const slot = pool.waiting.findIndex((job) => job.id === runner.jobId);
-    if (slot >= 0 && bySlot[slot] === undefined) bySlot[slot] = cover;
+    const slot = runner.jobId === undefined ? undefined : slotOf.get(runner.jobId);
+    if (slot !== undefined && bySlot[slot] === undefined) bySlot[slot] = cover;
     else free.push(cover);
   }
   for (const spawn of facts.spawns.filter((s) => s.poolId === pool.id)) {
@@ -129,12 +130,13 @@ function slotReasons(
 ): WaitReason[] {
   const covered = covers(pool, facts, slots);
   const next = uncoveredReasons(pool, facts, room);
+  const refused = once(() => noEngineFits(pool, facts));
   const reasons: WaitReason[] = [];
   let uncovered = 0;
   for (let slot = 0; slot < slots; slot += 1) {
     const cover = covered[slot];
     if (pool.outage) reasons.push({ reason: 'source-down', outage: pool.outage });
-    else if (pool.refused) reasons.push(noEngineFits(pool, facts));
+    else if (pool.refused) reasons.push(refused());
     else if (cover) reasons.push(cover);
     else if (slot >= pool.count) reasons.push({ reason: 'pending', counted: pool.count });
     else reasons.push(next(uncovered++));
@@ -214,12 +216,28 @@ function uncoveredReasons(
     (sum, e) => sum + Math.max(0, e.capacity - (room.used.get(e.id) ?? 0)),
     0,
   );
-  return (k) => {
-    if (k >= poolLeft) return atPoolCap();
-    if (k >= globalLeft) return { reason: 'global-cap', max: facts.maxRunners, inUse: room.total };
-    if (k >= engineLeft) return noRoom();
-    return { reason: 'pending', counted: undefined };
+  // Made once each: a pool may have thousands of jobs waiting for the same thing.
+  const reasons = {
+    poolCap: once(atPoolCap),
+    globalCap: once((): WaitReason => ({
+      reason: 'global-cap',
+      max: facts.maxRunners,
+      inUse: room.total,
+    })),
+    noRoom: once(noRoom),
+    pending: once((): WaitReason => ({ reason: 'pending', counted: undefined })),
   };
+  return (k) => {
+    if (k >= poolLeft) return reasons.poolCap();
+    if (k >= globalLeft) return reasons.globalCap();
+    if (k >= engineLeft) return reasons.noRoom();
+    return reasons.pending();
+  };
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 function failureReason(failure: PoolFailure, retryAt: number): WaitReason {
