@@ -13,12 +13,13 @@ import type {
 
 /**
  * Why each waiting job waits, from what one reconciler pass knows (pure: no call to Docker or
- * GitHub). A pool's waiting jobs, oldest first, are covered by its starting and idle runners and
- * by those this pass starts (a runner labelled with a job covers that one first); a covered job
- * waits for GitHub to hand it to a runner. An uncovered one waits for the first of: its source
- * being down, no engine able to run the pool, its engines down, a failure being backed off, the
- * pool's cap, MAX_RUNNERS, room on an engine. Its source being down comes before all else: what
- * the controller knows of such a pool's jobs may be old.
+ * GitHub). Every job of a pool whose source is down waits for it (what the controller knows of
+ * such a pool may be old), and of a pool no engine can run, for an engine. Otherwise the pool's
+ * jobs, oldest first, are covered by its starting and idle runners and by those this pass
+ * starts (a runner labelled with a job covers that one first): a covered job waits for GitHub
+ * to hand it to a runner. An uncovered one waits for the first of: its engines being down, a
+ * failure being backed off, the pool's cap, MAX_RUNNERS, room on an engine; those that fit in
+ * the room left get their runner at the next pass.
  */
 export function waitReasons(facts: WaitFacts): WaitReport {
   const room = roomAfterPlan(facts);
