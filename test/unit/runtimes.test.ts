@@ -9,6 +9,7 @@ import {
   type EngineRoom,
 } from '../../controller/src/domain/placement.ts';
 import { plan, type PoolDemand } from '../../controller/src/reconcile/plan.ts';
+import { NO_WAITS } from '../../controller/src/reconcile/wait-types.ts';
 import {
   describeLack,
   runtimeLacks,
@@ -265,6 +266,7 @@ describe('/health on runtimes', () => {
       now: () => 0,
       runners: () => [],
       waitingJobs: () => 0,
+      waits: () => NO_WAITS,
       jobs: () => [],
       engines: () => engines,
       engineError: () => undefined,

@@ -71,6 +71,7 @@ export function loadConfig({ env, readFile, uid, dataDir }: ConfigSources): Conf
     resyncIntervalSeconds: g.RESYNC_INTERVAL_SECONDS,
     resyncBudgetPerMinute: g.RESYNC_REQUESTS_PER_MINUTE,
     runnerIdleTimeoutSeconds: g.RUNNER_IDLE_TIMEOUT_SECONDS,
+    jobWaitWarnSeconds: g.JOB_WAIT_WARN_SECONDS,
     webhookHost: g.WEBHOOK_HOST,
     webhookInsecureSsl: g.WEBHOOK_INSECURE_SSL,
     webhookBodyLimitBytes: g.WEBHOOK_BODY_LIMIT_BYTES,
