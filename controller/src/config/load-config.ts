@@ -11,7 +11,7 @@ import { nearMisses } from './env-near-misses.ts';
 import { GlobalSettings } from './global-settings.ts';
 import { parseGitHubUrl } from './github-url.ts';
 import { envName, POOL_FIELDS, REPO_FIELDS, type SettingValues } from './pool-settings.ts';
-import { capWarnings } from './pool-checks.ts';
+import { capWarnings, dockerModeWarnings } from './pool-checks.ts';
 import { dataDirProblems } from './data-dir.ts';
 import { problemsOf } from './problems.ts';
 import { ignoredWithReposFile } from './repos-file-warnings.ts';
@@ -88,6 +88,10 @@ export function loadConfig({ env, readFile, uid, dataDir }: ConfigSources): Conf
       ...capWarnings(
         repos.flatMap((repo) => repo.pools),
         g.MAX_RUNNERS,
+      ),
+      ...dockerModeWarnings(
+        repos.flatMap((repo) => repo.pools),
+        engines,
       ),
     ],
   };

@@ -105,6 +105,8 @@ const outputsOf = (reports: StepReport[]) =>
 
 /** What a container job (containerJob) must have seen and done. */
 export function expectContainerJob(reports: StepReport[], jobId: number) {
+  // The runner waited for the service's health check (it answers 2 s after its start).
+  expect(reports[0]?.output).toMatch(/service \S+ is healthy/);
   const checkout = reports.find((r) => r.name === 'actions/checkout@v4');
   // The checkout ran in the job container with the runner's node, from the image's externals.
   expect(checkout?.output).toContain('node (stand-in) 20.19.0-standin from /__e/node20');
