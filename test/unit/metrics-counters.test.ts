@@ -3,7 +3,7 @@ import { createMetrics } from '../../controller/src/metrics/metrics.ts';
 import { NO_WAITS } from '../../controller/src/reconcile/wait-types.ts';
 import { testConfig } from '../support/fixtures/config-fixtures.ts';
 
-describe('failure counters', () => {
+describe('metrics', () => {
   it('exist at 0 for every pool from the start, so that increase() sees the first failure', async () => {
     const config = testConfig({ GITHUB_URL: 'https://github.com/o/r', GITHUB_TOKEN: 't' });
     const metrics = createMetrics();
@@ -27,5 +27,33 @@ describe('failure counters', () => {
     expect(text).toContain(
       'autoscaler_job_events_total{repo="o-r",pool="o-r",action="in_progress"} 0',
     );
+  });
+
+  it('export each engine as up or down', async () => {
+    const metrics = createMetrics();
+    const engine = (id: string, up: boolean) => ({
+      id,
+      up,
+      endpoint: `unix:///${id}.sock`,
+      capacity: 2,
+      labels: {},
+      platforms: ['linux/amd64'],
+      runtimes: undefined,
+      error: up ? undefined : 'no answer',
+      downSince: up ? undefined : 0,
+    });
+    metrics.bindSources({
+      config: { pools: [], maxRunners: 1, build: { version: 't', revision: 't' } },
+      runners: () => [],
+      waits: () => NO_WAITS,
+      engines: () => [engine('local', true), engine('arm', false)],
+      image: () => undefined,
+      scaleSet: () => undefined,
+      releases: () => ({ latest: undefined, releases: [], checkedAt: undefined, error: undefined }),
+      now: Date.now,
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('autoscaler_engine_up{engine="local"} 1');
+    expect(text).toContain('autoscaler_engine_up{engine="arm"} 0');
   });
 });

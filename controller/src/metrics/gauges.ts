@@ -130,6 +130,16 @@ export function bindGauges(registers: Registry[], sources: GaugeSources): void {
       this.set(up.reduce((sum, engine) => sum + engine.capacity, 0));
     },
   });
+  new Gauge({
+    name: 'autoscaler_engine_up',
+    help: 'Whether a Docker engine answered its last listing (1) or not (0)',
+    labelNames: ['engine'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const engine of sources.engines()) this.set({ engine: engine.id }, engine.up ? 1 : 0);
+    },
+  });
   bindWaitGauges(registers, sources);
 }
 
