@@ -7,6 +7,8 @@ export type StepReport = {
   step: number;
   name: string;
   exit: number;
+  /** How long the step took. */
+  ms: number;
   output: string;
   outputs: Record<string, string>;
 };
@@ -22,7 +24,9 @@ export function stepReports(fake: FakeGitHub, jobId: number): StepReport[] {
 
 /** The steps' reports as text, for a failing assertion to show. */
 export const describeReports = (reports: StepReport[]) =>
-  reports.map((r) => `step ${r.step} (${r.name}) exit ${r.exit}:\n${r.output}`).join('\n---\n');
+  reports
+    .map((r) => `step ${r.step} (${r.name}) exit ${r.exit} in ${r.ms} ms:\n${r.output}`)
+    .join('\n---\n');
 
 /**
  * A `container:` job with a service, as GitHub's docs show them: the checkout and every step run

@@ -90,6 +90,9 @@ NODE="$EXTERNALS/node20/bin/node"
 LABEL=$(printf '%s' "$URL" | sha256sum | cut -c1-6)
 ACQUIRED=$(mktemp)
 
+# Milliseconds since STEP_STARTED (each step's report says how long it took).
+elapsed_ms() { echo $(((${EPOCHREALTIME/./} - STEP_STARTED) / 1000)); }
+
 guid() { # prints a uuid's 32 hex digits (no process started: it is on every step's path)
   local uuid
   read -r uuid </proc/sys/kernel/random/uuid
@@ -364,6 +367,7 @@ run_job() {
   # with the job's environment, on the runner), then its containers
   # (ContainerOperationProvider.StartContainersAsync).
   status=0
+  STEP_STARTED=${EPOCHREALTIME/./}
   if [ -n "${ACTIONS_RUNNER_HOOK_JOB_STARTED:-}" ]; then
     (cd "$WORK" && env GITHUB_ACTIONS=true CI=true "GITHUB_REPOSITORY=$REPOSITORY" \
       "GITHUB_WORKSPACE=$WORKSPACE" "RUNNER_WORKSPACE=${WORKSPACE%/*}" "RUNNER_TEMP=$TEMP" \
@@ -374,8 +378,8 @@ run_job() {
     start_containers >>"$out" 2>&1 </dev/null
     status=$?
   fi
-  report "$(jq -n --arg output "$(<"$out")" --argjson exit "$status" \
-    '{step: 0, name: "Initialize containers", exit: $exit, output: $output, outputs: {}}')"
+  report "$(jq -n --arg output "$(<"$out")" --argjson exit "$status" --argjson ms "$(elapsed_ms)" \
+    '{step: 0, name: "Initialize containers", exit: $exit, ms: $ms, output: $output, outputs: {}}')"
   if [ "$status" != 0 ]; then
     conclusion=failure
   else
@@ -387,6 +391,7 @@ run_job() {
       name=$(base64 -d <<<"$name")
       step=$(base64 -d <<<"$step")
       STEP_OUTPUTS='{}'
+      STEP_STARTED=${EPOCHREALTIME/./}
       run_step "$step" "$uses" "$run" >"$out" 2>&1 </dev/null
       status=$?
       if [ -n "$step_id" ]; then
@@ -395,8 +400,8 @@ run_job() {
         done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' <<<"$STEP_OUTPUTS")
       fi
       report "$(jq -n --arg name "$name" --arg output "$(<"$out")" --argjson exit "$status" \
-        --argjson outputs "$STEP_OUTPUTS" --argjson step "$index" \
-        '{step: $step, name: $name, exit: $exit, output: $output, outputs: $outputs}')"
+        --argjson outputs "$STEP_OUTPUTS" --argjson step "$index" --argjson ms "$(elapsed_ms)" \
+        '{step: $step, name: $name, exit: $exit, ms: $ms, output: $output, outputs: $outputs}')"
       if [ "$status" != 0 ]; then
         conclusion=failure
         break
