@@ -126,6 +126,28 @@ describe('workflows that use Docker through the runner', () => {
   });
 });
 
+/** Runs `use` with the stand-in runner image built on with `lines`; removes that image after. */
+async function withRunnerImage(
+  tag: string,
+  lines: string[],
+  use: (image: string) => Promise<void>,
+): Promise<void> {
+  const image = `autoscaler-test/runner-image:${tag}`;
+  const context = await mkdtemp(path.join(tmpdir(), `${tag}-`));
+  try {
+    await writeFile(path.join(context, 'Dockerfile'), [`FROM ${standin}`, ...lines, ''].join('\n'));
+    const label = ['--label', 'io.runner-autoscaler.test=true'];
+    await promisify(execFile)('docker', ['build', '-q', ...label, '-t', image, context]);
+    await use(image);
+  } finally {
+    await rm(context, { recursive: true, force: true });
+    await docker
+      .getImage(image)
+      .remove()
+      .catch(() => undefined);
+  }
+}
+
 const DIND_ENV = () => ({
   RUNNER_DOCKER_MODE: 'dind',
   DIND_IMAGE,
@@ -139,34 +161,17 @@ const DIND_ENV = () => ({
 describe('the runner folders of a dind runner', () => {
   it("hold the runner image's own externals, whatever its version", async () => {
     // A runner image whose externals differ: a job container runs the node of this image.
-    const image = 'autoscaler-test/runner-image:standin-externals';
-    const context = await mkdtemp(path.join(tmpdir(), 'externals-image-'));
-    try {
-      await writeFile(
-        path.join(context, 'Dockerfile'),
-        `FROM ${standin}\nRUN echo 24.1.0-other > /home/runner/externals/node20/VERSION\n`,
-      );
-      await promisify(execFile)('docker', [
-        'build',
-        '-q',
-        '--label',
-        'io.runner-autoscaler.test=true',
-        '-t',
-        image,
-        context,
-      ]);
-      await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
-      const [job] = await runJobs([containerJob(registry.hubRef)]);
-      const checkout = job?.reports.find((r) => r.name === 'actions/checkout@v4');
-      expect(checkout?.output).toContain('node (stand-in) 24.1.0-other from /__e/node20');
-      await noLeftovers(h.controllerId);
-    } finally {
-      await rm(context, { recursive: true, force: true });
-      await docker
-        .getImage(image)
-        .remove()
-        .catch(() => undefined);
-    }
+    await withRunnerImage(
+      'standin-externals',
+      ['RUN echo 24.1.0-other > /home/runner/externals/node20/VERSION'],
+      async (image) => {
+        await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
+        const [job] = await runJobs([containerJob(registry.hubRef)]);
+        const checkout = job?.reports.find((r) => r.name === 'actions/checkout@v4');
+        expect(checkout?.output).toContain('node (stand-in) 24.1.0-other from /__e/node20');
+        await noLeftovers(h.controllerId);
+      },
+    );
   });
 
   it('go with their runner when the controller restarts during the job (adoption)', async () => {
@@ -196,45 +201,28 @@ describe('the runner folders of a dind runner', () => {
 describe('a runner image of an earlier version', () => {
   it('without the runner-folders label still serves Docker jobs, and /health says what it lacks', async () => {
     // As images built before the runner's folders were shared: no _work folder, no label.
-    const image = 'autoscaler-test/runner-image:standin-earlier';
-    const context = await mkdtemp(path.join(tmpdir(), 'earlier-image-'));
-    try {
-      await writeFile(
-        path.join(context, 'Dockerfile'),
-        `FROM ${standin}\nRUN rm -rf /home/runner/_work\nLABEL io.runner-autoscaler.runner-folders=""\n`,
-      );
-      await promisify(execFile)('docker', [
-        'build',
-        '-q',
-        '--label',
-        'io.runner-autoscaler.test=true',
-        '-t',
-        image,
-        context,
-      ]);
-      await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
-      const workflow = {
-        steps: [
-          {
-            id: 'docker',
-            run: `echo "ran=$(docker run --rm ${registry.hubRef('wf-job')} echo ok)" >>"$GITHUB_OUTPUT"`,
-          },
-        ],
-      };
-      const [job] = await runJobs([workflow]);
-      expect(job?.reports[1]?.outputs.ran).toBe('ok');
-      const health = (await (await fetch(`${h.url}/health`)).json()) as { warnings: string[] };
-      expect(health.warnings).toContainEqual(
-        expect.stringContaining('runner image of an earlier version'),
-      );
-      await noLeftovers(h.controllerId);
-    } finally {
-      await rm(context, { recursive: true, force: true });
-      await docker
-        .getImage(image)
-        .remove()
-        .catch(() => undefined);
-    }
+    await withRunnerImage(
+      'standin-earlier',
+      ['RUN rm -rf /home/runner/_work', 'LABEL io.runner-autoscaler.runner-folders=""'],
+      async (image) => {
+        await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
+        const workflow = {
+          steps: [
+            {
+              id: 'docker',
+              run: `echo "ran=$(docker run --rm ${registry.hubRef('wf-job')} echo ok)" >>"$GITHUB_OUTPUT"`,
+            },
+          ],
+        };
+        const [job] = await runJobs([workflow]);
+        expect(job?.reports[1]?.outputs.ran).toBe('ok');
+        const health = (await (await fetch(`${h.url}/health`)).json()) as { warnings: string[] };
+        expect(health.warnings).toContainEqual(
+          expect.stringContaining('runner image of an earlier version'),
+        );
+        await noLeftovers(h.controllerId);
+      },
+    );
   });
 });
 

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../controller/src/metrics/metrics.ts';
-import { NO_WAITS } from '../../controller/src/reconcile/wait-types.ts';
+import { boundMetrics } from '../support/fixtures/exported-metrics.ts';
 import { testConfig } from '../support/fixtures/config-fixtures.ts';
 
 describe('metrics', () => {
   it('exist at 0 for every pool from the start, so that increase() sees the first failure', async () => {
     const config = testConfig({ GITHUB_URL: 'https://github.com/o/r', GITHUB_TOKEN: 't' });
-    const metrics = createMetrics();
-    metrics.bindSources({
+    const metrics = boundMetrics({
       config: { pools: config.pools, maxRunners: 1, build: { version: 't', revision: 't' } },
-      runners: () => [],
-      waits: () => NO_WAITS,
-      engines: () => [],
-      image: () => undefined,
-      scaleSet: () => undefined,
-      releases: () => ({ latest: undefined, releases: [], checkedAt: undefined, error: undefined }),
-      now: Date.now,
     });
     const text = await metrics.registry.metrics();
     for (const name of [
@@ -30,7 +21,6 @@ describe('metrics', () => {
   });
 
   it('export each engine as up or down', async () => {
-    const metrics = createMetrics();
     const engine = (id: string, up: boolean) => ({
       id,
       up,
@@ -42,16 +32,7 @@ describe('metrics', () => {
       error: up ? undefined : 'no answer',
       downSince: up ? undefined : 0,
     });
-    metrics.bindSources({
-      config: { pools: [], maxRunners: 1, build: { version: 't', revision: 't' } },
-      runners: () => [],
-      waits: () => NO_WAITS,
-      engines: () => [engine('local', true), engine('arm', false)],
-      image: () => undefined,
-      scaleSet: () => undefined,
-      releases: () => ({ latest: undefined, releases: [], checkedAt: undefined, error: undefined }),
-      now: Date.now,
-    });
+    const metrics = boundMetrics({ engines: () => [engine('local', true), engine('arm', false)] });
     const text = await metrics.registry.metrics();
     expect(text).toContain('autoscaler_engine_up{engine="local"} 1');
     expect(text).toContain('autoscaler_engine_up{engine="arm"} 0');
