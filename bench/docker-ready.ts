@@ -97,13 +97,18 @@ async function direct(pool: PoolConfig, controllerId: string, round: number): Pr
     await docker.createVolume({ Name: volume, Labels: volumeLabels(spec, options) });
   const sidecar = await docker.createContainer(
     dindContainer(spec, options, {
+      sharedFolders: true,
       dataVolume: volumes.docker,
       cacheVolume: undefined,
       cgroupVersion: cgroupVersion.CgroupVersion,
     }),
   );
   await sidecar.start();
-  const runner = runnerContainer(spec, options, { mode: 'dind', sidecarId: sidecar.id });
+  const runner = runnerContainer(spec, options, {
+    mode: 'dind',
+    sidecarId: sidecar.id,
+    sharedFolders: true,
+  });
   const container = await docker.createContainer({
     ...runner,
     Entrypoint: ['bash', '-c'],

@@ -7,6 +7,8 @@ import {
   type RunnerPhase,
 } from '../controller/src/reconcile/plan.ts';
 import { poolDemand } from '../controller/src/reconcile/pool-demand.ts';
+import { waitReasons } from '../controller/src/reconcile/wait-reasons.ts';
+import type { WaitFacts } from '../controller/src/reconcile/wait-types.ts';
 import type { BenchResult } from './result.ts';
 import { comparePerCall } from './stats.ts';
 
@@ -93,6 +95,36 @@ export async function benchPlanner(): Promise<BenchResult> {
     engines: [{ id: 'local', capacity: 600, platforms: ['linux/amd64'], labels: {} }],
   };
   const spawns = plan(input).filter((action) => action.kind === 'spawn');
+  const waits: WaitFacts = {
+    now: NOW,
+    maxRunners: input.maxRunners,
+    pools: demand.map((pool) => ({
+      ...pool,
+      repoId: pool.id,
+      waiting: waitingOf(pool.id),
+      count: pool.waitingJobs,
+      refused: false,
+      lastFailure: undefined,
+      outage: undefined,
+    })),
+    runners: list.map((runner) => ({ ...runner, jobId: undefined })),
+    engines: input.engines.map((engine) => ({
+      ...engine,
+      platforms: [...engine.platforms],
+      labels: { ...engine.labels },
+      up: true,
+      runtimes: ['runc'],
+      downSince: undefined,
+      error: undefined,
+    })),
+    spawns,
+    unserved: [],
+  };
+  const reasoned = await comparePerCall(
+    () => waitReasons(waits),
+    () => countQueued(jobList),
+    { samples: 15 },
+  );
   const planned = await comparePerCall(
     () => plan(input),
     () => countBusy(list),
@@ -122,16 +154,25 @@ export async function benchPlanner(): Promise<BenchResult> {
         value: demanded.subjectNs / 1e6,
         baseline: demanded.baselineNs / 1e6,
       },
+      {
+        measure: '`waitReasons()` per call (a reason for every waiting job)',
+        unit: 'ms',
+        value: reasoned.subjectNs / 1e6,
+        baseline: reasoned.baselineNs / 1e6,
+      },
     ],
     method:
       `${POOLS.length} pools (cap 250 each, 2 warm), global cap 600, ${RUNNERS} runners (60 % busy, ` +
       `20 % idle, 10 % starting, 10 % exited), ${WAITING.toLocaleString('en')} waiting jobs in a ` +
       `\`JobBook\`; the plan has ${spawns.length} spawns. Median of ${planned.samples} interleaved ` +
-      `batches (≥ 5 ms each) for \`plan()\`, ${demanded.samples} for \`poolDemand()\`.`,
+      `batches (≥ 5 ms each) for \`plan()\`, ${demanded.samples} for \`poolDemand()\` and ` +
+      `\`waitReasons()\` (the same pass: its plan's spawns, every job's reason).`,
     shows:
       `\`plan()\` itself is cheap (${planUs.toFixed(0)} µs at this scale). A pass reads each ` +
       `pool's waiting jobs once (\`poolDemand()\`, ${passMs.toFixed(1)} ms for ` +
       `${WAITING.toLocaleString('en')} jobs) and every spawn of the pass reuses that list, so the ` +
-      `cost no longer grows with spawns × jobs (before: about 43 ms for ${spawns.length} spawns).`,
+      `cost no longer grows with spawns × jobs (before: about 43 ms for ${spawns.length} spawns). ` +
+      `Giving each of the ${WAITING.toLocaleString('en')} jobs its reason (\`waitReasons()\`) ` +
+      `costs ${(reasoned.subjectNs / 1e6).toFixed(1)} ms a pass, the same order as reading them.`,
   };
 }

@@ -99,6 +99,7 @@ export async function composeController(host: ControllerHost): Promise<Controlle
     actions: (pool) => actionsOf(pool.repoId),
     log,
   });
+  const unserved = new UnservedJobs();
   const reconciler = new Reconciler({
     pools: config.pools,
     maxRunners: config.maxRunners,
@@ -114,6 +115,9 @@ export async function composeController(host: ControllerHost): Promise<Controlle
     ]),
     log,
     now,
+    jobWaitWarnMs: config.jobWaitWarnSeconds * 1000,
+    sourceOutage: (poolId) => scaleSets.outage(poolId),
+    unserved: () => unserved.list(),
     events: runnerMetrics(metrics, {
       repoOf: (poolId) => config.pools.find((pool) => pool.id === poolId)?.repoId ?? '',
       queuedAt: (jobId, poolId) => jobs.find(jobId, poolId)?.queuedAt,
@@ -164,12 +168,12 @@ export async function composeController(host: ControllerHost): Promise<Controlle
     requestsMade: (credential) => github.clients.paces().get(credential)?.admitted ?? 0,
     onCycle: (credential, seconds) => metrics.resyncCycleSeconds.set({ credential }, seconds),
   });
-  const unserved = new UnservedJobs();
   const status: StatusModel = {
     config,
     now,
     runners: () => reconciler.runners(),
     waitingJobs: (poolId) => waiting.count(poolId),
+    waits: () => reconciler.waits(),
     jobs: () => jobs.all(),
     engines: () => runtime.engines(),
     engineError: () => reconciler.engineError(),
@@ -195,6 +199,8 @@ export async function composeController(host: ControllerHost): Promise<Controlle
     status,
     delivery: { repos: webhookRepos, secretOf, intake, unserved },
     noteTraffic: (repoId) => resync.noteTraffic(repoId),
+    // A job no pool serves waits too: the next pass gives its reason.
+    noteUnserved: () => reconciler.trigger(),
   });
 
   reconciler.start();
@@ -297,6 +303,7 @@ type AppParts = {
   };
   /** A delivery was accepted for the entry: its resync comes first while it has traffic. */
   noteTraffic: (repoId: string) => void;
+  noteUnserved: () => void;
 };
 
 /** The HTTP app: webhook intake, /health, the status page, /metrics. */
@@ -323,7 +330,10 @@ function app(host: ControllerHost, parts: AppParts) {
             metrics.deliveries.inc({ repo: repoId ?? '', result });
             if (repoId !== undefined && result === 'accepted') parts.noteTraffic(repoId);
           },
-          onUnserved: (repo) => metrics.unservedJobs.inc({ repo }),
+          onUnserved: (repo) => {
+            metrics.unservedJobs.inc({ repo });
+            parts.noteUnserved();
+          },
         },
         delivery,
       ),

@@ -51,7 +51,7 @@ describe('the status page in Chromium', () => {
   it('has one row per runner, waiting job and recent job, and marks the given-up job', async () => {
     const { page } = browser;
     await expect(page.locator('#runners tbody tr').count()).resolves.toBe(3);
-    await expect(page.locator('#waiting-jobs tbody tr').count()).resolves.toBe(2);
+    await expect(page.locator('#waiting-jobs tbody tr').count()).resolves.toBe(3);
     await expect(page.locator('#recent-jobs tbody tr').count()).resolves.toBe(6);
     const givenUp = page.locator('#recent-jobs tr[data-job-id="998"]');
     await expect(givenUp.getAttribute('class')).resolves.toBe('given-up');

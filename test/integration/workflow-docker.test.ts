@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -102,7 +103,6 @@ describe('workflows that use Docker through the runner', () => {
       RUNNER_NETWORK: '',
       MAX_RUNNERS: '1',
     });
-    const networksBefore = await jobNetworks();
     const [container, steps] = await runJobs([
       containerJob(registry.hostRef),
       runnerJob(registry.hostRef),
@@ -110,12 +110,43 @@ describe('workflows that use Docker through the runner', () => {
     expectContainerJob(container?.reports ?? [], container?.id ?? 0);
     expectRunnerJob(steps?.reports ?? [], steps?.id ?? 0);
     await noLeftovers(h.controllerId);
-    // The runner removed its job's containers and network from the host's engine.
-    expect(await jobNetworks()).toEqual(networksBefore);
-    const left = await docker.listContainers({ all: true });
-    expect(left.filter((c) => c.Image.includes('/library/wf-'))).toEqual([]);
+    // Each runner removed its jobs' containers and networks from the host's engine: none is
+    // left with its label (actions/runner's DockerInstanceLabel; the stand-in's is the first
+    // 6 hex digits of the SHA-256 of its runner URL).
+    for (const job of [container, steps]) {
+      const name = h.fake.job(job?.id ?? 0)?.runnerName ?? '';
+      const label = createHash('sha256')
+        .update(`${h.fake.url}/_stub/runners/${name}`)
+        .digest('hex')
+        .slice(0, 6);
+      const filters = { label: [label] };
+      expect(await docker.listContainers({ all: true, filters })).toEqual([]);
+      expect(await docker.listNetworks({ filters })).toEqual([]);
+    }
   });
 });
+
+/** Runs `use` with the stand-in runner image built on with `lines`; removes that image after. */
+async function withRunnerImage(
+  tag: string,
+  lines: string[],
+  use: (image: string) => Promise<void>,
+): Promise<void> {
+  const image = `autoscaler-test/runner-image:${tag}`;
+  const context = await mkdtemp(path.join(tmpdir(), `${tag}-`));
+  try {
+    await writeFile(path.join(context, 'Dockerfile'), [`FROM ${standin}`, ...lines, ''].join('\n'));
+    const label = ['--label', 'io.runner-autoscaler.test=true'];
+    await promisify(execFile)('docker', ['build', '-q', ...label, '-t', image, context]);
+    await use(image);
+  } finally {
+    await rm(context, { recursive: true, force: true });
+    await docker
+      .getImage(image)
+      .remove()
+      .catch(() => undefined);
+  }
+}
 
 const DIND_ENV = () => ({
   RUNNER_DOCKER_MODE: 'dind',
@@ -130,34 +161,17 @@ const DIND_ENV = () => ({
 describe('the runner folders of a dind runner', () => {
   it("hold the runner image's own externals, whatever its version", async () => {
     // A runner image whose externals differ: a job container runs the node of this image.
-    const image = 'autoscaler-test/runner-image:standin-externals';
-    const context = await mkdtemp(path.join(tmpdir(), 'externals-image-'));
-    try {
-      await writeFile(
-        path.join(context, 'Dockerfile'),
-        `FROM ${standin}\nRUN echo 24.1.0-other > /home/runner/externals/node20/VERSION\n`,
-      );
-      await promisify(execFile)('docker', [
-        'build',
-        '-q',
-        '--label',
-        'io.runner-autoscaler.test=true',
-        '-t',
-        image,
-        context,
-      ]);
-      await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
-      const [job] = await runJobs([containerJob(registry.hubRef)]);
-      const checkout = job?.reports.find((r) => r.name === 'actions/checkout@v4');
-      expect(checkout?.output).toContain('node (stand-in) 24.1.0-other from /__e/node20');
-      await noLeftovers(h.controllerId);
-    } finally {
-      await rm(context, { recursive: true, force: true });
-      await docker
-        .getImage(image)
-        .remove()
-        .catch(() => undefined);
-    }
+    await withRunnerImage(
+      'standin-externals',
+      ['RUN echo 24.1.0-other > /home/runner/externals/node20/VERSION'],
+      async (image) => {
+        await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
+        const [job] = await runJobs([containerJob(registry.hubRef)]);
+        const checkout = job?.reports.find((r) => r.name === 'actions/checkout@v4');
+        expect(checkout?.output).toContain('node (stand-in) 24.1.0-other from /__e/node20');
+        await noLeftovers(h.controllerId);
+      },
+    );
   });
 
   it('go with their runner when the controller restarts during the job (adoption)', async () => {
@@ -181,6 +195,34 @@ describe('the runner folders of a dind runner', () => {
     );
     // The restarted controller removed the runner, its sidecar and all four volumes.
     await noLeftovers(h.controllerId);
+  });
+});
+
+describe('a runner image of an earlier version', () => {
+  it('without the runner-folders label still serves Docker jobs, and /health says what it lacks', async () => {
+    // As images built before the runner's folders were shared: no _work folder, no label.
+    await withRunnerImage(
+      'standin-earlier',
+      ['RUN rm -rf /home/runner/_work', 'LABEL io.runner-autoscaler.runner-folders=""'],
+      async (image) => {
+        await h.start({ ...DIND_ENV(), RUNNER_IMAGE: image });
+        const workflow = {
+          steps: [
+            {
+              id: 'docker',
+              run: `echo "ran=$(docker run --rm ${registry.hubRef('wf-job')} echo ok)" >>"$GITHUB_OUTPUT"`,
+            },
+          ],
+        };
+        const [job] = await runJobs([workflow]);
+        expect(job?.reports[1]?.outputs.ran).toBe('ok');
+        const health = (await (await fetch(`${h.url}/health`)).json()) as { warnings: string[] };
+        expect(health.warnings).toContainEqual(
+          expect.stringContaining('runner image of an earlier version'),
+        );
+        await noLeftovers(h.controllerId);
+      },
+    );
   });
 });
 
@@ -225,11 +267,3 @@ describe('images that build images, in the hardened sidecar (DIND_PRIVILEGED=fal
     expect(privileged?.error).toMatch(/operation not permitted/);
   });
 });
-
-async function jobNetworks(): Promise<string[]> {
-  const networks = await docker.listNetworks();
-  return networks
-    .map((network) => network.Name)
-    .filter((name) => name.startsWith('github_network_'))
-    .sort();
-}

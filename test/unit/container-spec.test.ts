@@ -17,7 +17,12 @@ const specOf = (env: Record<string, string>): RunnerSpec => {
     jobId: 7,
   };
 };
-const sidecar = { dataVolume: 'runner-1-docker', cacheVolume: undefined, cgroupVersion: '1' };
+const sidecar = {
+  sharedFolders: true,
+  dataVolume: 'runner-1-docker',
+  cacheVolume: undefined,
+  cgroupVersion: '1',
+};
 
 describe('container specs', () => {
   it('give both containers a pids limit by default, and nothing else the engine would not', () => {
@@ -26,6 +31,7 @@ describe('container specs', () => {
     const runner = runnerContainer(spec, OPTIONS, {
       mode: 'dind',
       sidecarId: 'sidecar-id',
+      sharedFolders: true,
     }).HostConfig;
     expect(runner?.PidsLimit).toBe(2048);
     expect(dind?.PidsLimit).toBe(4096);
@@ -111,7 +117,11 @@ describe('container specs', () => {
         'runner-1-externals:/home/runner/externals:ro',
       ]),
     );
-    const runner = runnerContainer(spec, OPTIONS, { mode: 'dind', sidecarId: 'sidecar-id' });
+    const runner = runnerContainer(spec, OPTIONS, {
+      mode: 'dind',
+      sidecarId: 'sidecar-id',
+      sharedFolders: true,
+    });
     expect(runner.HostConfig?.Binds).toEqual([
       'runner-1-sock:/var/run/dind',
       'runner-1-work:/home/runner/_work',
@@ -149,5 +159,23 @@ describe('container specs', () => {
     });
     expect(runner.HostConfig?.Binds).toBeUndefined();
     expect(runner.HostConfig?.CgroupnsMode).toBeUndefined();
+  });
+
+  it('give a runner image of an earlier version, without its folders label, the old containers', () => {
+    const spec = specOf({ RUNNER_DOCKER_MODE: 'dind' });
+    const dind = dindContainer(spec, OPTIONS, { ...sidecar, sharedFolders: false });
+    expect(dind.HostConfig?.Binds?.some((bind) => bind.includes('/home/runner'))).toBe(false);
+    const runner = runnerContainer(spec, OPTIONS, {
+      mode: 'dind',
+      sidecarId: 'sidecar-id',
+      sharedFolders: false,
+    });
+    expect(runner.HostConfig?.Binds).toEqual(['runner-1-sock:/var/run/dind']);
+    const host = runnerContainer(specOf({ RUNNER_DOCKER_MODE: 'host' }), OPTIONS, {
+      mode: 'host',
+      rootPath: undefined,
+    });
+    expect(host.HostConfig?.Binds).toEqual(['/var/run/docker.sock:/var/run/docker.sock']);
+    expect(host.Env?.some((env) => env.startsWith('RUNNER_ROOT='))).toBe(false);
   });
 });

@@ -29,6 +29,7 @@ describe('loadConfig in single-repo mode', () => {
       maxRunners: 10,
       resyncIntervalSeconds: 60,
       runnerIdleTimeoutSeconds: 300,
+      jobWaitWarnSeconds: 300,
     });
     expect(config.pools).toHaveLength(1);
     expect(config.pools[0]).toMatchObject({
@@ -72,6 +73,21 @@ describe('loadConfig in single-repo mode', () => {
     expect(set.ok && set.config.resyncBudgetPerMinute).toBe(120);
   });
 
+  it('logs a job waiting longer than JOB_WAIT_WARN_SECONDS, five minutes unless told otherwise', () => {
+    const set = load({
+      GITHUB_URL: 'https://github.com/o/r',
+      GITHUB_TOKEN: 't',
+      JOB_WAIT_WARN_SECONDS: '900',
+    });
+    expect(set.ok && set.config.jobWaitWarnSeconds).toBe(900);
+    const wrong = load({
+      GITHUB_URL: 'https://github.com/o/r',
+      GITHUB_TOKEN: 't',
+      JOB_WAIT_WARN_SECONDS: 'soon',
+    });
+    expect(!wrong.ok && wrong.problems.map((p) => p.setting)).toEqual(['JOB_WAIT_WARN_SECONDS']);
+  });
+
   it('names every wrong setting at once and never echoes a value', () => {
     const result = load({
       GITHUB_URL: 'not a url',
@@ -83,12 +99,14 @@ describe('loadConfig in single-repo mode', () => {
       WEBHOOK_SECRET: '',
       // More than the 850 points a minute the pace allows leave for 76 writes (5 points each).
       RESYNC_REQUESTS_PER_MINUTE: '5000',
+      JOB_WAIT_WARN_SECONDS: '0',
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const settings = result.problems.map((problem) => problem.setting).sort();
     expect(settings).toEqual([
       'GITHUB_URL',
+      'JOB_WAIT_WARN_SECONDS',
       'LOG_LEVEL',
       'MAX_RUNNERS',
       'PORT',

@@ -7,7 +7,9 @@ import {
 describe('PoolHealthBook', () => {
   it('backs off exponentially over start failures and early exits, up to a minute', () => {
     const book = new PoolHealthBook(['a']);
-    const delays = [1, 2, 3, 4, 5, 6, 7, 8].map(() => book.startFailed('a', 'boom', 0));
+    const delays = [1, 2, 3, 4, 5, 6, 7, 8].map(() =>
+      book.startFailed('a', { stage: 'start', error: 'boom', at: 0 }),
+    );
     expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
     book.startSucceeded('a');
     expect(book.exitedEarly('a', 1, 1, 0).delayMs).toBe(1_000);
@@ -30,5 +32,28 @@ describe('PoolHealthBook', () => {
     expect(first).toMatchObject({ outdated: true, giveUp: false });
     expect(book.get('a')?.blockedUntil).toBe(1_000 + 600_000);
     expect(book.exitedEarly('a', 1, 7, 2_000).outdated).toBe(false);
+  });
+
+  it('keeps the last failure with its stage until a runner starts or takes a job', () => {
+    const book = new PoolHealthBook(['a']);
+    book.startFailed('a', { stage: 'registration', error: 'no', status: 401, at: 5 });
+    expect(book.get('a')?.lastFailure).toEqual({
+      stage: 'registration',
+      error: 'no',
+      status: 401,
+      at: 5,
+    });
+    book.startSucceeded('a');
+    expect(book.get('a')?.lastFailure).toBeUndefined();
+    book.exitedEarly('a', 1, 3, 9, 'runner-1');
+    expect(book.get('a')?.lastFailure).toEqual({
+      stage: 'early-exit',
+      runner: 'runner-1',
+      exitCode: 3,
+      outdated: false,
+      at: 9,
+    });
+    book.tookJob('a');
+    expect(book.get('a')?.lastFailure).toBeUndefined();
   });
 });

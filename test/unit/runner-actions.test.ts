@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ImagePullFailed } from '../../controller/src/domain/runner-failures.ts';
 import { JobBook } from '../../controller/src/jobs/job-book.ts';
 import { PoolHealthBook } from '../../controller/src/reconcile/pool-health.ts';
 import { RunnerActions } from '../../controller/src/reconcile/runner-actions.ts';
@@ -115,6 +116,31 @@ describe('runner actions: spawn', () => {
       { op: 'deregister', name, runnerId: 1, result: 'removed' },
     ]);
     expect(s.actions.abandoned.has(name)).toBe(true);
+  });
+
+  it('says which step failed: the registration with its status, the image, or the start', async () => {
+    const s = setup();
+    const refusal = Object.assign(new Error('registering a runner: GitHub answered 403'), {
+      cause: Object.assign(new Error('Forbidden'), { status: 403 }),
+    });
+    const failures = [
+      () => s.registrar.refuseNext(refusal),
+      () => s.runtime.failNextStart(new ImagePullFailed('img', new Error('pull access denied'))),
+      () => s.runtime.failNextStart(new Error('engine gone')),
+    ];
+    const seen = [];
+    for (const fail of failures) {
+      fail();
+      s.actions.spawn(s.pool, 'local', 1, Date.now());
+      await s.actions.settled();
+      await settle();
+      seen.push(s.health.get(s.pool.id)?.lastFailure);
+    }
+    expect(seen).toEqual([
+      { stage: 'registration', status: 403, error: refusal.message, at: Date.now() },
+      { stage: 'image', error: 'pull access denied', at: Date.now() },
+      { stage: 'start', error: 'engine gone', at: Date.now() },
+    ]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type EngineRoom,
 } from '../../controller/src/domain/placement.ts';
 import { plan, type PoolDemand } from '../../controller/src/reconcile/plan.ts';
+import { NO_WAITS } from '../../controller/src/reconcile/wait-types.ts';
 import {
   describeLack,
   runtimeLacks,
@@ -104,15 +105,22 @@ describe('runner_runtime and dind_runtime', () => {
       return { ...spec, jobId: undefined };
     };
     const options = { controllerId: 'c', engineId: 'e', socketGroup: undefined };
-    const sidecar = { dataVolume: 'v', cacheVolume: undefined, cgroupVersion: '2' };
+    const sidecar = {
+      sharedFolders: true,
+      dataVolume: 'v',
+      cacheVolume: undefined,
+      cgroupVersion: '2',
+    };
     const plain = specOf({});
     expect(
-      runnerContainer(plain, options, { mode: 'dind', sidecarId: 'id' }).HostConfig?.Runtime,
+      runnerContainer(plain, options, { mode: 'dind', sidecarId: 'id', sharedFolders: true })
+        .HostConfig?.Runtime,
     ).toBeUndefined();
     expect(dindContainer(plain, options, sidecar).HostConfig?.Runtime).toBeUndefined();
     const tiered = specOf({ RUNNER_RUNTIME: 'kata', DIND_RUNTIME: 'sysbox-runc' });
     expect(
-      runnerContainer(tiered, options, { mode: 'dind', sidecarId: 'id' }).HostConfig?.Runtime,
+      runnerContainer(tiered, options, { mode: 'dind', sidecarId: 'id', sharedFolders: true })
+        .HostConfig?.Runtime,
     ).toBe('kata');
     const dind = dindContainer(tiered, options, sidecar).HostConfig;
     expect(dind).toMatchObject({ Runtime: 'sysbox-runc' });
@@ -300,6 +308,7 @@ describe('/health on runtimes', () => {
       now: () => 0,
       runners: () => [],
       waitingJobs: () => 0,
+      waits: () => NO_WAITS,
       jobs: () => [],
       engines: () => engines,
       engineError: () => undefined,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, html } from '../../controller/src/http/html-escape.ts';
-import { formatDuration, renderStatusPage } from '../../controller/src/http/status-page.ts';
+import { renderStatusPage } from '../../controller/src/http/status-page.ts';
+import { formatDuration } from '../../controller/src/shared/format-duration.ts';
 import type { StatusView } from '../../controller/src/status/status-view.ts';
 import { sampleStatusView } from '../support/fixtures/sample-status-view.ts';
 
@@ -44,7 +45,7 @@ describe('renderStatusPage', () => {
     expect(rows(sectionOf(page, 'runners'))).toBe(1 + 3);
     expect(sectionOf(page, 'runners')).toContain('data-runner-name="runner-api-7f3a"');
     const waiting = sectionOf(page, 'waiting-jobs');
-    expect(rows(waiting)).toBe(1 + 2);
+    expect(rows(waiting)).toBe(1 + 3);
     expect(waiting).toContain('data-job-id="2002"');
     expect(waiting).not.toContain('data-job-id="998"'); // given up: no longer waiting
     expect(rows(sectionOf(page, 'recent-jobs'))).toBe(1 + 6);
@@ -100,6 +101,7 @@ describe('renderStatusPage', () => {
         runners: [],
         warnings: [],
         queueDepth: 0,
+        waitingJobs: [],
         repositories: [],
         unservedJobs: [],
         docker: { reachable: true, engines: [] },
@@ -112,6 +114,29 @@ describe('renderStatusPage', () => {
     expect(sectionOf(out, 'waiting-jobs')).toContain('No job is waiting.');
     expect(sectionOf(out, 'recent-jobs')).toContain('No jobs yet.');
     expect(out).not.toContain('<table');
+  });
+});
+
+describe('renderStatusPage: why each job waits', () => {
+  const page = renderStatusPage(sampleStatusView());
+
+  it('lists the waiting jobs oldest first, each with its wait, pool and reason', () => {
+    const waiting = sectionOf(page, 'waiting-jobs');
+    const order = [...waiting.matchAll(/data-job-id="(\d+)"/g)].map((match) => match[1]);
+    expect(order).toEqual(['2001', '3003', '2002']);
+    expect(waiting).toMatch(
+      /data-job-id="2001" data-reason="runner-started"[\s\S]*3 min 5 s[\s\S]*badge-wait-normal">runner-started<\/span>\s*runner runner-api-c41d is up on local/,
+    );
+    // No pool serves it: no pool, and the trouble colour.
+    expect(waiting).toMatch(/data-job-id="3003"[\s\S]*—[\s\S]*badge-wait-trouble">no-pool/);
+    expect(waiting).toMatch(/data-job-id="2002"[\s\S]*GitHub refuses to register a runner/);
+    expect(waiting).toContain('title="since 2025-01-15 10:17:25"');
+  });
+
+  it("shows each pool's waiting jobs by reason", () => {
+    expect(sectionOf(page, 'pools')).toMatch(
+      /data-pool-id="web"[\s\S]*<div class="muted">1 registration-failed<\/div>/,
+    );
   });
 });
 

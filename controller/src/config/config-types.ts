@@ -79,6 +79,8 @@ export type Config = {
   /** GitHub requests a minute the resync may make per credential. */
   resyncBudgetPerMinute: number;
   runnerIdleTimeoutSeconds: number;
+  /** A job waiting longer than this is logged once, with why it waits. */
+  jobWaitWarnSeconds: number;
   webhookHost: string | undefined;
   /** Hooks are registered with TLS verification off (a self-signed certificate). */
   webhookInsecureSsl: boolean;

@@ -24,6 +24,7 @@ export const GlobalSettings = z.object({
   RESYNC_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(60),
   RESYNC_REQUESTS_PER_MINUTE: z.coerce.number().int().min(10).max(450).default(200),
   RUNNER_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(300),
+  JOB_WAIT_WARN_SECONDS: z.coerce.number().int().min(1).default(300),
   WEBHOOK_HOST: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   WEBHOOK_INSECURE_SSL: flag.default(false),
   REPOS_CONFIG_FILE: z.string().min(1).optional(),

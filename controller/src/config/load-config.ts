@@ -11,7 +11,7 @@ import { nearMisses } from './env-near-misses.ts';
 import { GlobalSettings } from './global-settings.ts';
 import { parseGitHubUrl } from './github-url.ts';
 import { envName, POOL_FIELDS, REPO_FIELDS, type SettingValues } from './pool-settings.ts';
-import { capWarnings } from './pool-checks.ts';
+import { capWarnings, dockerModeWarnings } from './pool-checks.ts';
 import { dataDirProblems } from './data-dir.ts';
 import { problemsOf } from './problems.ts';
 import { ignoredWithReposFile } from './repos-file-warnings.ts';
@@ -71,6 +71,7 @@ export function loadConfig({ env, readFile, uid, dataDir }: ConfigSources): Conf
     resyncIntervalSeconds: g.RESYNC_INTERVAL_SECONDS,
     resyncBudgetPerMinute: g.RESYNC_REQUESTS_PER_MINUTE,
     runnerIdleTimeoutSeconds: g.RUNNER_IDLE_TIMEOUT_SECONDS,
+    jobWaitWarnSeconds: g.JOB_WAIT_WARN_SECONDS,
     webhookHost: g.WEBHOOK_HOST,
     webhookInsecureSsl: g.WEBHOOK_INSECURE_SSL,
     webhookBodyLimitBytes: g.WEBHOOK_BODY_LIMIT_BYTES,
@@ -87,6 +88,10 @@ export function loadConfig({ env, readFile, uid, dataDir }: ConfigSources): Conf
       ...capWarnings(
         repos.flatMap((repo) => repo.pools),
         g.MAX_RUNNERS,
+      ),
+      ...dockerModeWarnings(
+        repos.flatMap((repo) => repo.pools),
+        engines,
       ),
     ],
   };

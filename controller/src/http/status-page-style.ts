@@ -24,6 +24,7 @@ font-size:12px;text-align:center;font-weight:500}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:middle;white-space:nowrap}
 td.wrap{white-space:normal;overflow-wrap:anywhere;width:100%}
+td.text{white-space:normal;overflow-wrap:anywhere;min-width:8em}
 th{color:var(--muted);font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.04em}
 tbody tr:last-child td{border-bottom:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
@@ -33,5 +34,6 @@ border:1px solid currentColor;color:var(--neutral);white-space:nowrap}
 .badge-ok,.badge-success,.badge-idle{color:var(--ok)}
 .badge-degraded,.badge-queued,.badge-starting{color:var(--warn)}
 .badge-failing,.badge-failure,.badge-timed-out,.badge-given-up,.badge-exited{color:var(--bad)}
-.badge-in-progress,.badge-busy{color:var(--info)}
+.badge-in-progress,.badge-busy,.badge-wait-normal{color:var(--info)}
+.badge-wait-capacity{color:var(--warn)}.badge-wait-trouble{color:var(--bad)}
 #overall-status{font-size:15px;padding:4px 14px;text-transform:uppercase;letter-spacing:.05em}`;

@@ -1,24 +1,8 @@
+import { formatDuration } from '../shared/format-duration.ts';
 import { html, SafeHtml } from './html-escape.ts';
 import { STATUS_PAGE_CSS } from './status-page-style.ts';
 import type { HealthReport } from '../status/health-types.ts';
 import type { RecentJob, StatusView } from '../status/status-view.ts';
-
-/** 0.4 s, 4.2 s, 42 s, 3 min 5 s, 2 h 7 min, 3 d 4 h. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
-  const total = Math.round(seconds);
-  if (total < 60) return `${total} s`;
-  const [d, h, m, s] = [
-    Math.floor(total / 86_400),
-    Math.floor(total / 3600) % 24,
-    Math.floor(total / 60) % 60,
-    total % 60,
-  ];
-  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
-  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
-  return s > 0 ? `${m} min ${s} s` : `${m} min`;
-}
 
 /** Class-name safe: external states become a known-harmless token. */
 const token = (value: string) => value.toLowerCase().replace(/[^a-z0-9]+/g, '-');
@@ -136,7 +120,12 @@ const poolRows = (health: HealthReport) =>
         <td class="wrap mono">${pool.labels.join(', ')}</td>
         <td>${source}</td>
         <td class="num">${runners} / ${pool.maxRunners}</td>
-        <td class="num">${pool.waitingJobs}</td>
+        <td class="num">
+          ${pool.waitingJobs}
+          ${pool.waitReasons
+            .filter((count) => count.jobs > 0)
+            .map((count) => html`<div class="muted">${count.jobs} ${count.reason}</div>`)}
+        </td>
         <td class="wrap mono" title="${image.image}">
           ${image.version ?? 'unknown'}${image.revision ? html` <span class="muted">${image.revision.slice(0, 7)}</span>` : ''}
         </td>
@@ -170,13 +159,28 @@ const engineRows = (health: HealthReport) =>
       </tr>`,
   );
 
-const waitingRows = (jobs: RecentJob[]) =>
+/** How a wait reason looks: on its way, held by a cap or room, or held by trouble. */
+function reasonBadge(reason: string): SafeHtml {
+  const kind =
+    reason === 'runner-started' || reason === 'pending'
+      ? 'wait-normal'
+      : reason === 'pool-cap' || reason === 'global-cap' || reason === 'no-engine-room'
+        ? 'wait-capacity'
+        : 'wait-trouble';
+  return html`<span class="badge badge-${kind}">${reason}</span>`;
+}
+
+const waitingRows = (jobs: HealthReport['waitingJobs']) =>
   jobs.map(
     (job) =>
-      html`<tr data-job-id="${job.id}">
-        <td class="mono">${job.id}</td>
-        <td class="wrap">${job.repository}</td>
-        <td class="num">${formatDuration(job.queueSeconds)}</td>
+      html`<tr data-job-id="${job.jobId}" data-reason="${token(job.reason)}">
+        <td class="mono">${job.jobId}</td>
+        <td class="text">${job.repository}</td>
+        <td class="mono">${job.pool ?? '—'}</td>
+        <td class="num" title="since ${formatTime(job.since)}">
+          ${formatDuration(job.waitingSeconds)}
+        </td>
+        <td class="wrap">${reasonBadge(job.reason)} ${job.detail}</td>
       </tr>`,
   );
 
@@ -203,7 +207,6 @@ const recentRows = (jobs: RecentJob[]) =>
 
 export function renderStatusPage(view: StatusView): string {
   const { health } = view;
-  const waiting = view.recentJobs.filter((job) => job.state === 'queued' && !job.givenUp);
   const runners = section(
     'runners',
     'Runners',
@@ -213,9 +216,12 @@ export function renderStatusPage(view: StatusView): string {
   );
   const waitingJobs = section(
     'waiting-jobs',
-    'Waiting jobs',
-    waiting.length,
-    table(['Job', 'Repository', { num: 'Waiting for' }], waitingRows(waiting)),
+    'Waiting jobs, oldest first',
+    health.waitingJobs.length,
+    table(
+      ['Job', 'Repository', 'Pool', { num: 'Waiting for' }, 'Why'],
+      waitingRows(health.waitingJobs),
+    ),
     'No job is waiting.',
   );
   const poolCount = health.repositories.reduce((sum, repo) => sum + repo.pools.length, 0);
@@ -288,8 +294,8 @@ export function renderStatusPage(view: StatusView): string {
               >${health.status}</span
             >
           </header>
-          ${capacity(health)} ${warnings(health.warnings)} ${pools} ${unserved} ${runners}
-          ${waitingJobs} ${recent} ${engines}
+          ${capacity(health)} ${warnings(health.warnings)} ${waitingJobs} ${pools} ${unserved}
+          ${runners} ${recent} ${engines}
         </main>
       </body>
     </html> `.value;

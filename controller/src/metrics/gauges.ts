@@ -1,11 +1,12 @@
 import { Gauge, type Registry } from 'prom-client';
+import { WAIT_REASONS } from '../reconcile/wait-types.ts';
 import type { ScaleSetHealth } from '../scaleset/scale-set-source.ts';
 import { poolFreshness, type StatusModel } from '../status/status-model.ts';
 
 /** What the gauges read when scraped: the status model /health reads. */
 export type GaugeSources = Pick<
   StatusModel,
-  'runners' | 'waitingJobs' | 'engines' | 'image' | 'scaleSet' | 'releases' | 'now'
+  'runners' | 'waits' | 'engines' | 'image' | 'scaleSet' | 'releases' | 'now'
 > & { config: Pick<StatusModel['config'], 'pools' | 'maxRunners' | 'build'> };
 
 const STATES = ['starting', 'idle', 'busy', 'exited'] as const;
@@ -130,13 +131,54 @@ export function bindGauges(registers: Registry[], sources: GaugeSources): void {
     },
   });
   new Gauge({
-    name: 'autoscaler_jobs_waiting',
-    help: 'Served jobs queued and not yet taken by a runner',
-    labelNames: ['repo', 'pool'] as const,
+    name: 'autoscaler_engine_up',
+    help: 'Whether a Docker engine answered its last listing (1) or not (0)',
+    labelNames: ['engine'] as const,
     registers,
     collect() {
+      this.reset();
+      for (const engine of sources.engines()) this.set({ engine: engine.id }, engine.up ? 1 : 0);
+    },
+  });
+  bindWaitGauges(registers, sources);
+}
+
+/**
+ * Waiting jobs by pool and reason. Every pool has a series for every reason (0 when none), so
+ * that `sum without (reason)` is the pool's waiting count the planner reads, as it was before
+ * the reason label; jobs no pool serves count under `pool=""`, `reason="no-pool"`.
+ */
+function bindWaitGauges(registers: Registry[], sources: GaugeSources): void {
+  const { pools } = sources.config;
+  const poolReasons = WAIT_REASONS.filter((reason) => reason !== 'no-pool');
+  const repos = [...new Set(pools.map((pool) => pool.repoId))];
+  new Gauge({
+    name: 'autoscaler_jobs_waiting',
+    help: 'Jobs queued and not yet taken by a runner, by pool and why they wait (pool="": no pool serves them)',
+    labelNames: ['repo', 'pool', 'reason'] as const,
+    registers,
+    collect() {
+      this.reset();
       for (const pool of pools)
-        this.set({ repo: pool.repoId, pool: pool.id }, sources.waitingJobs(pool.id));
+        for (const reason of poolReasons) this.set({ repo: pool.repoId, pool: pool.id, reason }, 0);
+      for (const repo of repos) this.set({ repo, pool: '', reason: 'no-pool' }, 0);
+      for (const count of sources.waits().counts)
+        this.set({ repo: count.repoId, pool: count.poolId, reason: count.reason }, count.jobs);
+    },
+  });
+  new Gauge({
+    name: 'autoscaler_job_wait_oldest_seconds',
+    help: 'How long the oldest job waiting in a pool for one reason has waited (pool="": no pool serves it)',
+    labelNames: ['repo', 'pool', 'reason'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const now = sources.now();
+      for (const count of sources.waits().counts) {
+        if (count.oldestQueuedAt === undefined) continue;
+        const labels = { repo: count.repoId, pool: count.poolId, reason: count.reason };
+        this.set(labels, Math.max(0, (now - count.oldestQueuedAt) / 1000));
+      }
     },
   });
 }

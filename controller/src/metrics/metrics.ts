@@ -17,11 +17,22 @@ export function createMetrics() {
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter({ name, help, labelNames, registers });
+  const counters = events(counter, registers);
   return {
     registry,
     /** The gauges read the status model when scraped; bound once the controller's parts exist. */
-    bindSources: (sources: GaugeSources) => bindGauges(registers, sources),
-    ...events(counter, registers),
+    bindSources: (sources: GaugeSources) => {
+      bindGauges(registers, sources);
+      // Each pool's failure counters exist from the start, at 0: increase() and rate() count
+      // from a series' first sample, so a counter born with its first failure would hide it.
+      for (const { repoId: repo, id: pool } of sources.config.pools) {
+        counters.spawnFailures.inc({ repo, pool }, 0);
+        counters.earlyExits.inc({ repo, pool }, 0);
+        counters.givenUpJobs.inc({ repo, pool }, 0);
+        counters.jobEvents.inc({ repo, pool, action: 'in_progress' }, 0);
+      }
+    },
+    ...counters,
   };
 }
 

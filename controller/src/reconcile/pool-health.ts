@@ -1,3 +1,24 @@
+/**
+ * What last kept a pool from getting a working runner: its registration (with GitHub's status,
+ * when it answered), its image, its container's start, or a runner that exited before taking a
+ * job. Kept as long as `lastError`, which says the same in a sentence.
+ */
+export type PoolFailure =
+  | { stage: 'registration'; error: string; status: number | undefined; at: number }
+  | { stage: 'image'; error: string; at: number }
+  | { stage: 'start'; error: string; at: number }
+  | {
+      stage: 'early-exit';
+      runner: string;
+      exitCode: number | undefined;
+      /** Exit code 7: GitHub no longer accepts the runner's version. */
+      outdated: boolean;
+      at: number;
+    };
+
+/** A failure to register or start a runner, as the runner actions report it. */
+export type StartFailure = Extract<PoolFailure, { stage: 'registration' | 'image' | 'start' }>;
+
 export type PoolHealth = {
   /** Consecutive failures to register or start a runner. */
   startFailures: number;
@@ -6,6 +27,7 @@ export type PoolHealth = {
   blockedUntil: number;
   imageOutdated: boolean;
   lastError: string | undefined;
+  lastFailure: PoolFailure | undefined;
   givenUpJobs: number;
 };
 
@@ -32,6 +54,7 @@ export class PoolHealthBook {
         blockedUntil: 0,
         imageOutdated: false,
         lastError: undefined,
+        lastFailure: undefined,
         givenUpJobs: 0,
       });
     }
@@ -45,16 +68,17 @@ export class PoolHealthBook {
     const health = this.#pools.get(poolId);
     if (!health) return;
     health.startFailures = 0;
-    if (health.earlyExits === 0) health.lastError = undefined;
+    if (health.earlyExits === 0) clearFailure(health);
   }
 
-  /** Returns the backoff delay now in force. */
-  startFailed(poolId: string, error: string, now: number): number {
+  /** A registration or start failed (at `failure.at`); returns the backoff delay now in force. */
+  startFailed(poolId: string, failure: StartFailure): number {
     const health = this.#pools.get(poolId);
     if (!health) return 0;
     health.startFailures += 1;
-    health.lastError = error;
-    return this.#backOff(health, now);
+    health.lastError = failure.error;
+    health.lastFailure = failure;
+    return this.#backOff(health, failure.at);
   }
 
   /** A runner of the pool took a job: its image and registration work. */
@@ -66,7 +90,7 @@ export class PoolHealthBook {
     // Its given-up jobs are retried (JobBook.retryGivenUp).
     health.givenUpJobs = 0;
     if (health.startFailures === 0) {
-      health.lastError = undefined;
+      clearFailure(health);
       health.blockedUntil = 0;
     }
   }
@@ -80,12 +104,15 @@ export class PoolHealthBook {
     jobId: number | undefined,
     exitCode: number | undefined,
     now: number,
+    runner = '',
   ): { delayMs: number; giveUp: boolean; outdated: boolean } {
     const health = this.#pools.get(poolId);
     if (!health) return { delayMs: 0, giveUp: false, outdated: false };
     health.earlyExits += 1;
     health.lastError = `runner exited with code ${exitCode ?? 'unknown'} before taking a job`;
-    if (exitCode === 7) {
+    const outdated = exitCode === 7;
+    health.lastFailure = { stage: 'early-exit', runner, exitCode, outdated, at: now };
+    if (outdated) {
       const firstTime = !health.imageOutdated;
       health.imageOutdated = true;
       health.lastError = 'runner version is outdated: update the runner image';
@@ -110,4 +137,9 @@ export class PoolHealthBook {
     health.blockedUntil = Math.max(health.blockedUntil, now + delay);
     return delay;
   }
+}
+
+function clearFailure(health: PoolHealth): void {
+  health.lastError = undefined;
+  health.lastFailure = undefined;
 }

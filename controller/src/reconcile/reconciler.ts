@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { RegisteredRunner, Registrar } from '../domain/registrar.ts';
+import type { SourceOutage } from '../domain/source-outage.ts';
 import type { Job, JobBook } from '../jobs/job-book.ts';
+import type { UnservedJob } from '../jobs/unserved-jobs.ts';
 import type { RunnerRuntime, RuntimeEvent } from '../runners/runtime.ts';
+import { JobWaits } from './job-waits.ts';
 import { observeRunners, runnersOfJobs, type RunnerView } from './observe-runners.ts';
 import { PassLoop } from './pass-loop.ts';
 import { plan, type Action } from './plan.ts';
@@ -14,6 +17,7 @@ import { RefusedPools } from './refused-pools.ts';
 import { RegisteredRunners } from './registered-runners.ts';
 import { RunnerActions, type ActionEvents } from './runner-actions.ts';
 import { RunnerProgress, type ProgressEvents } from './runner-progress.ts';
+import type { WaitReport } from './wait-types.ts';
 
 export type ReconcilerEvents = ActionEvents & ProgressEvents;
 
@@ -40,7 +44,15 @@ export type ReconcilerDeps = {
   now?: () => number;
   runnerName?: (pool: PoolConfig) => string;
   events?: ReconcilerEvents;
+  /** A job waiting longer than this is logged once with its reason (JOB_WAIT_WARN_SECONDS). */
+  jobWaitWarnMs?: number;
+  /** A pool's job source, when it hears of no job now (a scale set without its session). */
+  sourceOutage?: (poolId: string) => SourceOutage | undefined;
+  /** Queued jobs no pool serves: they wait too, for a reason of their own. */
+  unserved?: () => readonly UnservedJob[];
 };
+
+const JOB_WAIT_WARN_MS = 300_000;
 
 /**
  * Level-triggered: each pass reads what exists, plans against what is wanted and acts.
@@ -59,6 +71,7 @@ export class Reconciler {
   #listing = 0;
   readonly #refused = new RefusedPools();
   readonly #loop: PassLoop;
+  readonly #waits: JobWaits;
   #view: RunnerView[] = [];
   #engineError: string | undefined;
   #unwatch: (() => void) | undefined;
@@ -74,6 +87,14 @@ export class Reconciler {
     this.#events = deps.events ?? {};
     this.#health = new PoolHealthBook(deps.pools.map((pool) => pool.id));
     this.#registered = new RegisteredRunners(deps.pools);
+    this.#waits = new JobWaits({
+      pools: deps.pools,
+      maxRunners: deps.maxRunners,
+      warnAfterMs: deps.jobWaitWarnMs ?? JOB_WAIT_WARN_MS,
+      log: deps.log,
+      sourceOutage: deps.sourceOutage,
+      unserved: deps.unserved,
+    });
     this.#loop = new PassLoop(() => this.#guardedPass(), this.#now);
     this.#progress = new RunnerProgress({
       jobs: deps.jobs,
@@ -140,6 +161,11 @@ export class Reconciler {
   noteRegistered(repoId: string, runners: readonly RegisteredRunner[]): void {
     this.#registered.note(repoId, runners, (name) => this.#hasRunner(name));
     this.trigger();
+  }
+
+  /** Why each waiting job waits, as of the last pass. */
+  waits(): WaitReport {
+    return this.#waits.report();
   }
 
   poolHealth(poolId: string): PoolHealth | undefined {
@@ -252,6 +278,17 @@ export class Reconciler {
     }
     for (const action of actions) this.#act(action, pass);
     for (const delay of passWakes(demand, views, deps.idleTimeoutMs, now)) this.#loop.wakeIn(delay);
+    const warnIn = this.#waits.note({
+      now,
+      demand,
+      waitingOf,
+      runners: views,
+      engines: known,
+      spawns: actions.filter((action) => action.kind === 'spawn'),
+      refused: this.#refused.get(),
+      health: (poolId) => this.#health.get(poolId),
+    });
+    if (warnIn !== undefined) this.#loop.wakeIn(warnIn);
   }
 
   /** Lists the engines and joins them with what the jobs and GitHub say of each runner. */

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/load-config.ts';
 import type { Registrar } from '../domain/registrar.ts';
+import { httpStatusOf, ImagePullFailed } from '../domain/runner-failures.ts';
 import { runtimeSettings, type RunnerRuntime } from '../runners/runtime.ts';
 import type { InFlight, RunnerView } from './observe-runners.ts';
-import type { PoolHealthBook } from './pool-health.ts';
+import type { PoolHealthBook, StartFailure } from './pool-health.ts';
 import { newRunnerName } from './runner-name.ts';
 import type { RunnerProgress } from './runner-progress.ts';
 
@@ -83,8 +84,10 @@ export class RunnerActions {
       engine: engineId,
       jobId,
     });
+    let stage: 'registration' | 'start' = 'registration';
     const work = (async () => {
       const jit = await this.#registrar(pool.id).register(name);
+      stage = 'start';
       this.#runnerIds.set(name, jit.runnerId);
       log.info({ runnerId: jit.runnerId }, 'runner registered');
       await this.#deps.runtime
@@ -110,8 +113,10 @@ export class RunnerActions {
         this.inFlight.delete(name);
         this.abandoned.add(name);
         this.#deps.progress.forget(name);
-        const message = error instanceof Error ? error.message : String(error);
-        const delay = this.#deps.health.startFailed(pool.id, message, this.#deps.now());
+        const delay = this.#deps.health.startFailed(
+          pool.id,
+          startFailure(stage, error, this.#deps.now()),
+        );
         this.#deps.events.spawnFailed?.(pool.id);
         log.error({ err: error, retryInMs: delay }, 'runner spawn failed');
         this.#deps.wakeIn(delay);
@@ -216,6 +221,16 @@ export class RunnerActions {
   #registrar(poolId: string): Registrar {
     return this.#deps.registrars.get(poolId) ?? unregistered(poolId);
   }
+}
+
+/** Which step of a spawn failed: the registration (with GitHub's status), the image, the start. */
+function startFailure(stage: 'registration' | 'start', error: unknown, at: number): StartFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  if (stage === 'registration')
+    return { stage: 'registration', error: message, status: httpStatusOf(error), at };
+  return error instanceof ImagePullFailed
+    ? { stage: 'image', error: message, at }
+    : { stage: 'start', error: message, at };
 }
 
 /** What a pool without a registrar answers (every pool gets one when wired). */

@@ -72,7 +72,13 @@ export class RunnerProgress {
     // Exit code 0 is a runner that ran to its end (its job's events may be late or lost): it
     // slows the pool down like any early exit, but its job is not blamed.
     const blamed = view.exitCode === 0 ? undefined : view.jobId;
-    const verdict = health.exitedEarly(view.poolId, blamed, view.exitCode, this.#deps.now());
+    const verdict = health.exitedEarly(
+      view.poolId,
+      blamed,
+      view.exitCode,
+      this.#deps.now(),
+      view.name,
+    );
     const log = this.#deps.log.child({ runner: view.name, repo: view.poolId, jobId: view.jobId });
     events.exitedEarly?.(view.poolId);
     if (verdict.outdated) {

@@ -14,6 +14,13 @@ export const LABELS = {
   cacheSlot: `${LABEL_PREFIX}.cache-slot`,
 } as const;
 
+/**
+ * On a runner image: it keeps the runner in /home/runner with a `_work` folder its user owns,
+ * and its entrypoint honours RUNNER_ROOT, so the controller may share the runner's folders with
+ * the job's engine (container-spec.ts). Runner images of earlier versions lack it.
+ */
+export const RUNNER_FOLDERS_LABEL = `${LABEL_PREFIX}.runner-folders`;
+
 /** The pool a container belongs to; containers of versions before pools carry the repo only. */
 export function poolOfLabels(labels: Record<string, string | undefined>): string {
   return labels[LABELS.pool] ?? labels[LABELS.repo] ?? '';

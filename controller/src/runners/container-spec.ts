@@ -57,6 +57,11 @@ const NESTED_CGROUP_PARENT = 'jobs';
 
 /** What the runtime knows of the engine a sidecar is made on, and which cache it holds. */
 export type SidecarOptions = {
+  /**
+   * The runner image shares its folders (RUNNER_FOLDERS_LABEL): its work folder and externals
+   * are mounted here too. An image without it gets the sidecar of earlier versions.
+   */
+  sharedFolders: boolean;
   /** The volume for its /var/lib/docker: the runner's own, or a leased cache volume. */
   dataVolume: string;
   /** Set when `dataVolume` is a pool's cache volume: the sidecar carries its lease as a label. */
@@ -179,8 +184,12 @@ export function dindContainer(
         `${volumes.socket}:${DIND_SOCKET_DIR}`,
         // The runner's folders at the same paths as in the runner: the runner's bind mounts of
         // them into job containers find their content here.
-        `${volumes.work}:${RUNNER_WORK_DIR}`,
-        `${volumes.externals}:${RUNNER_EXTERNALS_DIR}:ro`,
+        ...(sidecar.sharedFolders
+          ? [
+              `${volumes.work}:${RUNNER_WORK_DIR}`,
+              `${volumes.externals}:${RUNNER_EXTERNALS_DIR}:ro`,
+            ]
+          : []),
         ...(dind.privileged || sysbox ? [] : ['/sys/fs/cgroup:/sys/fs/cgroup:rw']),
       ],
     },
@@ -189,9 +198,13 @@ export function dindContainer(
 
 /** Where the runner's Docker engine is, as its container spec needs it. */
 export type RunnerEngine =
-  | { mode: 'dind'; sidecarId: string }
-  /** `rootPath`: where the engine keeps the runner's root volume, in its own filesystem. */
-  | { mode: 'host'; rootPath: string }
+  /** `sharedFolders`: as SidecarOptions's. */
+  | { mode: 'dind'; sidecarId: string; sharedFolders: boolean }
+  /**
+   * `rootPath`: where the engine keeps the runner's root volume, in its own filesystem;
+   * undefined for a runner image that does not share its folders (no root volume).
+   */
+  | { mode: 'host'; rootPath: string | undefined }
   | { mode: 'none' };
 
 /** The runner: only its single-use JIT config, never a token. */
@@ -213,20 +226,25 @@ export function runnerContainer(
       host.NetworkMode = `container:${engine.sidecarId}`;
       host.Binds = [
         `${volumes.socket}:${DIND_SOCKET_DIR}`,
-        `${volumes.work}:${RUNNER_WORK_DIR}`,
-        // Empty until this container is created: the engine then copies the image's externals
-        // into it, and the sidecar sees them.
-        `${volumes.externals}:${RUNNER_EXTERNALS_DIR}`,
+        ...(engine.sharedFolders
+          ? [
+              `${volumes.work}:${RUNNER_WORK_DIR}`,
+              // Empty until this container is created: the engine then copies the image's
+              // externals into it, and the sidecar sees them.
+              `${volumes.externals}:${RUNNER_EXTERNALS_DIR}`,
+            ]
+          : []),
       ];
       break;
     case 'host':
       // The engine is the host's: the runner runs from its root volume, mounted both where the
       // image has the runner (which fills it with the image's runner) and at the path where the
       // engine keeps it, so every path the runner hands the engine is the same there.
-      env.push(`RUNNER_ROOT=${engine.rootPath}`);
+      if (engine.rootPath !== undefined) env.push(`RUNNER_ROOT=${engine.rootPath}`);
       host.Binds = [
-        `${volumes.root}:${RUNNER_HOME}`,
-        `${volumes.root}:${engine.rootPath}`,
+        ...(engine.rootPath === undefined
+          ? []
+          : [`${volumes.root}:${RUNNER_HOME}`, `${volumes.root}:${engine.rootPath}`]),
         `${JOB_DOCKER_SOCKET}:${JOB_DOCKER_SOCKET}`,
       ];
       // Service containers publish their ports on the host; steps reach them on localhost.

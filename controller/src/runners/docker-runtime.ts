@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { returnCache, sweepCaches, type CacheDeps } from './cache-return.ts';
 import { CacheLeases, type CachePlan } from './cache-volumes.ts';
-import { LABELS } from './container-labels.ts';
+import { LABELS, RUNNER_FOLDERS_LABEL } from './container-labels.ts';
 import {
   dindContainer,
   runnerContainer,
@@ -166,8 +166,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       await pull(engine.streams, image, spec.pool.platform, options.registryAuth?.(image));
     }
     try {
-      if (spec.pool.dockerMode === 'dind') await startWithSidecar(state, spec, opts);
-      else await startAlone(state, spec, opts);
+      const shared = spec.pool.dockerMode !== 'none' && (await sharesFolders(engine, spec));
+      if (spec.pool.dockerMode === 'dind') await startWithSidecar(state, spec, opts, shared);
+      else await startAlone(state, spec, opts, shared);
     } catch (error) {
       await removeFrom(engine, spec.name).catch((cleanupError: unknown) =>
         log.warn({ err: cleanupError, runner: spec.name }, 'cleanup after failed start failed'),
@@ -188,9 +189,14 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     state: EngineState,
     spec: RunnerSpec,
     opts: SpecOptions,
+    sharedFolders: boolean,
   ): Promise<void> {
-    const sidecar = await createSidecar(state, spec, opts);
-    const runner = runnerContainer(spec, opts, { mode: 'dind', sidecarId: sidecar.id });
+    const sidecar = await createSidecar(state, spec, opts, sharedFolders);
+    const runner = runnerContainer(spec, opts, {
+      mode: 'dind',
+      sidecarId: sidecar.id,
+      sharedFolders,
+    });
     const [started, created] = await Promise.allSettled([
       sidecar.start(),
       create(state.engine, runner, spec.pool.platform),
@@ -200,15 +206,41 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     await created.value.start();
   }
 
+  /**
+   * Whether the pool's runner image shares its folders with the job's engine (its label; the
+   * image is pulled first if the engine lacks it). Images of earlier versions do not: their
+   * runners get the containers of earlier versions, and /health says what they lack.
+   */
+  async function sharesFolders(engine: DockerEngine, spec: RunnerSpec): Promise<boolean> {
+    const image = spec.pool.runnerImage;
+    const read = () => engine.docker.getImage(image).inspect();
+    const info = await read().catch(async (error: unknown) => {
+      if (!isNotFound(error)) throw error;
+      log.info({ image, engine: engine.id }, 'pulling image');
+      await pull(engine.streams, image, spec.pool.platform, options.registryAuth?.(image));
+      return read();
+    });
+    return info.Config.Labels?.[RUNNER_FOLDERS_LABEL] === '1';
+  }
+
   /** A runner without a sidecar; in host mode with its root volume. */
-  async function startAlone(state: EngineState, spec: RunnerSpec, opts: SpecOptions) {
+  async function startAlone(
+    state: EngineState,
+    spec: RunnerSpec,
+    opts: SpecOptions,
+    sharedFolders: boolean,
+  ) {
     let runnerEngine: RunnerEngine = { mode: 'none' };
     if (spec.pool.dockerMode === 'host') {
-      const volume = await state.engine.docker.createVolume({
-        Name: volumeNames(spec.name).root,
-        Labels: volumeLabels(spec, opts),
-      });
-      runnerEngine = { mode: 'host', rootPath: (await volume.inspect()).Mountpoint };
+      let rootPath: string | undefined;
+      if (sharedFolders) {
+        const volume = await state.engine.docker.createVolume({
+          Name: volumeNames(spec.name).root,
+          Labels: volumeLabels(spec, opts),
+        });
+        rootPath = (await volume.inspect()).Mountpoint;
+      }
+      runnerEngine = { mode: 'host', rootPath };
     }
     const runner = runnerContainer(spec, opts, runnerEngine);
     await (await create(state.engine, runner, spec.pool.platform)).start();
@@ -219,6 +251,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
     state: EngineState,
     spec: RunnerSpec,
     opts: SpecOptions,
+    sharedFolders: boolean,
   ): Promise<Docker.Container> {
     const engine = state.engine;
     state.cgroupVersion ??= await cgroupVersionOf(engine);
@@ -228,9 +261,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions): RunnerRuntim
       const labels = { Labels: volumeLabels(spec, opts) };
       const names = volumeNames(spec.name);
       if (!cacheVolume) await engine.docker.createVolume({ Name: names.docker, ...labels });
-      for (const volume of [names.socket, names.work, names.externals])
-        await engine.docker.createVolume({ Name: volume, ...labels });
+      const own = sharedFolders ? [names.socket, names.work, names.externals] : [names.socket];
+      for (const volume of own) await engine.docker.createVolume({ Name: volume, ...labels });
       const sidecar = dindContainer(spec, opts, {
+        sharedFolders,
         dataVolume: cacheVolume ?? names.docker,
         cacheVolume,
         cgroupVersion: state.cgroupVersion,

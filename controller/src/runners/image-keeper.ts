@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PoolConfig } from '../config/config-types.ts';
 import { canRun } from '../domain/placement.ts';
+import { RUNNER_FOLDERS_LABEL } from './container-labels.ts';
 import type { RunnerRuntime } from './runtime.ts';
 
 const VERSION_LABEL = 'org.opencontainers.image.version';
@@ -9,6 +10,8 @@ const REVISION_LABEL = 'org.opencontainers.image.revision';
 export type ImageState = {
   version: string | undefined;
   revision: string | undefined;
+  /** It shares its folders with the job's engine (RUNNER_FOLDERS_LABEL); unknown until read. */
+  sharesFolders: boolean | undefined;
   pullError: string | undefined;
   pulledAt: number | undefined;
 };
@@ -49,6 +52,7 @@ export class ImageKeeper {
       this.#state.set(pool.id, {
         version: undefined,
         revision: undefined,
+        sharesFolders: undefined,
         pullError: undefined,
         pulledAt: undefined,
       });
@@ -87,6 +91,13 @@ export class ImageKeeper {
       if (labels) {
         state.version = labels[VERSION_LABEL];
         state.revision = labels[REVISION_LABEL];
+        const shares = labels[RUNNER_FOLDERS_LABEL] === '1';
+        if (!shares && state.sharesFolders !== false && pool.dockerMode !== 'none')
+          this.#deps.log.warn(
+            { pool: pool.id, image: pool.runnerImage },
+            'runner image of an earlier version: its folders are not shared with the job engine',
+          );
+        state.sharesFolders = shares;
       }
       if (error && error !== state.pullError)
         this.#deps.log.warn(

@@ -1,24 +1,32 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import { ImagePullFailed } from '../domain/runner-failures.ts';
 import { isNotFound, type DockerEngine } from './docker-engine.ts';
 import type { RegistryAuth } from './registry-auth.ts';
 
-/** Pulls an image (for a platform, with the registry's credentials) and waits for the end. */
+/**
+ * Pulls an image (for a platform, with the registry's credentials) and waits for the end; a
+ * failure is an ImagePullFailed with the engine's message.
+ */
 export async function pull(
   docker: Docker,
   image: string,
   platform: string | undefined,
   auth: RegistryAuth | undefined,
 ): Promise<void> {
-  const stream = await docker.pull(image, {
-    ...(platform ? { platform } : {}),
-    ...(auth ? { authconfig: auth } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null) =>
-      error ? reject(error) : resolve(),
-    );
-  });
+  try {
+    const stream = await docker.pull(image, {
+      ...(platform ? { platform } : {}),
+      ...(auth ? { authconfig: auth } : {}),
+    });
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (error: Error | null) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  } catch (error) {
+    throw new ImagePullFailed(image, error);
+  }
 }
 
 /** Creates a container (not started), pulling its image first when the engine lacks it. */

@@ -83,7 +83,14 @@ export function createScaleSetListener(deps: ListenerDeps) {
     status.lastPollAt = now();
     status.failures = 0;
     status.lastError = undefined;
+    status.downSince = undefined;
+    status.retryAt = undefined;
     afterProbe = false;
+  };
+  /** The queue is not heard (since the first time), the next attempt due in `retryInMs`. */
+  const down = (retryInMs?: number) => {
+    status.downSince ??= now();
+    status.retryAt = retryInMs === undefined ? undefined : now() + retryInMs;
   };
 
   /** Waits before retry number `failures`: its backoff, or until a probe finds the service back. */
@@ -196,6 +203,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
           // The service answered: it is there, only the session is not.
           answered();
           status.lastError = errorText(error);
+          down();
           log.warn({ scaleSet, err: error }, 'scale set session lost; opening a new one');
           return;
         }
@@ -204,6 +212,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
         status.lastError = errorText(error);
         status.state = 'backing-off';
         const maxRetryInMs = backoffDelay(pollFailures, { ...pollBackoff, random: () => 0 });
+        down(maxRetryInMs);
         log.warn({ scaleSet, err: error, maxRetryInMs }, 'scale set listener failed; retrying');
         await waitToRetryAfter(pollFailures, error, pollBackoff);
       }
@@ -212,6 +221,7 @@ export function createScaleSetListener(deps: ListenerDeps) {
 
   /** Until the signal aborts: sessions opened, listened to, replaced when lost. */
   return async function run(onBatch: OnScaleSetBatch): Promise<void> {
+    down();
     while (!stopping()) {
       try {
         status.state = 'connecting';
@@ -238,13 +248,18 @@ export function createScaleSetListener(deps: ListenerDeps) {
           .deleteSession(current.scaleSetId, current.session.sessionId)
           .catch(() => undefined);
         lostInARow += 1;
-        if (lostInARow > 1) await sleep(backoffDelay(lostInARow - 1, retry), signal);
+        if (lostInARow > 1) {
+          const retryInMs = backoffDelay(lostInARow - 1, retry);
+          down(retryInMs);
+          await sleep(retryInMs, signal);
+        }
       } catch (error) {
         if (stopping()) return;
         status.failures += 1;
         status.lastError = errorText(error);
         status.state = 'backing-off';
         const maxRetryInMs = backoffDelay(status.failures, { ...retry, random: () => 0 });
+        down(maxRetryInMs);
         log.warn({ scaleSet, err: error, maxRetryInMs }, 'scale set session failed; retrying');
         await waitToRetryAfter(status.failures, error, retry);
       }

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { ScaleSetPoolConfig } from '../config/job-sources.ts';
 import type { Registrar } from '../domain/registrar.ts';
+import type { SourceOutage } from '../domain/source-outage.ts';
 import type { JobIntake } from '../jobs/job-intake.ts';
 import type { ActionsClient } from './actions-client.ts';
 import { scaleSetJobEvents } from './book-batch.ts';
 import type { ScaleSetStatistics } from './scale-set-events.ts';
+import { scaleSetOutage } from './scale-set-outage.ts';
 import { scaleSetRegistrar } from './scale-set-registrar.ts';
 import type { ScaleSetHealth, ScaleSetSource } from './scale-set-source.ts';
 
@@ -62,6 +64,11 @@ export class ScaleSetPools {
 
   health(poolId: string): ScaleSetHealth | undefined {
     return this.#sources.get(poolId)?.health();
+  }
+
+  /** The pool's scale set, when it hears of no job now (a webhook pool's: never). */
+  outage(poolId: string): SourceOutage | undefined {
+    return scaleSetOutage(this.health(poolId));
   }
 }
 

@@ -91,6 +91,10 @@ export type ScaleSetHealth = {
   consecutiveFailures: number;
   lastError: string | undefined;
   adminTokenExpiresAt: number | undefined;
+  /** Since when the queue has not been heard (no session, or its polls fail). */
+  downSince: number | undefined;
+  /** When the next attempt is due, while waiting for one. */
+  retryAt: number | undefined;
 };
 
 export type ScaleSetRunnerConfig = {
@@ -129,7 +133,10 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
     messagesHandled: 0,
     failures: 0,
     lastError: undefined,
+    downSince: undefined,
+    retryAt: undefined,
   };
+  const conflictRetryMs = options.sessionConflictRetryMs ?? 30_000;
   const keeper = createScaleSetKeeper({
     actions,
     name: scaleSet,
@@ -138,9 +145,10 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
     ownerName: options.ownerName,
     log,
     sleep,
-    sessionConflictRetryMs: options.sessionConflictRetryMs ?? 30_000,
+    sessionConflictRetryMs: conflictRetryMs,
     onWaiting: (waiting) => {
       status.state = waiting ? 'waiting-for-session' : 'connecting';
+      status.retryAt = waiting ? now() + conflictRetryMs : undefined;
     },
   });
   let running: Promise<void> | undefined;
@@ -221,6 +229,8 @@ export function createScaleSetSource(options: ScaleSetSourceOptions): ScaleSetSo
         consecutiveFailures: status.failures,
         lastError: status.lastError,
         adminTokenExpiresAt: actions.admin.expiresAt(),
+        downSince: status.state === 'stopped' ? undefined : status.downSince,
+        retryAt: status.retryAt,
       };
     },
   };

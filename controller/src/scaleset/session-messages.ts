@@ -21,6 +21,10 @@ export type ListenerStatus = {
   messagesHandled: number;
   failures: number;
   lastError: string | undefined;
+  /** Since when the queue has not been heard (no session, or polls failing); undefined: it is. */
+  downSince: number | undefined;
+  /** When the next attempt is due at the latest while backing off (a probe may come sooner). */
+  retryAt: number | undefined;
 };
 
 export const NO_STATISTICS: ScaleSetStatistics = {

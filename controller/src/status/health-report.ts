@@ -1,8 +1,15 @@
 import { jobSourceName } from '../config/job-sources.ts';
 import type { PoolConfig, RepoConfig } from '../config/config-types.ts';
 import type { ReleaseFeed } from '../github/runner-releases.ts';
+import { waitDetail } from '../reconcile/wait-detail.ts';
+import type { WaitCount, WaitReport } from '../reconcile/wait-types.ts';
 import type { ScaleSetHealth } from '../scaleset/scale-set-source.ts';
-import type { HealthReport, PoolHealthReport, RepositoryHealth } from './health-types.ts';
+import type {
+  HealthReport,
+  PoolHealthReport,
+  RepositoryHealth,
+  WaitingJobHealth,
+} from './health-types.ts';
 import {
   credentialWarnings,
   engineWarnings,
@@ -25,7 +32,10 @@ export function healthReport(model: StatusModel): HealthReport {
     ...engineWarnings(engineError, engines),
     ...credentials.flatMap((c) => credentialWarnings(c, model.config.resyncIntervalSeconds)),
   ];
-  const repositories = model.config.repos.map((repo) => repositoryReport(repo, model, warnings));
+  const waits = model.waits();
+  const repositories = model.config.repos.map((repo) =>
+    repositoryReport(repo, model, waits.counts, warnings),
+  );
   const allPools = repositories.flatMap((repo) => repo.pools);
   const allDown = engines.length > 0 && engines.every((engine) => !engine.up);
   const failing =
@@ -71,6 +81,7 @@ export function healthReport(model: StatusModel): HealthReport {
       jobId: runner.jobId ?? null,
       ageSeconds: Math.max(0, Math.round((now - runner.since) / 1000)),
     })),
+    waitingJobs: waitingJobs(waits, now),
     repositories,
     runnerReleases: releasesReport(model.releases()),
     unservedJobs: model.unserved().map((job) => ({
@@ -86,15 +97,39 @@ export function healthReport(model: StatusModel): HealthReport {
   };
 }
 
+/** The oldest waiting jobs shown: the counts per pool and reason hold them all. */
+const WAITING_JOBS_SHOWN = 100;
+
+function waitingJobs(waits: WaitReport, now: number): WaitingJobHealth[] {
+  return waits.jobs.slice(0, WAITING_JOBS_SHOWN).map((job) => ({
+    repo: job.repoId,
+    pool: job.poolId ?? null,
+    jobId: job.jobId,
+    repository: job.repository,
+    since: new Date(job.queuedAt).toISOString(),
+    waitingSeconds: Math.max(0, Math.round((now - job.queuedAt) / 1000)),
+    reason: job.why.reason,
+    detail: waitDetail(job.why, now),
+  }));
+}
+
 function repositoryReport(
   repo: RepoConfig,
   model: StatusModel,
+  counts: readonly WaitCount[],
   warnings: string[],
 ): RepositoryHealth {
   const github = model.github(repo.id);
   const hook = model.hook(repo.id);
   warnings.push(...repositoryWarnings(repo.id, github, hook));
-  const pools = repo.pools.map((pool) => poolReport(pool, model, warnings));
+  const pools = repo.pools.map((pool) =>
+    poolReport(
+      pool,
+      model,
+      counts.filter((count) => count.poolId === pool.id),
+      warnings,
+    ),
+  );
   return {
     id: repo.id,
     healthy:
@@ -119,7 +154,13 @@ function repositoryReport(
   };
 }
 
-function poolReport(pool: PoolConfig, model: StatusModel, warnings: string[]): PoolHealthReport {
+function poolReport(
+  pool: PoolConfig,
+  model: StatusModel,
+  counts: readonly WaitCount[],
+  warnings: string[],
+): PoolHealthReport {
+  const now = model.now();
   const health = model.poolHealth(pool.id);
   const image = model.image(pool.id);
   const scaleSet = model.scaleSet(pool.id);
@@ -150,6 +191,14 @@ function poolReport(pool: PoolConfig, model: StatusModel, warnings: string[]): P
       health?.lastError === undefined &&
       !(health?.imageOutdated ?? false),
     waitingJobs: model.waitingJobs(pool.id),
+    waitReasons: counts.map((count) => ({
+      reason: count.reason,
+      jobs: count.jobs,
+      oldestWaitingSeconds:
+        count.oldestQueuedAt === undefined
+          ? null
+          : Math.max(0, Math.round((now - count.oldestQueuedAt) / 1000)),
+    })),
     maxRunners: pool.maxRunners,
     startFailures: health?.startFailures ?? 0,
     earlyExits: health?.earlyExits ?? 0,

@@ -1,3 +1,5 @@
+import type { WaitReasonName } from '../reconcile/wait-types.ts';
+
 /** What is known of a pool's runner image: its labels' version, and trouble pulling it. */
 export type ImageHealth = {
   version: string | null;
@@ -11,6 +13,13 @@ export type PoolHealthReport = {
   jobSource: string;
   healthy: boolean;
   waitingJobs: number;
+  /** Its waiting jobs by reason (they add up to `waitingJobs`), the oldest's wait in seconds. */
+  waitReasons: {
+    reason: WaitReasonName;
+    jobs: number;
+    /** null when none of them is booked (known only by a scale set's count). */
+    oldestWaitingSeconds: number | null;
+  }[];
   maxRunners: number;
   startFailures: number;
   earlyExits: number;
@@ -76,6 +85,20 @@ export type CredentialHealth = {
   resyncRoundSeconds: number | null;
 };
 
+/** A job waiting for a runner, and why it waits now. */
+export type WaitingJobHealth = {
+  repo: string;
+  /** null: no pool serves its labels. */
+  pool: string | null;
+  jobId: number;
+  repository: string;
+  /** When the controller learnt of it. */
+  since: string;
+  waitingSeconds: number;
+  reason: WaitReasonName;
+  detail: string;
+};
+
 export type HealthReport = {
   /** failing (503): Docker or GitHub unreachable, or an outdated runner image; degraded: a repository is unhealthy. */
   status: 'ok' | 'degraded' | 'failing';
@@ -91,6 +114,8 @@ export type HealthReport = {
     jobId: number | null;
     ageSeconds: number;
   }[];
+  /** The oldest waiting jobs (at most 100), oldest first, each with its reason. */
+  waitingJobs: WaitingJobHealth[];
   repositories: RepositoryHealth[];
   /** actions/runner's latest release, as last read (once a day). */
   runnerReleases: { latest: string | null; checkedAt: string | null; error?: string };

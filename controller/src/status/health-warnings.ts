@@ -82,6 +82,10 @@ export function poolWarnings(pool: PoolConfig, facts: PoolFacts): string[] {
   if (health && health.givenUpJobs > 0)
     warnings.push(`${pool.id}: ${health.givenUpJobs} job(s) given up`);
   if (image?.pullError) warnings.push(`${pool.id}: runner image pull failed: ${image.pullError}`);
+  if (image?.sharesFolders === false && pool.dockerMode !== 'none')
+    warnings.push(
+      `${pool.id}: runner image of an earlier version: container jobs, Docker actions and docker run -v of the workspace get empty folders; update the runner image`,
+    );
   if (scaleSet && scaleSet.state !== 'listening')
     warnings.push(
       `${pool.id}: scale set ${scaleSet.scaleSetName} ${scaleSet.state}${scaleSet.lastError ? `: ${scaleSet.lastError}` : ''}`,

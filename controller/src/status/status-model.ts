@@ -4,6 +4,7 @@ import type { Job } from '../jobs/job-book.ts';
 import type { UnservedJob } from '../jobs/unserved-jobs.ts';
 import type { RunnerView } from '../reconcile/observe-runners.ts';
 import type { PoolHealth } from '../reconcile/pool-health.ts';
+import type { WaitReport } from '../reconcile/wait-types.ts';
 import type { GitHubHealth } from '../resync/repo-resync.ts';
 import type { ImageState } from '../runners/image-keeper.ts';
 import type { EngineStatus } from '../runners/runtime.ts';
@@ -23,6 +24,8 @@ export type StatusModel = {
   runners: () => readonly RunnerView[];
   /** A pool's waiting jobs: the count the planner reads. */
   waitingJobs: (poolId: string) => number;
+  /** Why each waiting job waits, as of the reconciler's last pass. */
+  waits: () => WaitReport;
   jobs: () => readonly Job[];
   engines: () => readonly EngineStatus[];
   /** Why the last pass failed to read the engines, if it did. */

@@ -3,6 +3,7 @@ import { vi } from 'vitest';
 import type { Config, PoolConfig } from '../../../controller/src/config/load-config.ts';
 import type { Registrar } from '../../../controller/src/domain/registrar.ts';
 import { JobBook } from '../../../controller/src/jobs/job-book.ts';
+import { UnservedJobs } from '../../../controller/src/jobs/unserved-jobs.ts';
 import type { JobAction } from '../../../controller/src/jobs/job-event.ts';
 import { WaitingJobs } from '../../../controller/src/jobs/waiting-jobs.ts';
 import { Reconciler, type ReconcilerDeps } from '../../../controller/src/reconcile/reconciler.ts';
@@ -52,6 +53,8 @@ export type ReconcilerSetupOptions = {
   waiting?: WaitingJobs;
   /** Registrars of some pools (a scale set's, say); the others get the fake REST registrar. */
   registrars?: ReadonlyMap<string, Registrar>;
+  /** What the pools' job sources say of their outages (a scale set's, say). */
+  sourceOutage?: ReconcilerDeps['sourceOutage'];
 };
 
 /**
@@ -71,6 +74,7 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
   const jobs = options.jobs ?? new JobBook();
   const waiting = options.waiting ?? new WaitingJobs(jobs);
   const { log, lines } = recordingLog();
+  const unserved = new UnservedJobs();
   const counts = {
     spawned: 0,
     spawnFailed: 0,
@@ -93,6 +97,9 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     log,
     now: Date.now,
     runnerName: numberedNames(),
+    jobWaitWarnMs: config.jobWaitWarnSeconds * 1000,
+    unserved: () => unserved.list(),
+    ...(options.sourceOutage ? { sourceOutage: options.sourceOutage } : {}),
     events: {
       spawned: () => (counts.spawned += 1),
       spawnFailed: () => (counts.spawnFailed += 1),
@@ -132,6 +139,8 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     registrar,
     jobs,
     waiting,
+    /** Queued jobs no pool serves, as the webhook intake records them. */
+    unserved,
     reconciler,
     lines,
     counts,

@@ -7,6 +7,8 @@ export type StepReport = {
   step: number;
   name: string;
   exit: number;
+  /** How long the step took. */
+  ms: number;
   output: string;
   outputs: Record<string, string>;
 };
@@ -22,7 +24,9 @@ export function stepReports(fake: FakeGitHub, jobId: number): StepReport[] {
 
 /** The steps' reports as text, for a failing assertion to show. */
 export const describeReports = (reports: StepReport[]) =>
-  reports.map((r) => `step ${r.step} (${r.name}) exit ${r.exit}:\n${r.output}`).join('\n---\n');
+  reports
+    .map((r) => `step ${r.step} (${r.name}) exit ${r.exit} in ${r.ms} ms:\n${r.output}`)
+    .join('\n---\n');
 
 /**
  * A `container:` job with a service, as GitHub's docs show them: the checkout and every step run
@@ -105,6 +109,8 @@ const outputsOf = (reports: StepReport[]) =>
 
 /** What a container job (containerJob) must have seen and done. */
 export function expectContainerJob(reports: StepReport[], jobId: number) {
+  // The runner waited for the service's health check (it answers 2 s after its start).
+  expect(reports[0]?.output).toMatch(/service \S+ is healthy/);
   const checkout = reports.find((r) => r.name === 'actions/checkout@v4');
   // The checkout ran in the job container with the runner's node, from the image's externals.
   expect(checkout?.output).toContain('node (stand-in) 20.19.0-standin from /__e/node20');

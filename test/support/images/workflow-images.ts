@@ -58,7 +58,9 @@ async function buildImages(): Promise<void> {
         `FROM ${BASE}`,
         'COPY index.html /www/index.html',
         'EXPOSE 8080',
-        'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
+        // The runner waits for a service's health check before the steps (2 s into its start).
+        'HEALTHCHECK --interval=1s --start-period=2s CMD wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1',
+        'CMD ["sh", "-c", "sleep 2 && exec httpd -f -p 8080 -h /www"]',
       ].join('\n'),
       'wf-action': [`FROM ${BASE}`, 'COPY action.sh /action.sh', 'ENTRYPOINT ["/action.sh"]'].join(
         '\n',

@@ -270,6 +270,10 @@ async function prepareDaemon(
   const config = {
     'deprecated-key-path': join(root, 'key.json'),
     'log-level': 'warn',
+    // Its containers reach nothing past the host (no NAT, below), the host's resolver neither:
+    // a lookup would wait out its timeouts (10 s for each `docker pull` in a dind sidecar here).
+    // The gateway answers at once that it serves no DNS, as an offline network does.
+    dns: [subnet.gateway],
     ...(options.runtimes ? { runtimes: options.runtimes } : {}),
   };
   writeFileSync(join(root, 'daemon.json'), JSON.stringify(config));

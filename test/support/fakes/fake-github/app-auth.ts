@@ -78,6 +78,8 @@ export interface AppAuth {
   ) => InstallationToken;
   issued: () => readonly InstallationToken[];
   expireAll: () => void;
+  /** A plain token's permissions are changed (its owner edited it on GitHub). */
+  setDenied: (token: string, deny: Permission[]) => void;
 }
 
 /** An RSA key pair like the one GitHub lets you download for an App (PKCS#1 private key). */
@@ -190,6 +192,10 @@ export function createAppAuth(
       return grant;
     },
     issued: () => [...grants.values()],
+    setDenied(token, deny) {
+      if (!plain.has(token)) throw new Error(`fake-github: no token ${token}`);
+      plain.set(token, [...deny]);
+    },
     expireAll() {
       for (const grant of grants.values()) grant.expiresAt = Math.min(grant.expiresAt, now());
     },

@@ -1,6 +1,6 @@
 import type { ApiUsageEntry } from './api-usage.ts';
 import type { ApiUsageSummary, UsageFilter } from './api-usage-summary.ts';
-import type { AppInput, InstallationToken, TokenInput } from './app-auth.ts';
+import type { AppInput, InstallationToken, Permission, TokenInput } from './app-auth.ts';
 import type { Fault, FailNextOptions } from './faults.ts';
 import type { FakeRunnerToken } from './runner-tokens.ts';
 import type { SecondaryLimitAnswers, SecondaryLimitsOption } from './secondary-limits.ts';
@@ -145,6 +145,8 @@ export interface FakeGitHub {
   installationTokens: () => readonly InstallationToken[];
   /** Expires every installation token created so far (they then get 401 Bad credentials). */
   expireInstallationTokens: () => void;
+  /** A plain token's permissions change, as when its owner edits it on GitHub (none denied: []). */
+  setTokenDenied: (token: string, deny: Permission[]) => void;
   queueJob: (options: QueueJobOptions) => Promise<{ id: number; runId: number }>;
   /** Completes a queued or running job with conclusion `cancelled` (sends `completed`). */
   cancelJob: (id: number) => Promise<void>;

@@ -204,6 +204,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     installationTokens: () => auth.issued(),
     expireInstallationTokens: () => auth.expireAll(),
+    setTokenDenied: (token, deny) => auth.setDenied(token, deny),
     async queueJob(input) {
       const job = await flow.queue({
         repo: resolveRepo(input.repo),

@@ -90,6 +90,9 @@ NODE="$EXTERNALS/node20/bin/node"
 LABEL=$(printf '%s' "$URL" | sha256sum | cut -c1-6)
 ACQUIRED=$(mktemp)
 
+# Milliseconds since STEP_STARTED (each step's report says how long it took).
+elapsed_ms() { echo $(((${EPOCHREALTIME/./} - STEP_STARTED) / 1000)); }
+
 guid() { # prints a uuid's 32 hex digits (no process started: it is on every step's path)
   local uuid
   read -r uuid </proc/sys/kernel/random/uuid
@@ -199,6 +202,31 @@ start_containers() {
     [ -n "$alias" ] || continue
     create_container "$(jq -c --arg a "$alias" '.services[$a]' <<<"$WORKFLOW")" "$alias" || return 1
   done < <(jq -r '.services // {} | keys[]' <<<"$WORKFLOW")
+  services_healthy
+}
+
+# ContainerOperationProvider.RunContainersHealthcheck: each service with a health check is waited
+# for while it is `starting` (backoff growing from 2 s), and the job fails if one is unhealthy.
+services_healthy() {
+  local id status wait
+  for id in "${CONTAINERS[@]}"; do
+    [ "$id" != "$JOB_CONTAINER" ] || continue
+    wait=1
+    while :; do
+      status=$(docker inspect --format='{{if .Config.Healthcheck}}{{print .State.Health.Status}}{{end}}' "$id")
+      [ "$status" = starting ] || break
+      echo "service $id is starting, waiting $wait seconds before checking again"
+      sleep "$wait"
+      wait=$((wait * 2 > 8 ? 8 : wait * 2))
+    done
+    case "$status" in
+      '' | healthy) echo "service $id is ${status:-up (no health check)}" ;;
+      *)
+        echo "Failed to initialize, service $id is $status"
+        return 1
+        ;;
+    esac
+  done
 }
 
 stop_containers() {
@@ -222,12 +250,17 @@ expand() { # the expressions the stand-in knows, in a run: script
   printf '%s' "$text"
 }
 
-# The checkout action's code, as the runner would download it to _actions.
+# The checkout action's code, as the runner would download it to _actions. Like the real one it
+# fetches from GitHub over the network (here the job's description from the fake), so a job
+# container that cannot reach out fails as a real checkout would.
 install_checkout() {
   local dir="$ACTIONS/actions/checkout/v4/dist"
   mkdir -p "$dir"
   cat >"$dir/index.js" <<'SCRIPT'
 set -e
+fetch() { if command -v wget >/dev/null; then wget -qO- "$1"; else curl -fsS "$1"; fi; }
+answer=$(fetch "$STANDIN_JOB_URL") || { echo "checkout: GitHub ($STANDIN_JOB_URL) cannot be reached"; exit 1; }
+case "$answer" in *"\"id\":$STANDIN_JOB_ID,"*) ;; *) echo "checkout: GitHub answered $answer"; exit 1 ;; esac
 cd "$GITHUB_WORKSPACE"
 printf 'checkout of %s for job %s\n' "$GITHUB_REPOSITORY" "$STANDIN_JOB_ID" >README.md
 printf 'FROM scratch\nCOPY README.md /\n' >Dockerfile
@@ -245,10 +278,12 @@ run_step() {
   : >"$output_file"
   : >"$env_file"
   local -a env=(GITHUB_ACTIONS=true CI=true "GITHUB_REPOSITORY=$REPOSITORY" "STANDIN_JOB_ID=$JOB_ID"
+    "STANDIN_JOB_URL=$URL/job"
     "RUNNER_TEMP=$TEMP" "GITHUB_WORKSPACE=$WORKSPACE" "GITHUB_OUTPUT=$output_file" "GITHUB_ENV=$env_file")
   local status
   # In a container job the runner translates every path it hands over.
   local -a cenv=(GITHUB_ACTIONS=true CI=true "GITHUB_REPOSITORY=$REPOSITORY" "STANDIN_JOB_ID=$JOB_ID"
+    "STANDIN_JOB_URL=$URL/job"
     "RUNNER_TEMP=$(to_container "$TEMP")" "GITHUB_WORKSPACE=$(to_container "$WORKSPACE")"
     "GITHUB_OUTPUT=$(to_container "$output_file")" "GITHUB_ENV=$(to_container "$env_file")"
     HOME=/github/home)
@@ -332,6 +367,7 @@ run_job() {
   # with the job's environment, on the runner), then its containers
   # (ContainerOperationProvider.StartContainersAsync).
   status=0
+  STEP_STARTED=${EPOCHREALTIME/./}
   if [ -n "${ACTIONS_RUNNER_HOOK_JOB_STARTED:-}" ]; then
     (cd "$WORK" && env GITHUB_ACTIONS=true CI=true "GITHUB_REPOSITORY=$REPOSITORY" \
       "GITHUB_WORKSPACE=$WORKSPACE" "RUNNER_WORKSPACE=${WORKSPACE%/*}" "RUNNER_TEMP=$TEMP" \
@@ -342,8 +378,8 @@ run_job() {
     start_containers >>"$out" 2>&1 </dev/null
     status=$?
   fi
-  report "$(jq -n --arg output "$(<"$out")" --argjson exit "$status" \
-    '{step: 0, name: "Initialize containers", exit: $exit, output: $output, outputs: {}}')"
+  report "$(jq -n --arg output "$(<"$out")" --argjson exit "$status" --argjson ms "$(elapsed_ms)" \
+    '{step: 0, name: "Initialize containers", exit: $exit, ms: $ms, output: $output, outputs: {}}')"
   if [ "$status" != 0 ]; then
     conclusion=failure
   else
@@ -355,6 +391,7 @@ run_job() {
       name=$(base64 -d <<<"$name")
       step=$(base64 -d <<<"$step")
       STEP_OUTPUTS='{}'
+      STEP_STARTED=${EPOCHREALTIME/./}
       run_step "$step" "$uses" "$run" >"$out" 2>&1 </dev/null
       status=$?
       if [ -n "$step_id" ]; then
@@ -363,8 +400,8 @@ run_job() {
         done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' <<<"$STEP_OUTPUTS")
       fi
       report "$(jq -n --arg name "$name" --arg output "$(<"$out")" --argjson exit "$status" \
-        --argjson outputs "$STEP_OUTPUTS" --argjson step "$index" \
-        '{step: $step, name: $name, exit: $exit, output: $output, outputs: $outputs}')"
+        --argjson outputs "$STEP_OUTPUTS" --argjson step "$index" --argjson ms "$(elapsed_ms)" \
+        '{step: $step, name: $name, exit: $exit, ms: $ms, output: $output, outputs: $outputs}')"
       if [ "$status" != 0 ]; then
         conclusion=failure
         break
