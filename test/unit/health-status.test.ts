@@ -32,6 +32,7 @@ const poolHealth = (change: Partial<PoolHealth>): PoolHealth => ({
   blockedUntil: 0,
   imageOutdated: false,
   lastError: undefined,
+  lastFailure: undefined,
   givenUpJobs: 0,
   ...change,
 });
@@ -40,6 +41,7 @@ const healthy: StatusModel = {
   now: () => 0,
   runners: () => [],
   waitingJobs: () => 0,
+  waits: () => ({ jobs: [], counts: [] }),
   jobs: () => [],
   engines: () => [engine('local', true)],
   engineError: () => undefined,

@@ -193,8 +193,9 @@ export function createAppAuth(
     },
     issued: () => [...grants.values()],
     setDenied(token, deny) {
-      if (!plain.has(token)) throw new Error(`fake-github: no token ${token}`);
-      plain.set(token, [...deny]);
+      const rights = plain.get(token);
+      if (!rights) throw new Error(`fake-github: no token ${token}`);
+      plain.set(token, { ...rights, deny: [...deny] });
     },
     expireAll() {
       for (const grant of grants.values()) grant.expiresAt = Math.min(grant.expiresAt, now());
