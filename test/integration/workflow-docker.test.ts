@@ -93,6 +93,13 @@ describe('workflows that use Docker through the runner', () => {
     expectRunnerJob(steps?.reports ?? [], steps?.id ?? 0);
     // The second runner's engine was fresh: only what its own job pulled.
     expect(steps?.reports[1]?.outputs.images?.trim()).toBe('wf-service');
+    // A step's `docker run -p` publishes on the loopback the runner shares: not on the network.
+    const published = steps?.reports[5]?.outputs;
+    expect(published?.['run-p']).toBe('service says hello');
+    expect(published?.['run-p-from-network']).toBe('refused');
+    // Services are on the network the runner makes, where dockerd's --ip does not hold
+    // (docs/docker.md says so, and what to do).
+    expect(published?.['service-from-network']).toBe('service says hello');
     await noLeftovers(h.controllerId);
   });
 

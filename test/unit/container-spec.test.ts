@@ -111,6 +111,8 @@ describe('container specs', () => {
       '--host=unix:///var/run/dind/docker.sock',
       '--host=unix:///var/run/docker.sock',
     ]);
+    // Published ports on the loopback the runner shares, not on the sidecar's address.
+    expect(dind.Cmd).toContain('--ip=127.0.0.1');
     expect(dind.HostConfig?.Binds).toEqual(
       expect.arrayContaining([
         'runner-1-work:/home/runner/_work',

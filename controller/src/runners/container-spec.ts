@@ -164,6 +164,10 @@ export function dindContainer(
       // The socket the runner mounts into job containers, resolved here: this engine.
       `--host=unix://${JOB_DOCKER_SOCKET}`,
       `--group=${DOCKER_GROUP_ID}`,
+      // A job's published ports (`services:` ports, `docker run -p`) on the loopback of the
+      // netns the runner shares: the job reaches them on localhost, and other runners on the
+      // same Docker network cannot reach them at the sidecar's address.
+      '--ip=127.0.0.1',
       // dockerd asks a mirror for Docker Hub images only; others go to their own registry.
       ...(dind.registryMirror ? [`--registry-mirror=${dind.registryMirror}`] : []),
       // On cgroup v2 a privileged sidecar has its own cgroup namespace and needs nothing.

@@ -97,7 +97,21 @@ export function runnerJob(ref: (image: WorkflowImage) => string) {
       },
       {
         id: 'service',
-        run: 'echo "answer=$(curl -fsS http://localhost:${{ job.services.web.ports[\'8080\'] }}/)" >>"$GITHUB_OUTPUT"',
+        run: [
+          "service=${{ job.services.web.ports['8080'] }}",
+          'echo "answer=$(curl -fsS http://localhost:$service/)" >>"$GITHUB_OUTPUT"',
+          // A step's own `docker run -p`, with an ephemeral port as the service has.
+          `docker run -d --name published -p 8080 ${ref('wf-service')} >/dev/null`,
+          'run=$(docker port published 8080/tcp | head -n 1 | sed "s/.*://")',
+          'for i in $(seq 50); do curl -fsS -o /dev/null http://localhost:$run/ && break; sleep 0.2; done',
+          'echo "run-p=$(curl -fsS http://localhost:$run/)" >>"$GITHUB_OUTPUT"',
+          // What another container on the runner's Docker network would reach: its address.
+          'address=$(hostname -i | cut -d" " -f1)',
+          'reach() { curl -fsS --max-time 5 "http://$address:$1/" || echo refused; }',
+          'echo "run-p-from-network=$(reach "$run")" >>"$GITHUB_OUTPUT"',
+          'echo "service-from-network=$(reach "$service")" >>"$GITHUB_OUTPUT"',
+          'docker rm -f published >/dev/null',
+        ].join('\n'),
       },
       { id: 'action', uses: `docker://${ref('wf-action')}` },
     ],
