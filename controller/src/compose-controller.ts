@@ -60,6 +60,8 @@ export type ControllerHost = {
 export type Controller = {
   app: FastifyInstance;
   reconciler: Reconciler;
+  /** Starts the loops (reconciler, resync and hooks, image upkeep, scale sets); after listen. */
+  start: () => void;
   /** Stops intake and loops; waits up to `graceMs` for work under way, then abandons it. */
   shutdown: (graceMs?: number) => Promise<void>;
 };
@@ -67,8 +69,8 @@ export type Controller = {
 /**
  * The composition root: every part of the controller made once, in the order they depend on
  * each other (GitHub, Docker, the job book, its sources and the registrars, the reconciler, the
- * resync, what /health and the metrics read, the HTTP app), then started. Nothing here decides
- * anything; the parts do.
+ * resync, what /health and the metrics read, the HTTP app); `start` runs the loops once the app
+ * listens. Nothing here decides anything; the parts do.
  */
 export async function composeController(host: ControllerHost): Promise<Controller> {
   const { config, log, now } = host;
@@ -203,14 +205,18 @@ export async function composeController(host: ControllerHost): Promise<Controlle
     noteUnserved: () => reconciler.trigger(),
   });
 
-  reconciler.start();
-  resync.start();
-  images.start();
-  scaleSets.start(intake);
-  github.releases.start();
   return {
     app: serving.app,
     reconciler,
+    // After listen: GitHub pings a hook as it is created and delivers the jobs queued after,
+    // so the resync that creates it must not run before the port answers.
+    start: () => {
+      reconciler.start();
+      resync.start();
+      images.start();
+      scaleSets.start(intake);
+      github.releases.start();
+    },
     shutdown: async (graceMs = SHUTDOWN_GRACE_MS) => {
       serving.refuse();
       await shutDown(

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     now: Date.now,
   });
   const address = await controller.app.listen({ port: config.port, host: config.host });
+  controller.start();
   log.info(
     {
       address,

@@ -229,7 +229,16 @@ describe("README's quick start (webhook mode)", () => {
     expect(deliveries.length).toBeGreaterThanOrEqual(3);
     // Through nginx, taken (202), or 200 for an event a resync had booked already.
     const statuses = deliveries.map((delivery) => delivery.statusCode);
-    expect(statuses.filter((status) => status !== 202 && status !== 200)).toEqual([]);
+    // The ping GitHub sends as it creates the hook too: the controller listens before it
+    // registers its hook.
+    const failed = fake
+      .deliveries()
+      .filter((d) => d.event === 'workflow_job' || d.event === 'ping')
+      .filter((d) => d.statusCode !== 202 && d.statusCode !== 200);
+    if (failed.length > 0) console.log(await compose(project.dir, 'logs', '--no-color'));
+    expect(
+      failed.map((d) => `${d.deliveredAt} ${d.action} ${d.status}: ${d.responseBody}`),
+    ).toEqual([]);
     expect(statuses).toContain(202);
     await noLeftovers(project.controllerId);
     fake.assertClean();
