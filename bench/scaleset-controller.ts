@@ -28,7 +28,7 @@ export async function scaleSetRig(
   cap: number,
   options: FakeActionsOptions = {},
 ): Promise<ScaleSetRig> {
-  execFileSync('bash', ['test/support/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('bash', ['test/support/images/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
   const h = await createHarness();
   const actions = await startFakeActions({
     configUrls: [CONFIG_URL],
