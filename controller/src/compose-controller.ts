@@ -109,7 +109,7 @@ export async function composeController(host: ControllerHost): Promise<Controlle
     // The engines are re-read every interval, however long GitHub's reads take.
     intervalMs: config.resyncIntervalSeconds * 1000,
     jobs,
-    waitingJobs: (poolId) => waiting.count(poolId),
+    reportedWaiting: (poolId) => waiting.reported(poolId),
     runtime,
     registrars: new Map([
       ...restRegistrars(webhookRepos, github.github),

@@ -96,6 +96,17 @@ export class JobBook {
     return out.sort((a, b) => a.queuedAt - b.queuedAt);
   }
 
+  /** Every pool's waiting jobs, oldest first, in one pass over the book (a pool with none: absent). */
+  waitingByPool(): Map<string, Job[]> {
+    const byPool = new Map<string, Job[]>();
+    for (const job of this.waiting()) {
+      const list = byPool.get(job.poolId);
+      if (list) list.push(job);
+      else byPool.set(job.poolId, [job]);
+    }
+    return byPool;
+  }
+
   /** A repository's jobs not completed yet (queued, given up or not, in progress), oldest first. */
   unfinished(repoId: string): Job[] {
     const out: Job[] = [];

@@ -21,6 +21,11 @@ export class WaitingJobs {
   }
 
   count(poolId: string): number {
-    return this.#reported.get(poolId) ?? this.#book.waiting(poolId).length;
+    return this.reported(poolId) ?? this.#book.waiting(poolId).length;
+  }
+
+  /** The count the pool's source reported, if it reports one. */
+  reported(poolId: string): number | undefined {
+    return this.#reported.get(poolId);
   }
 }

@@ -9,7 +9,7 @@ import type { PoolDemand } from './plan.ts';
 import type { PoolHealth } from './pool-health.ts';
 import { waitDetail } from './wait-detail.ts';
 import { waitReasons } from './wait-reasons.ts';
-import { NO_WAITS, type JobWait, type WaitReport } from './wait-types.ts';
+import { NO_WAITS, type WaitReport } from './wait-types.ts';
 
 export type JobWaitsDeps = {
   pools: readonly PoolConfig[];
@@ -37,11 +37,15 @@ export type PassFacts = {
 
 /**
  * Why each waiting job waits, as of the reconciler's latest pass, and the log line for a job
- * that has waited too long (once per job).
+ * that has waited too long (once per job). The reasons are read from the pass's facts when they
+ * are asked for (/health, the status page, a scrape) or a job passes the threshold, not on every
+ * pass: at a thousand pools a pass comes with every delivery, and most are never read.
  */
 export class JobWaits {
   readonly #deps: JobWaitsDeps;
-  #report: WaitReport = NO_WAITS;
+  #facts: PassFacts | undefined;
+  /** The reasons of the latest pass, once read. */
+  #report: WaitReport | undefined = NO_WAITS;
   /** Jobs logged as waiting too long, while they wait. */
   readonly #warned = new Set<string>();
 
@@ -50,14 +54,37 @@ export class JobWaits {
   }
 
   report(): WaitReport {
-    return this.#report;
+    if (this.#report === undefined && this.#facts) this.#report = this.#read(this.#facts);
+    return this.#report ?? NO_WAITS;
   }
 
-  /** Reads the reasons again; answers in how many ms a job will pass the threshold, if one will. */
+  /**
+   * Takes a pass's facts; logs the jobs that passed the threshold since, and answers in how many
+   * ms the next one will, if one will.
+   */
   note(pass: PassFacts): number | undefined {
+    this.#facts = pass;
+    this.#report = undefined;
+    const { pools, unserved, warnAfterMs } = this.#deps;
+    const overdue = new Set<string>();
+    let next: number | undefined;
+    const see = (queuedAt: number, key: () => string) => {
+      const waited = pass.now - queuedAt;
+      if (waited < warnAfterMs) next = Math.min(next ?? Infinity, warnAfterMs - waited);
+      else overdue.add(key());
+    };
+    for (const pool of pools)
+      for (const job of pass.waitingOf(pool.id)) see(job.queuedAt, () => `${pool.id}:${job.id}`);
+    for (const job of unserved?.() ?? []) see(job.at, () => `${job.repoId}:${job.jobId}`);
+    for (const key of this.#warned) if (!overdue.has(key)) this.#warned.delete(key);
+    if ([...overdue].some((key) => !this.#warned.has(key))) this.#warn(pass.now);
+    return next;
+  }
+
+  #read(pass: PassFacts): WaitReport {
     const { pools, maxRunners, sourceOutage, unserved } = this.#deps;
     const count = new Map(pass.demand.map((pool) => [pool.id, pool.waitingJobs]));
-    this.#report = waitReasons({
+    return waitReasons({
       now: pass.now,
       maxRunners,
       pools: pools.map((pool) => {
@@ -82,22 +109,15 @@ export class JobWaits {
       spawns: pass.spawns,
       unserved: unserved?.() ?? [],
     });
-    return this.#warn(this.#report.jobs, pass.now);
   }
 
-  #warn(jobs: readonly JobWait[], now: number): number | undefined {
+  /** Logs, with its reason, each job past the threshold not logged yet. */
+  #warn(now: number): void {
     const { warnAfterMs, log } = this.#deps;
-    const waiting = new Set<string>();
-    let next: number | undefined;
-    for (const job of jobs) {
-      const key = `${job.poolId ?? job.repoId}:${job.jobId}`;
-      waiting.add(key);
+    for (const job of this.report().jobs) {
       const waited = now - job.queuedAt;
-      if (waited < warnAfterMs) {
-        next = Math.min(next ?? Infinity, warnAfterMs - waited);
-        continue;
-      }
-      if (this.#warned.has(key)) continue;
+      const key = `${job.poolId ?? job.repoId}:${job.jobId}`;
+      if (waited < warnAfterMs || this.#warned.has(key)) continue;
       this.#warned.add(key);
       log.warn(
         {
@@ -112,7 +132,5 @@ export class JobWaits {
         'job waiting longer than JOB_WAIT_WARN_SECONDS',
       );
     }
-    for (const key of this.#warned) if (!waiting.has(key)) this.#warned.delete(key);
-    return next;
   }
 }

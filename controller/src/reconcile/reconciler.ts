@@ -35,8 +35,11 @@ export type ReconcilerDeps = {
   /** After start(), a pass at least this often: what no event reported is seen then. */
   intervalMs?: number;
   jobs: JobBook;
-  /** How many jobs wait in a pool: its one count (WaitingJobs). */
-  waitingJobs: (poolId: string) => number;
+  /**
+   * A pool's count of waiting jobs where its source reports one (WaitingJobs.reported: a scale
+   * set's statistics); otherwise the pass counts the book's, as WaitingJobs.count does.
+   */
+  reportedWaiting: (poolId: string) => number | undefined;
   runtime: RunnerRuntime;
   /** Each pool's registrar, chosen when the controller was wired. */
   registrars: ReadonlyMap<string, Registrar>;
@@ -242,13 +245,13 @@ export class Reconciler {
     const deps = this.#deps;
     const { views, now } = await this.#observe();
     // Read once per pass: every spawn below looks its job up here, not in the whole book.
-    const waiting = new Map(deps.pools.map((pool) => [pool.id, deps.jobs.waiting(pool.id)]));
+    const waiting = deps.jobs.waitingByPool();
     const waitingOf = (poolId: string) => waiting.get(poolId) ?? [];
     const demand = poolDemand(
       deps.pools,
       waitingOf,
       (id) => this.#health.get(id)?.blockedUntil ?? 0,
-      deps.waitingJobs,
+      deps.reportedWaiting,
     );
     const known = deps.runtime.engines();
     this.#refused.note(deps.pools, known, deps.log);

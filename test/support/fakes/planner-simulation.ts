@@ -139,7 +139,7 @@ export class World {
       maxRunners: this.config.maxRunners,
       idleTimeoutMs: this.config.idleTimeoutMs,
       jobs: this.book,
-      waitingJobs: (poolId) => waiting.count(poolId),
+      reportedWaiting: (poolId) => waiting.reported(poolId),
       runtime: this.runtime,
       registrars: new Map(this.#pools.map((pool) => [pool.id, checked])),
       log: pino({ level: 'silent' }),

@@ -91,7 +91,7 @@ export function setUpReconciler(options: ReconcilerSetupOptions = {}) {
     maxRunners: config.maxRunners,
     idleTimeoutMs: config.runnerIdleTimeoutSeconds * 1000,
     jobs,
-    waitingJobs: (poolId) => waiting.count(poolId),
+    reportedWaiting: (poolId) => waiting.reported(poolId),
     runtime,
     registrars,
     log,
