@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../controller/src/http/build-app.ts';
-import type { PoolHealth } from '../../controller/src/reconcile/pool-health.ts';
+import { healthyPool, type PoolHealth } from '../../controller/src/reconcile/pool-health.ts';
 import type { EngineStatus } from '../../controller/src/runners/runtime.ts';
 import { healthReport } from '../../controller/src/status/health-report.ts';
 import type { StatusModel } from '../../controller/src/status/status-model.ts';
@@ -26,16 +26,7 @@ const engine = (id: string, up: boolean): EngineStatus => ({
   error: up ? undefined : 'connect ENOENT',
   downSince: up ? undefined : 0,
 });
-const poolHealth = (change: Partial<PoolHealth>): PoolHealth => ({
-  startFailures: 0,
-  earlyExits: 0,
-  blockedUntil: 0,
-  imageOutdated: false,
-  lastError: undefined,
-  lastFailure: undefined,
-  givenUpJobs: 0,
-  ...change,
-});
+const poolHealth = (change: Partial<PoolHealth>): PoolHealth => ({ ...healthyPool(), ...change });
 const healthy: StatusModel = {
   config,
   now: () => 0,

@@ -37,6 +37,17 @@ const BACKOFF_MAX_MS = 60_000;
 const OUTDATED_RETRY_MS = 10 * 60_000;
 export const MAX_ATTEMPTS_PER_JOB = 5;
 
+/** A pool's health before anything has gone wrong. */
+export const healthyPool = (): PoolHealth => ({
+  startFailures: 0,
+  earlyExits: 0,
+  blockedUntil: 0,
+  imageOutdated: false,
+  lastError: undefined,
+  lastFailure: undefined,
+  givenUpJobs: 0,
+});
+
 /**
  * Failure bookkeeping per pool: exponential backoff (1 s doubling to 60 s) over consecutive
  * start failures and early exits, and per-job attempt counts so a job whose runners keep dying
@@ -48,15 +59,7 @@ export class PoolHealthBook {
 
   constructor(poolIds: string[]) {
     for (const id of poolIds) {
-      this.#pools.set(id, {
-        startFailures: 0,
-        earlyExits: 0,
-        blockedUntil: 0,
-        imageOutdated: false,
-        lastError: undefined,
-        lastFailure: undefined,
-        givenUpJobs: 0,
-      });
+      this.#pools.set(id, healthyPool());
     }
   }
 
