@@ -7,10 +7,10 @@ import {
   runningSidecars,
 } from '../support/images/dind-helpers.ts';
 import { CacheLeases, cacheVolumeName } from '../../controller/src/runners/cache-volumes.ts';
-import type { DockerEngine } from '../../controller/src/runners/docker-engine.ts';
 import {
   docker,
   leftovers,
+  localEngine,
   removeAllOf,
   runnerContainers,
   testControllerId,
@@ -211,15 +211,7 @@ describe('a pool with a build cache', () => {
 describe('cache leases', () => {
   it('give two spawns of one pass different volumes, and none once all are leased', async () => {
     const controllerId = testControllerId();
-    const engine: DockerEngine = {
-      id: 'local',
-      docker,
-      streams: docker,
-      capacity: 4,
-      endpoint: 'unix:///var/run/docker.sock',
-      labels: {},
-      platforms: undefined,
-    };
+    const engine = localEngine(undefined);
     const leases = new CacheLeases(controllerId);
     const pool = { id: 'app/x', repoId: 'app' };
     try {

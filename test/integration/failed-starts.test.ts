@@ -4,8 +4,8 @@ import { createDockerRuntime } from '../../controller/src/runners/docker-runtime
 import { runtimeSettings, type RunnerSpec } from '../../controller/src/runners/runtime.ts';
 import { testConfig } from '../support/fixtures/config-fixtures.ts';
 import {
-  docker,
   leftovers,
+  localEngine,
   removeAllOf,
   testControllerId,
 } from '../support/harness/docker-cleanup.ts';
@@ -17,17 +17,7 @@ import { buildDindImagesFirst, DIND_IMAGE } from '../support/images/dind-helpers
 const STUB = 'autoscaler-test/runner-stub-docker:local';
 const controllerId = testControllerId();
 const runtime = createDockerRuntime({
-  engines: [
-    {
-      id: 'local',
-      docker,
-      streams: docker,
-      capacity: 4,
-      endpoint: 'unix:///var/run/docker.sock',
-      labels: {},
-      platforms: ['linux/amd64'],
-    },
-  ],
+  engines: [localEngine(['linux/amd64'])],
   controllerId,
   log: pino({ level: 'silent' }),
 });

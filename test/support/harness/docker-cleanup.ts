@@ -1,7 +1,19 @@
 import Docker from 'dockerode';
+import type { DockerEngine } from '../../../controller/src/runners/docker-engine.ts';
 import { waitUntil } from './wait-until.ts';
 
 export const docker = new Docker();
+
+/** The shared engine as the runtime sees it: the local socket, capacity 4. */
+export const localEngine = (platforms: string[] | undefined): DockerEngine => ({
+  id: 'local',
+  docker,
+  streams: docker,
+  capacity: 4,
+  endpoint: 'unix:///var/run/docker.sock',
+  labels: {},
+  platforms,
+});
 const CONTROLLER_LABEL = 'io.runner-autoscaler.controller';
 
 /** A fresh controller id per test, so its containers and volumes can be found and removed. */
